@@ -1,0 +1,32 @@
+// Check rules (layers/checks/*.yaml) run on the finished config: condition → severity and message.
+import { evaluateLogic } from "./condition.js";
+import { issue, type Issue } from "./issues.js";
+import type { LayerSet } from "./load.js";
+import type { TaskContext } from "./context.js";
+import { parseDotPath, toPointer } from "./util.js";
+
+export function runChecks(set: LayerSet, context: TaskContext, config: unknown): Issue[] {
+  const out: Issue[] = [];
+  const data = { ...context, $config: config };
+  for (const rule of set.checks) {
+    const where = { file: rule.file, line: rule.line, column: rule.column, layer: rule.name };
+    let fired: boolean;
+    try {
+      fired = evaluateLogic(rule.when, data);
+    } catch (e) {
+      // A rule that cannot be evaluated is a broken rule file, not a broken config.
+      out.push(issue("check-failed", `check '${rule.name}' could not be evaluated: ${(e as Error).message}`, where));
+      continue;
+    }
+    if (fired) {
+      out.push({
+        code: rule.name,
+        severity: rule.severity,
+        message: rule.message,
+        ...(rule.path ? { pointer: toPointer(parseDotPath(rule.path)) } : {}),
+        ...where,
+      });
+    }
+  }
+  return out;
+}

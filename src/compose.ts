@@ -1,0 +1,178 @@
+// The pipeline: context → stages in order (layers, profiles, the user's overrides) → checks → schema.
+// Every step reports into one result that carries its story: applied and skipped layers, provenance, issues.
+import { normalizeContext, type TaskContext } from "./context.js";
+import { evaluateLogic, varsRead } from "./condition.js";
+import { describeEvaluationError } from "./expression.js";
+import { renderTemplate } from "./template.js";
+import { merge, MergeError, Trace } from "./merge.js";
+import { provenanceOf } from "./provenance.js";
+import { runChecks } from "./checks.js";
+import { validateConfig } from "./validate.js";
+import { issue, warning, hasErrors, type Issue, type Origin } from "./issues.js";
+import { positionOf } from "./source.js";
+import type { Layer, LayerSet, Stage } from "./load.js";
+import { getOwnPath, isPlainObject } from "./util.js";
+
+export interface SkippedLayer {
+  /** The entry it would have had in `applied_layers`. */
+  layer: string;
+  stage: string;
+  file?: string;
+  line?: number;
+  reason: "condition-false" | "profile-not-selected";
+  /** The condition, as written. */
+  when?: unknown;
+  /** The context or config values the condition read, by `var` path. */
+  read?: Record<string, unknown>;
+}
+
+export interface ComposeOptions {
+  /** Warnings become errors. */
+  strict?: boolean;
+}
+
+export interface ComposeResult {
+  /** True when there is no error: the config is valid. */
+  ok: boolean;
+  /** The composed config; present also when validation failed, absent when composition stopped. */
+  config?: Record<string, unknown>;
+  applied_layers: string[];
+  skipped_layers: SkippedLayer[];
+  warnings: Issue[];
+  errors: Issue[];
+  /** Origin of every leaf value, by JSON Pointer. */
+  provenance: Record<string, Origin>;
+  /** The context after defaults, when it was valid. */
+  context?: TaskContext;
+  /** Every write, for `explain`: who wrote what, in order. */
+  trace: Trace;
+  layer_set_hash: string;
+}
+
+export async function compose(set: LayerSet, input: unknown, options: ComposeOptions = {}): Promise<ComposeResult> {
+  const trace = new Trace();
+  const result: ComposeResult = {
+    ok: false, applied_layers: [], skipped_layers: [], warnings: [], errors: [], provenance: {}, trace, layer_set_hash: set.hash,
+  };
+  const setErrors = set.issues.filter((i) => i.severity === "error");
+  if (setErrors.length > 0) return finish(result, setErrors, options);
+
+  const { context, issues } = normalizeContext(set.schemas, input);
+  if (!context) return finish(result, issues, options);
+  result.context = context;
+
+  let config: Record<string, unknown> = {};
+  for (const stage of set.stages) {
+    const step = await applyStage(set, stage, context, config, result);
+    if (!step) return finish(result, [], options);
+    config = step;
+  }
+  result.config = config;
+  result.provenance = provenanceOf(config, trace);
+  const problems = [...runChecks(set, context, config), ...validateConfig(set.schemas, config, trace)];
+  return finish(result, problems, options);
+}
+
+/** Apply one stage; returns the new config, or undefined when composition must stop (an error was recorded). */
+async function applyStage(set: LayerSet, stage: Stage, context: TaskContext, config: Record<string, unknown>, result: ComposeResult) {
+  if (stage.source === "layers") {
+    for (const layer of stage.layers) {
+      const next = await applyLayer(layer, context, config, result);
+      if (!next) return undefined;
+      config = next;
+    }
+    return config;
+  }
+  if (stage.source === "profiles") {
+    for (const name of context.profiles) {
+      const profile = set.profiles.get(name);
+      if (!profile) {
+        result.warnings.push(warning("profile-not-found", `profile '${name}' not found`, { pointer: `/profiles/${context.profiles.indexOf(name)}` }));
+        continue;
+      }
+      for (const layer of profile.layers) {
+        const next = await applyLayer(layer, context, config, result);
+        if (!next) return undefined;
+        config = next;
+      }
+    }
+    return config;
+  }
+  // The user's overrides: data, never evaluated. An empty patch is no entry at all.
+  const overrides = context.user_overrides;
+  if (!overrides || Object.keys(overrides).length === 0) return config;
+  const replace = context.override_mode === "replace";
+  const entry = replace ? "user_replace" : "user_patch";
+  const origin: Origin = { source: entry, stage: stage.name };
+  try {
+    const next = replace ? merge(undefined, overrides, origin, result.trace) : merge(config, overrides, origin, result.trace);
+    result.applied_layers.push(entry);
+    return (isPlainObject(next) ? next : {}) as Record<string, unknown>;
+  } catch (e) {
+    if (!(e instanceof MergeError)) throw e;
+    result.errors.push(issue("merge-failed", `user overrides: ${e.message}`, { pointer: `/user_overrides${e.pointer}` }));
+    return undefined;
+  }
+}
+
+async function applyLayer(layer: Layer, context: TaskContext, config: Record<string, unknown>, result: ComposeResult) {
+  const where = { file: layer.file, line: layer.line, column: layer.column, layer: layer.name };
+  if (layer.when !== undefined) {
+    const data = { ...context, $config: config };
+    let applies: boolean;
+    try {
+      applies = evaluateLogic(layer.when, data);
+    } catch (e) {
+      result.errors.push(issue("condition-failed", `layer '${layer.name}': condition failed: ${(e as Error).message}`, where));
+      return undefined;
+    }
+    if (!applies) {
+      const read: Record<string, unknown> = {};
+      for (const path of varsRead(layer.when)) read[path] = getOwnPath(data, path.split(".")) ?? null;
+      result.skipped_layers.push({ layer: layer.entry, stage: layer.stage, file: layer.file, line: layer.line, reason: "condition-false", when: layer.when, read });
+      return config;
+    }
+  }
+  let patch: unknown;
+  try {
+    patch = await renderTemplate(layer.template, { context, config });
+  } catch (e) {
+    const { code, message } = describeEvaluationError(e);
+    result.errors.push(issue(code, `layer '${layer.name}': ${message}`, where));
+    return undefined;
+  }
+  if (patch === undefined) patch = {};
+  if (!isPlainObject(patch)) {
+    result.errors.push(issue("layer-data-not-object", `layer '${layer.name}': data must produce an object, got ${Array.isArray(patch) ? "a list" : typeof patch}`, where));
+    return undefined;
+  }
+  const origin: Origin = { source: layer.entry, layer: layer.name, stage: layer.stage, file: layer.file };
+  try {
+    const next = mergeWithLines(layer, config, patch, origin, result.trace);
+    result.applied_layers.push(layer.entry);
+    return next;
+  } catch (e) {
+    if (!(e instanceof MergeError)) throw e;
+    const pos = positionOf(layer.positions, layer.dataPointer + e.pointer);
+    result.errors.push(issue("merge-failed", `layer '${layer.name}': ${e.message}`, { ...where, ...pos, pointer: e.pointer }));
+    return undefined;
+  }
+}
+
+/** Merge a layer's patch; each write carries the line in the layer file that produced it. */
+function mergeWithLines(layer: Layer, config: Record<string, unknown>, patch: Record<string, unknown>, origin: Origin, trace: Trace) {
+  const at = (pointer: string): Origin => {
+    const pos = positionOf(layer.positions, layer.dataPointer + pointer);
+    return pos ? { ...origin, line: pos.line, column: pos.column } : origin;
+  };
+  return merge(config, patch, at, trace) as Record<string, unknown>;
+}
+
+function finish(result: ComposeResult, problems: Issue[], options: ComposeOptions): ComposeResult {
+  for (const p of problems) (p.severity === "error" ? result.errors : result.warnings).push(p);
+  if (options.strict && result.warnings.length > 0) {
+    result.errors.push(...result.warnings.map((w) => ({ ...w, severity: "error" as const, message: `${w.message} (--strict)` })));
+  }
+  result.ok = !hasErrors(result.errors);
+  return result;
+}

@@ -1,0 +1,43 @@
+// Who set each value: derived from the trace of writes, for every leaf of the final config.
+import type { Origin } from "./issues.js";
+import type { Trace, Write } from "./merge.js";
+import { escapeToken, isPlainObject } from "./util.js";
+
+/** The write that produced the value at `pointer`: the latest write there or at any ancestor. */
+export function lastWrite(trace: Trace, pointer: string): Write | undefined {
+  let best: Write | undefined;
+  let p = pointer;
+  for (;;) {
+    const list = trace.writes.get(p);
+    const w = list?.[list.length - 1];
+    if (w && w.op !== "delete" && (!best || w.seq > best.seq)) best = w;
+    if (p === "") return best;
+    p = p.slice(0, p.lastIndexOf("/"));
+  }
+}
+
+/** Origin of every leaf (scalar, list, empty object) of the config, by JSON Pointer. */
+export function provenanceOf(config: unknown, trace: Trace): Record<string, Origin> {
+  const out: Record<string, Origin> = {};
+  const walk = (v: unknown, pointer: string) => {
+    if (isPlainObject(v) && Object.keys(v).length > 0) {
+      for (const k of Object.keys(v)) walk(v[k], `${pointer}/${escapeToken(k)}`);
+      return;
+    }
+    const w = lastWrite(trace, pointer);
+    if (w) out[pointer] = w.origin;
+  };
+  walk(config, "");
+  return out;
+}
+
+/** Every write that touched `pointer` (at it, above it, or below it), in order: the value's history. */
+export function historyOf(trace: Trace, pointer: string): (Write & { pointer: string })[] {
+  const out: (Write & { pointer: string })[] = [];
+  for (const [p, writes] of trace.writes) {
+    if (p === pointer || pointer.startsWith(p + "/") || p.startsWith(pointer + "/") || (p === "" && pointer !== "")) {
+      for (const w of writes) out.push({ ...w, pointer: p });
+    }
+  }
+  return out.sort((a, b) => a.seq - b.seq);
+}

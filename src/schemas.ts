@@ -1,0 +1,113 @@
+// The three JSON Schemas strata works with, compiled once per content (ajv compiling is the slow part).
+import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv, type ValidateFunction, type ErrorObject } from "ajv";
+
+export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const DEFAULT_SCHEMAS_DIR = join(PACKAGE_ROOT, "schemas");
+export const DEFAULT_LAYERS_DIR = join(PACKAGE_ROOT, "layers");
+
+export const SCHEMA_FILES = {
+  layer: "layer.schema.json",
+  context: "context.schema.json",
+  taskConfig: "task-config.schema.json",
+} as const;
+
+export type SchemaTexts = Record<keyof typeof SCHEMA_FILES, string>;
+
+export interface SchemaSet {
+  texts: SchemaTexts;
+  json: Record<keyof typeof SCHEMA_FILES, Record<string, unknown>>;
+  /** Validators for each kind of layer file, by definition name. */
+  layerFile: Record<"layer" | "profile" | "check" | "stages", ValidateFunction>;
+  /** Validates a context and fills in its defaults (mutates: pass a copy). */
+  context: ValidateFunction;
+  taskConfig: ValidateFunction;
+}
+
+export function readSchemaTexts(dir = DEFAULT_SCHEMAS_DIR): SchemaTexts {
+  const read = (f: string) => readFileSync(join(dir, f), "utf8");
+  return { layer: read(SCHEMA_FILES.layer), context: read(SCHEMA_FILES.context), taskConfig: read(SCHEMA_FILES.taskConfig) };
+}
+
+const cache = new Map<string, SchemaSet>();
+
+export function hashTexts(parts: Iterable<string>): string {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p).update("\0");
+  return h.digest("hex");
+}
+
+/** Compile (or reuse) the validators for these schema texts. Throws on an invalid schema file. */
+export function compileSchemas(texts: SchemaTexts): SchemaSet {
+  const key = hashTexts([texts.layer, texts.context, texts.taskConfig]);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const json = {
+    layer: JSON.parse(texts.layer),
+    context: JSON.parse(texts.context),
+    taskConfig: JSON.parse(texts.taskConfig),
+  };
+  const strict = new Ajv({ allErrors: true, strict: false });
+  strict.addSchema(json.layer, "layer");
+  const def = (name: string) => strict.getSchema(`layer#/definitions/${name}`)!;
+  const withDefaults = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+  const set: SchemaSet = {
+    texts,
+    json,
+    layerFile: { layer: def("layer"), profile: def("profile"), check: def("check"), stages: def("stages") },
+    context: withDefaults.compile(json.context),
+    taskConfig: strict.compile(json.taskConfig),
+  };
+  cache.set(key, set);
+  return set;
+}
+
+/** JSON Pointer of the value an ajv error is about (for a missing or unknown key: that key). */
+export function errorPointer(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  const esc = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
+  if (e.keyword === "additionalProperties" && typeof p.additionalProperty === "string") return `${e.instancePath}/${esc(p.additionalProperty)}`;
+  if (e.keyword === "required" && typeof p.missingProperty === "string") return `${e.instancePath}/${esc(p.missingProperty)}`;
+  return e.instancePath;
+}
+
+/** A sentence for an ajv error, naming the field. */
+export function errorMessage(e: ErrorObject, subject = "value"): string {
+  const p = e.params as Record<string, unknown>;
+  const at = e.instancePath ? `'${pointerToDots(e.instancePath)}'` : subject;
+  switch (e.keyword) {
+    case "additionalProperties":
+      return `unknown field '${pointerToDots(errorPointer(e))}'${e.instancePath ? "" : ""}`;
+    case "required":
+      return `missing required field '${pointerToDots(errorPointer(e))}'`;
+    case "enum":
+      return `${at} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+    case "type":
+      return `${at} must be ${String(p.type).replace(",", " or ")}`;
+    default:
+      return `${at} ${e.message ?? "is invalid"}`;
+  }
+}
+
+export function pointerToDots(pointer: string): string {
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .join(".");
+}
+
+/** Keep the most useful errors: drop the `if`/`then` wrappers ajv adds around the real problem. */
+export function usefulErrors(errors: readonly ErrorObject[] | null | undefined): ErrorObject[] {
+  const list = (errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "anyOf" && e.keyword !== "oneOf");
+  const seen = new Set<string>();
+  return list.filter((e) => {
+    const k = `${errorPointer(e)}|${e.keyword}|${e.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

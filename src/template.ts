@@ -1,0 +1,89 @@
+// A layer's `data` compiled once: static parts kept as frozen data, `{ $expr }` nodes as compiled JSONata.
+import { compileExpression, ExpressionSyntaxError, type CompiledExpression, type Scope } from "./expression.js";
+import { deepFreeze, escapeToken, hasOwn, isPlainObject, setOwn } from "./util.js";
+
+export type Template =
+  | { kind: "static"; value: unknown }
+  | { kind: "expr"; expr: CompiledExpression; pointer: string; replace: boolean }
+  | { kind: "object"; entries: [string, Template][] }
+  | { kind: "array"; items: Template[] };
+
+export interface TemplateProblem {
+  pointer: string;
+  message: string;
+  code: "expression-syntax" | "bad-expression";
+  /** Offset of the problem inside the expression source, when known. */
+  offset?: number;
+}
+
+/** `{ $expr: "..." }`, optionally with `$patch: replace` beside it. */
+export function isExprNode(v: unknown): v is { $expr: unknown; $patch?: unknown } {
+  return isPlainObject(v) && hasOwn(v, "$expr");
+}
+
+export function compileTemplate(data: unknown, pointer = "", problems: TemplateProblem[] = []): Template {
+  if (isExprNode(data)) {
+    const extra = Object.keys(data).filter((k) => k !== "$expr" && k !== "$patch");
+    if (typeof data.$expr !== "string") {
+      problems.push({ pointer, code: "bad-expression", message: "$expr must be a string holding a JSONata expression" });
+    } else if (extra.length > 0 || (data.$patch !== undefined && data.$patch !== "replace")) {
+      problems.push({ pointer, code: "bad-expression", message: "beside $expr only `$patch: replace` is allowed" });
+    } else {
+      try {
+        return { kind: "expr", expr: compileExpression(data.$expr), pointer, replace: data.$patch === "replace" };
+      } catch (e) {
+        const err = e as ExpressionSyntaxError;
+        problems.push({ pointer, code: "expression-syntax", message: `JSONata syntax error: ${err.message}`, offset: err.offset });
+      }
+    }
+    return { kind: "static", value: undefined };
+  }
+  if (Array.isArray(data)) {
+    const items = data.map((item, i) => compileTemplate(item, `${pointer}/${i}`, problems));
+    return items.every((t) => t.kind === "static") ? { kind: "static", value: deepFreeze(data) } : { kind: "array", items };
+  }
+  if (isPlainObject(data)) {
+    const entries = Object.keys(data).map((k): [string, Template] => [k, compileTemplate(data[k], `${pointer}/${escapeToken(k)}`, problems)]);
+    return entries.every(([, t]) => t.kind === "static") ? { kind: "static", value: deepFreeze(data) } : { kind: "object", entries };
+  }
+  return { kind: "static", value: data };
+}
+
+/** Produce the layer's patch for one scope. Static parts are shared (frozen); merging copies what it keeps. */
+export async function renderTemplate(t: Template, scope: Scope): Promise<unknown> {
+  switch (t.kind) {
+    case "static":
+      return t.value;
+    case "expr": {
+      const value = await t.expr.evaluate(scope);
+      // `$patch: replace` beside `$expr`: the value replaces what is there instead of merging into it.
+      if (t.replace && isPlainObject(value)) return { ...value, $patch: "replace" };
+      return value;
+    }
+    case "array": {
+      const out: unknown[] = [];
+      for (const item of t.items) {
+        const v = await renderTemplate(item, scope);
+        if (v !== undefined) out.push(v);
+      }
+      return out;
+    }
+    case "object": {
+      const out: Record<string, unknown> = {};
+      for (const [k, item] of t.entries) {
+        const v = await renderTemplate(item, scope);
+        // An expression that yields nothing (JSONata's undefined) leaves the key out.
+        if (v !== undefined) setOwn(out, k, v);
+      }
+      return out;
+    }
+  }
+}
+
+/** Every expression in a template, with its pointer inside `data` (for lint and explain). */
+export function templateExpressions(t: Template, out: { pointer: string; source: string }[] = []) {
+  if (t.kind === "expr") out.push({ pointer: t.pointer, source: t.expr.source });
+  else if (t.kind === "array") t.items.forEach((i) => templateExpressions(i, out));
+  else if (t.kind === "object") t.entries.forEach(([, i]) => templateExpressions(i, out));
+  return out;
+}

@@ -1,0 +1,95 @@
+// Small data helpers shared by every step: JSON Pointers, safe own-property access, plain-data checks.
+
+/** Keys that must never reach an object's prototype, whatever their source. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+export type Path = readonly (string | number)[];
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+export const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+/** Set an own, enumerable data property; `__proto__` becomes a plain key instead of a prototype change. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
+}
+
+export function escapeToken(t: string | number): string {
+  return String(t).replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+export function toPointer(path: Path): string {
+  let s = "";
+  for (const seg of path) s += "/" + escapeToken(seg);
+  return s;
+}
+
+export function parsePointer(pointer: string): string[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+/** `parameters.tp-size` or `/parameters/tp-size` → path segments. */
+export function parseDotPath(path: string): string[] {
+  if (path.startsWith("/")) return parsePointer(path);
+  return path.split(".").filter((s) => s !== "");
+}
+
+/** Read a value by path using own properties only (never the prototype chain). */
+export function getOwnPath(root: unknown, path: Path): unknown {
+  let cur: unknown = root;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    const key = String(seg);
+    if (!hasOwn(cur as object, key)) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+/** Deep copy of JSON-like data into fresh plain objects and arrays (also strips JSONata's sequence flags). */
+export function cloneData<T>(v: T): T {
+  if (Array.isArray(v)) {
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = cloneData(v[i]);
+    return out as T;
+  }
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) setOwn(out, k, cloneData((v as Record<string, unknown>)[k]));
+    return out as T;
+  }
+  return v;
+}
+
+/** Every key from FORBIDDEN_KEYS found in data, as JSON Pointers to the offending key. */
+export function findForbiddenKeys(v: unknown, path: (string | number)[] = [], found: string[] = []): string[] {
+  if (Array.isArray(v)) {
+    v.forEach((item, i) => findForbiddenKeys(item, [...path, i], found));
+  } else if (v !== null && typeof v === "object") {
+    for (const k of Object.keys(v)) {
+      if (FORBIDDEN_KEYS.has(k)) found.push(toPointer([...path, k]));
+      else findForbiddenKeys((v as Record<string, unknown>)[k], [...path, k], found);
+    }
+  }
+  return found;
+}
+
+export function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+  }
+  return v;
+}

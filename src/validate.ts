@@ -1,0 +1,18 @@
+// JSON Schema validation of the composed config; each problem names its JSON path and who set the value.
+import { issue, type Issue } from "./issues.js";
+import { errorMessage, errorPointer, usefulErrors, type SchemaSet } from "./schemas.js";
+import { lastWrite } from "./provenance.js";
+import type { Trace } from "./merge.js";
+
+export function validateConfig(schemas: SchemaSet, config: unknown, trace: Trace): Issue[] {
+  if (schemas.taskConfig(config)) return [];
+  return usefulErrors(schemas.taskConfig.errors).map((e) => {
+    const pointer = errorPointer(e);
+    // The latest write at the value or above it: for a missing field, whoever replaced its parent.
+    const origin = lastWrite(trace, pointer)?.origin;
+    return issue("config-invalid", errorMessage(e, "the config"), {
+      pointer,
+      ...(origin ? { origin, file: origin.file, line: origin.line, column: origin.column, layer: origin.layer } : {}),
+    });
+  });
+}
