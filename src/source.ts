@@ -31,7 +31,8 @@ const exprTag = {
   resolve: (str: string) => ({ $expr: str }),
 };
 
-export function parseSource(file: SourceFile): { source?: ParsedSource; issues: Issue[] } {
+/** Parse one file. `expressions: false` (user data) leaves `!expr` unknown: user data is never an expression. */
+export function parseSource(file: SourceFile, options: { expressions?: boolean } = {}): { source?: ParsedSource; issues: Issue[] } {
   const fail = (message: string, line?: number, column?: number, code = "parse-error") => ({
     issues: [issue(code, message, { file: file.path, line, column })],
   });
@@ -41,7 +42,7 @@ export function parseSource(file: SourceFile): { source?: ParsedSource; issues: 
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(file.text, { lineCounter, customTags: [exprTag], uniqueKeys: true, prettyErrors: false, strict: true });
+    doc = parseDocument(file.text, { lineCounter, customTags: options.expressions === false ? [] : [exprTag], uniqueKeys: true, prettyErrors: false, strict: true });
   } catch (e) {
     return fail(`cannot parse: ${(e as Error).message}`, 1, 1);
   }
@@ -61,7 +62,7 @@ export function parseSource(file: SourceFile): { source?: ParsedSource; issues: 
   for (const w of doc.warnings) {
     if (w.code === "TAG_RESOLVE_FAILED") {
       const { line, column } = pos(w.pos[0]);
-      return fail(`unknown tag: ${firstLine(w.message)} (the only tag strata knows is !expr)`, line, column, "unknown-tag");
+      return fail(`unknown tag: ${firstLine(w.message)} (${options.expressions === false ? "user data takes no tags" : "the only tag strata knows is !expr"})`, line, column, "unknown-tag");
     }
   }
   let data: unknown;

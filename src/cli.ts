@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// strata's command line: a thin shell over the library. Commands load lazily to keep start-up short.
+import { formatIssue } from "./issues.js";
+import { EXIT, UsageError, printIssues, type Command } from "./cli/common.js";
+
+// Each command lives in src/cli/<name>.ts and exports `command`; summaries are here so `--help` loads nothing.
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  compose: { summary: "compose a task config from a context and print it", load: async () => (await import("./cli/compose.js")).composeCommand },
+  explain: { summary: "show which layer (file:line) set each value, and why layers were skipped", load: async () => (await import("./cli/explain.js")).command },
+  profiles: { summary: "list the profiles with their titles and descriptions", load: async () => (await import("./cli/profiles.js")).profilesCommand },
+  layers: { summary: "list the stages and their layers in the order they apply", load: async () => (await import("./cli/profiles.js")).layersCommand },
+  lint: { summary: "check every layer, profile, check rule and scenario without composing", load: async () => (await import("./cli/lint.js")).command },
+  test: { summary: "run the scenario tests in test/scenarios (golden configs)", load: async () => (await import("./cli/test.js")).command },
+  diff: { summary: "show how a change to the layers alters every scenario's config", load: async () => (await import("./cli/diff.js")).command },
+  serve: { summary: "serve the HTTP API and web page", load: async () => (await import("./cli/serve.js")).command },
+};
+
+export function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return `strata: compose LLM inference autotuner task configs from layer files.
+
+Usage: strata <command> [options]
+
+Commands:
+${Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(width)}  ${v.summary}`).join("\n")}
+
+Run 'strata <command> --help' for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    const target = name === "help" && rest[0] ? rest[0] : undefined;
+    if (target && Object.hasOwn(COMMANDS, target)) return main([target, "--help"]);
+    process.stdout.write(mainHelp() + "\n");
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === "--version" || name === "-v") {
+    const { createRequire } = await import("node:module");
+    process.stdout.write(createRequire(import.meta.url)("../package.json").version + "\n");
+    return EXIT.ok;
+  }
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
+    process.stderr.write(`strata: unknown command '${name}'\n\n${mainHelp()}\n`);
+    return EXIT.usage;
+  }
+  const command = await entry.load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(command.help + "\n");
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      printIssues(e.issues);
+      process.stderr.write(`strata ${name}: ${e.message}\n`);
+      if (e.issues.length === 0 && /unknown option|Unexpected argument|requires an argument/i.test(e.message)) process.stderr.write(`Run 'strata ${name} --help' for usage.\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}
+
+const code = await main(process.argv.slice(2)).catch((e: unknown) => {
+  // Only a bug reaches here: say so, with the stack, so it can be reported.
+  process.stderr.write(`strata: internal error (please report): ${e instanceof Error ? e.stack : String(e)}\n`);
+  return 70;
+});
+process.exitCode = code;
+export { formatIssue };

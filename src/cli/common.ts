@@ -1,0 +1,63 @@
+// What every command shares: argument parsing, reading input files, printing issues, exit codes.
+import { readFileSync } from "node:fs";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { formatIssue, sortIssues, type Issue } from "../issues.js";
+import { parseSource, positionOf, type ParsedSource } from "../source.js";
+
+export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+
+/** A user mistake: printed as one line per issue, never with a stack. */
+export class UsageError extends Error {
+  constructor(message: string, readonly issues: Issue[] = []) {
+    super(message);
+  }
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  help: string;
+  run(argv: string[]): Promise<number>;
+}
+
+type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
+type Parsed<T extends OptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>>;
+
+export function parse<T extends OptionsConfig>(argv: string[], options: T, allowPositionals = false): Parsed<T> {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals, strict: true }) as unknown as Parsed<T>;
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ""));
+  }
+}
+
+/** Read a YAML or JSON file (or `-` for standard input) as data, never evaluating anything in it. */
+export function readDataFile(path: string): { data: unknown; source: ParsedSource; file: string } {
+  let text: string;
+  const file = path === "-" ? "<stdin>" : path;
+  try {
+    text = readFileSync(path === "-" ? 0 : path, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  }
+  const parsed = parseSource({ path: file, text }, { expressions: false });
+  if (!parsed.source) throw new UsageError(`cannot parse ${file}`, parsed.issues);
+  return { data: parsed.source.data, source: parsed.source, file };
+}
+
+/** Give issues that point into a data file (the context, an override file) that file's line and column. */
+export function locate(issues: Issue[], file: string, source: ParsedSource, prefix = ""): Issue[] {
+  return issues.map((i) => {
+    if (i.file || i.pointer === undefined || !i.pointer.startsWith(prefix)) return i;
+    const pos = positionOf(source.positions, i.pointer.slice(prefix.length), true);
+    return { ...i, file, ...(pos ? { line: pos.line, column: pos.column } : {}) };
+  });
+}
+
+export function printIssues(issues: readonly Issue[], stream: NodeJS.WriteStream = process.stderr): void {
+  for (const i of sortIssues(issues)) stream.write(formatIssue(i) + "\n");
+}
+
+export function out(text: string): void {
+  process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+}

@@ -1,0 +1,127 @@
+// `strata compose`: compose one context and print the config (YAML) or the whole result (--json).
+import { parse as parseYaml, stringify } from "yaml";
+import { compose, type ComposeResult } from "../compose.js";
+import type { LayerSet } from "../load.js";
+import { isPlainObject, parseDotPath, setOwn } from "../util.js";
+import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command } from "./common.js";
+import { loadOrExit, withLayerDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
+import type { Issue } from "../issues.js";
+
+const OPTIONS = {
+  context: { type: "string", short: "c" },
+  profile: { type: "string", short: "p", multiple: true },
+  set: { type: "string", short: "s", multiple: true },
+  override: { type: "string", short: "o", multiple: true },
+  mode: { type: "string", short: "m" },
+  json: { type: "boolean" },
+  strict: { type: "boolean" },
+  ...LAYER_OPTIONS,
+} as const;
+
+export const composeCommand: Command = {
+  name: "compose",
+  summary: "compose a task config from a context and print it",
+  help: `Usage: strata compose --context FILE|- [options]
+
+Compose the task config for a context (YAML or JSON; - reads standard input) and print it as YAML.
+
+Options:
+  -c, --context FILE|-    the task context (model_name, base_runtime, profiles, …)
+  -p, --profile NAME      add a profile after the context's own (repeatable)
+  -s, --set PATH=VALUE    patch one value; VALUE is read as YAML: --set parameters.tp-size=[2]
+  -o, --override FILE     a YAML or JSON patch merged over the config (repeatable)
+  -m, --mode patch|replace  how the overrides apply (default: the context's override_mode, patch)
+      --json              print {config, applied_layers, warnings, provenance, …} as JSON
+      --strict            treat warnings as errors
+${LAYER_HELP}
+Overrides combine in this order: the context's user_overrides, each --override file, each --set.
+They are data: nothing in them is evaluated.
+
+Exit status: 0 valid config, 1 invalid config (errors printed), 2 bad input or usage.`,
+  async run(argv) {
+    const { values } = parse(argv, OPTIONS);
+    if (!values.context) throw new UsageError("--context FILE is required (use - for standard input)");
+    if (values.mode !== undefined && values.mode !== "patch" && values.mode !== "replace") throw new UsageError(`--mode must be patch or replace, not '${values.mode}'`);
+    const ctxFile = readDataFile(values.context);
+    const input = buildContext(ctxFile.data, values);
+    const set = loadOrExit(values);
+    const result = await compose(set, input, { strict: values.strict });
+    const errors = locate(result.errors, ctxFile.file, ctxFile.source);
+    const warnings = locate(result.warnings, ctxFile.file, ctxFile.source);
+    if (values.json) {
+      out(JSON.stringify(jsonResult({ ...result, errors, warnings }), null, 2));
+    } else {
+      printIssues(withLayerDir([...errors, ...warnings], set, ctxFile.file, values));
+      if (result.ok && result.config) out(stringify(result.config));
+    }
+    return exitCode(result, set);
+  },
+};
+
+export function jsonResult(r: ComposeResult) {
+  return {
+    ok: r.ok,
+    config: r.config ?? null,
+    applied_layers: r.applied_layers,
+    warnings: r.warnings,
+    errors: r.errors,
+    provenance: r.provenance,
+    skipped_layers: r.skipped_layers,
+    layer_set_hash: r.layer_set_hash,
+  };
+}
+
+/** 1 when the config itself is invalid; 2 when the input (context, overrides, layers) is bad. */
+export function exitCode(r: ComposeResult, _set: LayerSet): number {
+  if (r.ok) return EXIT.ok;
+  const inputCodes = new Set(["context-invalid", "forbidden-key"]);
+  const bad = r.errors.some((e: Issue) => inputCodes.has(e.code) || (e.file !== undefined && !r.config && e.code !== "config-invalid"));
+  return bad || !r.context ? EXIT.usage : EXIT.invalid;
+}
+
+function buildContext(data: unknown, values: { profile?: string[]; set?: string[]; override?: string[]; mode?: string }): unknown {
+  if (!isPlainObject(data)) throw new UsageError("the context file must hold a mapping of fields (model_name, base_runtime, …)");
+  const ctx: Record<string, unknown> = { ...data };
+  if (values.profile?.length) ctx.profiles = [...(Array.isArray(ctx.profiles) ? ctx.profiles : []), ...values.profile];
+  if (values.mode) ctx.override_mode = values.mode;
+  let patch: unknown = ctx.user_overrides;
+  for (const file of values.override ?? []) {
+    const f = readDataFile(file);
+    if (!isPlainObject(f.data)) throw new UsageError(`${file}: an override file must hold a mapping`);
+    patch = combinePatches(patch, f.data);
+  }
+  for (const assignment of values.set ?? []) patch = combinePatches(patch, parseSet(assignment));
+  if (patch !== undefined) ctx.user_overrides = patch;
+  return ctx;
+}
+
+/** `a.b=VALUE` → `{a: {b: VALUE}}`, VALUE read as YAML (so `[2]` is a list and `true` a boolean). */
+export function parseSet(assignment: string): Record<string, unknown> {
+  const eq = assignment.indexOf("=");
+  if (eq <= 0) throw new UsageError(`--set takes PATH=VALUE, got '${assignment}'`);
+  const path = parseDotPath(assignment.slice(0, eq));
+  if (path.length === 0) throw new UsageError(`--set: empty path in '${assignment}'`);
+  let value: unknown;
+  try {
+    value = parseYaml(assignment.slice(eq + 1), { customTags: [] });
+  } catch (e) {
+    throw new UsageError(`--set ${assignment}: value is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+  }
+  const root: Record<string, unknown> = {};
+  let cur = root;
+  path.forEach((seg, i) => {
+    const next = i === path.length - 1 ? value : {};
+    setOwn(cur, seg, next);
+    cur = next as Record<string, unknown>;
+  });
+  return root;
+}
+
+/** Patches stack: later keys win, objects combine; a directive object (`$patch`, `$append`) is kept whole. */
+export function combinePatches(a: unknown, b: unknown): unknown {
+  const directive = (v: unknown) => isPlainObject(v) && Object.keys(v).some((k) => k.startsWith("$"));
+  if (!isPlainObject(a) || !isPlainObject(b) || directive(a) || directive(b)) return b;
+  const outObj: Record<string, unknown> = { ...a };
+  for (const k of Object.keys(b)) setOwn(outObj, k, k in outObj ? combinePatches(outObj[k], b[k]) : b[k]);
+  return outObj;
+}

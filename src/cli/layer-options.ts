@@ -1,0 +1,46 @@
+// The options every command that loads layers shares, and loading them with a clean failure.
+import { resolve } from "node:path";
+import { loadLayerSet, type LayerSet } from "../load.js";
+import { DEFAULT_LAYERS_DIR } from "../schemas.js";
+import { UsageError } from "./common.js";
+import { existsSync } from "node:fs";
+
+export const LAYER_OPTIONS = {
+  layers: { type: "string", short: "l" },
+  schemas: { type: "string" },
+} as const;
+
+export const LAYER_HELP = `  -l, --layers DIR        the layer directory (default: ./layers, else the one shipped with strata)
+      --schemas DIR       the schema directory (default: the one beside the layer directory, else shipped)`;
+
+export function layerDirs(values: { layers?: string; schemas?: string }): { layersDir: string; schemasDir?: string } {
+  const layersDir = values.layers ? resolve(values.layers) : existsSync("layers/stages.yaml") ? resolve("layers") : DEFAULT_LAYERS_DIR;
+  const beside = resolve(layersDir, "..", "schemas");
+  const schemasDir = values.schemas ? resolve(values.schemas) : existsSync(resolve(beside, "task-config.schema.json")) ? beside : undefined;
+  return { layersDir, schemasDir };
+}
+
+/** Load the layer set; a broken set is a usage error listing every problem with file:line:col. */
+export function loadOrExit(values: { layers?: string; schemas?: string }): LayerSet {
+  const { layersDir, schemasDir } = layerDirs(values);
+  let set: LayerSet;
+  try {
+    set = loadLayerSet(layersDir, { schemasDir });
+  } catch (e) {
+    throw new UsageError(`cannot load layers from ${layersDir}: ${(e as Error).message}`);
+  }
+  const errors = set.issues.filter((i) => i.severity === "error");
+  if (errors.length > 0) throw new UsageError(`the layer set in ${relativeDir(layersDir)} has ${errors.length} error(s)`, withLayerDir(errors, set, undefined, values));
+  return set;
+}
+
+/** Layer issues carry paths relative to the layer directory; on a terminal, show them relative to here. */
+export function withLayerDir<T extends { file?: string }>(issues: T[], set: LayerSet, dataFile: string | undefined, values: { layers?: string; schemas?: string }): T[] {
+  const dir = relativeDir(layerDirs(values).layersDir);
+  return issues.map((i) => (i.file && i.file !== dataFile && (set.files.includes(i.file) || set.files.length === 0 || !set.files.length) ? { ...i, file: `${dir}/${i.file}` } : i));
+}
+
+export function relativeDir(dir: string): string {
+  const rel = resolve(dir).startsWith(process.cwd() + "/") ? resolve(dir).slice(process.cwd().length + 1) : resolve(dir);
+  return rel || ".";
+}
