@@ -105,7 +105,9 @@ async function applyStage(set: LayerSet, stage: Stage, context: TaskContext, con
   const entry = replace ? "user_replace" : "user_patch";
   const origin: Origin = { source: entry, stage: stage.name };
   try {
-    const next = replace ? merge(undefined, overrides, origin, result.trace) : merge(config, overrides, origin, result.trace);
+    // A replacement is one write at the root, so a field it leaves out is blamed on it.
+    if (replace) result.trace.record("", "replace", origin, overrides);
+    const next = merge(replace ? undefined : config, overrides, origin, result.trace);
     result.applied_layers.push(entry);
     return (isPlainObject(next) ? next : {}) as Record<string, unknown>;
   } catch (e) {

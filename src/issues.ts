@@ -82,7 +82,8 @@ export function formatLocation(p: { file?: string; line?: number; column?: numbe
 export function formatIssue(i: Issue): string {
   const where = formatLocation(i);
   const at = i.pointer && !i.file ? ` (at ${i.pointer})` : "";
-  const set = i.origin ? ` [set by ${formatOrigin(i.origin)}]` : "";
+  const role = i.message.startsWith("missing required field") ? "in the value set by" : "set by";
+  const set = i.origin ? ` [${role} ${formatOrigin(i.origin)}]` : "";
   return `${where ? where + ": " : ""}${i.severity} ${i.code}: ${i.message}${at}${set}`;
 }
 

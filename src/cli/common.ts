@@ -45,11 +45,20 @@ export function readDataFile(path: string): { data: unknown; source: ParsedSourc
   return { data: parsed.source.data, source: parsed.source, file };
 }
 
-/** Give issues that point into a data file (the context, an override file) that file's line and column. */
-export function locate(issues: Issue[], file: string, source: ParsedSource, prefix = ""): Issue[] {
+const CONTEXT_CODES = new Set(["context-invalid", "forbidden-key", "profile-not-found", "merge-failed"]);
+
+/**
+ * Give issues about the context file its line and column: problems with a context field, and config
+ * problems whose value came from the context's user_overrides.
+ */
+export function locate(issues: Issue[], file: string, source: ParsedSource): Issue[] {
   return issues.map((i) => {
-    if (i.file || i.pointer === undefined || !i.pointer.startsWith(prefix)) return i;
-    const pos = positionOf(source.positions, i.pointer.slice(prefix.length), true);
+    if (i.file || i.pointer === undefined) return i;
+    let pointer: string | undefined;
+    if (CONTEXT_CODES.has(i.code)) pointer = i.pointer;
+    else if (i.origin?.source === "user_patch" || i.origin?.source === "user_replace") pointer = `/user_overrides${i.pointer}`;
+    if (pointer === undefined) return i;
+    const pos = positionOf(source.positions, pointer, true);
     return { ...i, file, ...(pos ? { line: pos.line, column: pos.column } : {}) };
   });
 }

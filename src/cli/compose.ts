@@ -1,11 +1,9 @@
 // `strata compose`: compose one context and print the config (YAML) or the whole result (--json).
 import { parse as parseYaml, stringify } from "yaml";
 import { compose, type ComposeResult } from "../compose.js";
-import type { LayerSet } from "../load.js";
 import { isPlainObject, parseDotPath, setOwn } from "../util.js";
 import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command } from "./common.js";
 import { loadOrExit, withLayerDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
-import type { Issue } from "../issues.js";
 
 const OPTIONS = {
   context: { type: "string", short: "c" },
@@ -54,7 +52,7 @@ Exit status: 0 valid config, 1 invalid config (errors printed), 2 bad input or u
       printIssues(withLayerDir([...errors, ...warnings], set, ctxFile.file, values));
       if (result.ok && result.config) out(stringify(result.config));
     }
-    return exitCode(result, set);
+    return exitCode(result);
   },
 };
 
@@ -71,12 +69,10 @@ export function jsonResult(r: ComposeResult) {
   };
 }
 
-/** 1 when the config itself is invalid; 2 when the input (context, overrides, layers) is bad. */
-export function exitCode(r: ComposeResult, _set: LayerSet): number {
+/** 1 when a config was composed but is invalid; 2 when composing could not finish (bad context, overrides or layers). */
+export function exitCode(r: ComposeResult): number {
   if (r.ok) return EXIT.ok;
-  const inputCodes = new Set(["context-invalid", "forbidden-key"]);
-  const bad = r.errors.some((e: Issue) => inputCodes.has(e.code) || (e.file !== undefined && !r.config && e.code !== "config-invalid"));
-  return bad || !r.context ? EXIT.usage : EXIT.invalid;
+  return r.config ? EXIT.invalid : EXIT.usage;
 }
 
 function buildContext(data: unknown, values: { profile?: string[]; set?: string[]; override?: string[]; mode?: string }): unknown {
