@@ -1,0 +1,389 @@
+// Scenarios: golden tests without code. A scenario file (test/scenarios/*.yaml) names a task context
+// and says what composing it must give; this module loads them, runs them, and rewrites snapshots.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv, type ValidateFunction } from "ajv";
+import { isMap, isScalar, isSeq, parseDocument, stringify, type Document, type Node, type Pair } from "yaml";
+import { compose, type ComposeResult } from "./compose.js";
+import { deepEqual, inlineValue, leafChanges, unifiedDiff, type LeafChange } from "./compare.js";
+import { issue, warning, type Issue } from "./issues.js";
+import { readLayerFiles, type LayerSet } from "./load.js";
+import { DEFAULT_SCHEMAS_DIR, errorMessage, errorPointer, pointerToDots, usefulErrors } from "./schemas.js";
+import { parseSource, positionOf, type LineCol, type SourceFile } from "./source.js";
+import { escapeToken, findForbiddenKeys, getOwnPath, isPlainObject, parseDotPath } from "./util.js";
+
+/** A warning or error as a scenario expects it: the code, optionally the exact message and dotted path. */
+export type ProblemExpectation = string | { code: string; message?: string; path?: string };
+
+export interface ScenarioExpect {
+  /** Full snapshot; `null` means "not recorded yet" (`strata test --update` fills it in). */
+  config?: Record<string, unknown> | null;
+  /** Dotted path → value; only these paths are checked. */
+  match?: Record<string, unknown>;
+  absent?: string[];
+  applied_layers?: string[] | null;
+  warnings?: ProblemExpectation[] | null;
+  errors?: ProblemExpectation[];
+}
+
+export interface Scenario {
+  /** Path relative to the scenario directory, e.g. `profiles/production.yaml`: the same scenario at two revisions. */
+  id: string;
+  /** Path to show in messages (the scenario directory as given, joined with `id`). */
+  file: string;
+  name: string;
+  description?: string;
+  context: Record<string, unknown>;
+  expect: ScenarioExpect;
+  /** Position of every node of the file, by JSON Pointer. */
+  positions: Map<string, LineCol>;
+  /** The file's text, for `--update`. */
+  text: string;
+}
+
+export interface ScenarioSet {
+  scenarios: Scenario[];
+  /** Files that could not be read or do not follow schemas/scenario.schema.json (those are left out of `scenarios`). */
+  issues: Issue[];
+}
+
+export type Expectation = "config" | "match" | "absent" | "applied_layers" | "warnings" | "errors" | "compose";
+
+/** One expectation that did not hold. An Issue (code, file, line…) plus what was expected and what came out. */
+export interface ScenarioFailure extends Issue {
+  expectation: Expectation;
+  /** For `match` and `absent`: the dotted path. */
+  path?: string;
+  expected?: unknown;
+  actual?: unknown;
+  /** For a snapshot: the leaves that differ, and a unified diff of the YAML (expected → actual). */
+  changes?: LeafChange[];
+  diff?: string;
+  /** True when `strata test --update` rewrites this expectation. */
+  updatable: boolean;
+  /** For an unexpected compose failure: the errors it gave. */
+  issues?: Issue[];
+}
+
+export interface ScenarioResult {
+  scenario: Scenario;
+  passed: boolean;
+  failures: ScenarioFailure[];
+  /** The compose result, with context problems located in the scenario file. */
+  result: ComposeResult;
+}
+
+export const SCENARIO_SCHEMA_FILE = join(DEFAULT_SCHEMAS_DIR, "scenario.schema.json");
+
+let validator: ValidateFunction | undefined;
+function scenarioValidator(): ValidateFunction {
+  if (validator) return validator;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  // The context is checked when the scenario runs, against the layer set's own context schema
+  // (which may differ between two revisions): here it only has to be a mapping.
+  ajv.addSchema({ type: "object" }, "https://strata.dev/schemas/context.schema.json");
+  ajv.addSchema(JSON.parse(readFileSync(SCENARIO_SCHEMA_FILE, "utf8")), "https://strata.dev/schemas/scenario.schema.json");
+  validator = ajv.getSchema("https://strata.dev/schemas/scenario.schema.json")!;
+  return validator;
+}
+
+/** Load every scenario file (YAML or JSON, any depth) under `dir`. */
+export function loadScenarios(dir: string): ScenarioSet {
+  let files: SourceFile[];
+  try {
+    files = readLayerFiles(dir);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === "ENOENT" ? "no such directory" : err.code === "ENOTDIR" ? "not a directory" : err.message;
+    return { scenarios: [], issues: [issue("scenarios-unreadable", `cannot read scenario directory ${dir}: ${why}`, { file: dir })] };
+  }
+  return loadScenariosFromFiles(files, { dir });
+}
+
+/** Load scenarios from file texts; `dir` (as the user wrote it) prefixes each file name in messages. */
+export function loadScenariosFromFiles(files: readonly SourceFile[], options: { dir?: string } = {}): ScenarioSet {
+  const prefix = options.dir ? options.dir.replace(/\/+$/, "") + "/" : "";
+  const scenarios: Scenario[] = [];
+  const issues: Issue[] = [];
+  const validate = scenarioValidator();
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const f of sorted) {
+    const file = prefix + f.path;
+    const parsed = parseSource({ path: file, text: f.text }, { expressions: false });
+    issues.push(...parsed.issues);
+    if (!parsed.source) continue;
+    const { data, positions } = parsed.source;
+    const at = (pointer: string, preferValue = false) => ({ file, ...(positionOf(positions, pointer, preferValue) ?? { line: 1, column: 1 }) });
+    if (!isPlainObject(data)) {
+      issues.push(issue("scenario-schema", "a scenario file must be a mapping with name, context and expect", at("")));
+      continue;
+    }
+    if (!validate(data)) {
+      for (const e of usefulErrors(validate.errors)) {
+        const pointer = errorPointer(e);
+        issues.push(issue("scenario-schema", errorMessage(e, "the scenario file"), { ...at(pointer, e.keyword !== "additionalProperties"), pointer }));
+      }
+      continue;
+    }
+    const forbidden = findForbiddenKeys(data);
+    for (const pointer of forbidden) {
+      issues.push(issue("forbidden-key", `key '${pointer.split("/").pop()}' is not allowed: it could reach an object's prototype`, { ...at(pointer), pointer }));
+    }
+    if (forbidden.length > 0) continue;
+    const s = data as { name: string; description?: string; context: Record<string, unknown>; expect: ScenarioExpect };
+    const dup = scenarios.find((x) => x.name === s.name);
+    if (dup) issues.push(warning("duplicate-name", `scenario '${s.name}' has the same name as ${dup.file}`, at("/name", true)));
+    scenarios.push({ id: f.path, file, name: s.name, description: s.description, context: s.context, expect: s.expect, positions, text: f.text });
+  }
+  return { scenarios, issues };
+}
+
+/** Compose the scenario's context with the layer set and check every expectation it states. */
+export async function runScenario(set: LayerSet, scenario: Scenario): Promise<ScenarioResult> {
+  const raw = await compose(set, scenario.context);
+  const locate = (list: Issue[]) => list.map((i) => locateInScenario(i, scenario));
+  const result: ComposeResult = { ...raw, errors: locate(raw.errors), warnings: locate(raw.warnings) };
+  const failures: ScenarioFailure[] = [];
+  const exp = scenario.expect;
+  const at = (pointer: string, preferValue = false) => ({ file: scenario.file, ...(positionOf(scenario.positions, pointer, preferValue) ?? {}) });
+  const fail = (expectation: Expectation, code: string, message: string, pointer: string, extra: Partial<ScenarioFailure> = {}) =>
+    failures.push({ code, severity: "error", message, expectation, updatable: false, ...at(pointer), ...extra });
+
+  const composeFailed = result.errors.length > 0 && exp.errors === undefined;
+  if (composeFailed) {
+    fail("compose", "scenario-compose-failed", `composing failed with ${result.errors.length} error(s): ${result.errors.map((e) => e.code).join(", ")}`, "/context", { issues: result.errors });
+  }
+  if (exp.errors !== undefined) {
+    const problem = compareProblems(exp.errors ?? [], result.errors);
+    if (problem) fail("errors", "scenario-errors", `expect.errors: ${problem}`, "/expect/errors", { expected: exp.errors, actual: result.errors.map(problemOf) });
+  }
+  const config = result.config;
+  const noConfig = "no config was composed";
+
+  if (exp.config !== undefined) {
+    if (exp.config === null) {
+      fail("config", "scenario-not-recorded", "expect.config is empty: run `strata test --update` to record the snapshot, then review it", "/expect/config", { actual: config, updatable: !composeFailed && config !== undefined });
+    } else if (config === undefined) {
+      fail("config", "scenario-config", `expect.config: ${noConfig}`, "/expect/config", { expected: exp.config });
+    } else if (!deepEqual(exp.config, config)) {
+      const changes = leafChanges(exp.config, config);
+      const diff = unifiedDiff(stringify(exp.config), stringify(config), { before: `expected (${scenario.file})`, after: "actual" });
+      const paths = changes.map((c) => pointerToDots(c.pointer) || "(root)");
+      fail("config", "scenario-config", `the composed config differs from the snapshot at ${paths.length} path(s): ${paths.slice(0, 5).join(", ")}${paths.length > 5 ? ", …" : ""}`, "/expect/config", {
+        expected: exp.config, actual: config, changes, diff, updatable: !composeFailed,
+      });
+    }
+  }
+
+  for (const [path, expected] of Object.entries(exp.match ?? {})) {
+    const pointer = `/expect/match/${escapeToken(path)}`;
+    const segments = parseDotPath(path);
+    const actual = config === undefined ? undefined : getOwnPath(config, segments);
+    if (config === undefined) fail("match", "scenario-match", `expect.match '${path}': ${noConfig}`, pointer, { path, expected });
+    else if (actual === undefined) fail("match", "scenario-match", `expect.match '${path}': the config has no value there (expected ${inlineValue(expected)})`, pointer, { path, expected });
+    else if (!deepEqual(expected, actual)) fail("match", "scenario-match", `expect.match '${path}': expected ${inlineValue(expected)}, got ${inlineValue(actual)}`, pointer, { path, expected, actual });
+  }
+
+  (exp.absent ?? []).forEach((path, i) => {
+    const actual = config === undefined ? undefined : getOwnPath(config, parseDotPath(path));
+    if (actual !== undefined) fail("absent", "scenario-absent", `expect.absent '${path}': the config has ${inlineValue(actual)} there`, `/expect/absent/${i}`, { path, actual });
+  });
+
+  if (exp.applied_layers !== undefined) {
+    const actual = result.applied_layers;
+    if (exp.applied_layers === null) {
+      fail("applied_layers", "scenario-not-recorded", "expect.applied_layers is empty: run `strata test --update` to record them, then review them", "/expect/applied_layers", { actual, updatable: !composeFailed });
+    } else if (!deepEqual(exp.applied_layers, actual)) {
+      fail("applied_layers", "scenario-applied-layers", `expect.applied_layers: ${listDifference(exp.applied_layers, actual)}`, "/expect/applied_layers", {
+        expected: exp.applied_layers, actual, updatable: !composeFailed,
+      });
+    }
+  }
+
+  if (exp.warnings !== undefined) {
+    const actual = result.warnings.map(problemOf);
+    if (exp.warnings === null) {
+      fail("warnings", "scenario-not-recorded", "expect.warnings is empty: run `strata test --update` to record them, or write `warnings: []` for none", "/expect/warnings", { actual, updatable: !composeFailed });
+    } else {
+      const problem = compareProblems(exp.warnings, result.warnings);
+      if (problem) fail("warnings", "scenario-warnings", `expect.warnings: ${problem}`, "/expect/warnings", { expected: exp.warnings, actual, updatable: !composeFailed });
+    }
+  }
+  return { scenario, passed: failures.length === 0, failures, result };
+}
+
+/** Run every scenario, one after another, in file order. */
+export async function runScenarios(set: LayerSet, scenarios: readonly Scenario[]): Promise<ScenarioResult[]> {
+  const out: ScenarioResult[] = [];
+  for (const s of scenarios) out.push(await runScenario(set, s));
+  return out;
+}
+
+/** A context problem (pointer into the context, no file) gets the scenario file's line and column. */
+function locateInScenario(i: Issue, scenario: Scenario): Issue {
+  if (i.file || i.pointer === undefined) return i;
+  const pos = positionOf(scenario.positions, `/context${i.pointer}`, true);
+  return { ...i, file: scenario.file, ...(pos ? { line: pos.line, column: pos.column } : {}) };
+}
+
+/** A warning or error as scenario files write it: `{code, message, path}`. */
+export function problemOf(i: Issue): { code: string; message: string; path?: string } {
+  return { code: i.code, message: i.message, ...(i.pointer !== undefined ? { path: pointerToDots(i.pointer) } : {}) };
+}
+
+function matchesProblem(e: ProblemExpectation, i: Issue): boolean {
+  if (typeof e === "string") return e === i.code;
+  const p = problemOf(i);
+  return e.code === p.code && (e.message === undefined || e.message === p.message) && (e.path === undefined || e.path === p.path);
+}
+
+/** Expected and actual as multisets; returns what is missing and what is unexpected, or undefined when they agree. */
+function compareProblems(expected: readonly ProblemExpectation[], actual: readonly Issue[]): string | undefined {
+  const left = [...actual];
+  const missing: string[] = [];
+  for (const e of expected) {
+    const k = left.findIndex((i) => matchesProblem(e, i));
+    if (k >= 0) left.splice(k, 1);
+    else missing.push(typeof e === "string" ? e : inlineValue(e));
+  }
+  if (missing.length === 0 && left.length === 0) return undefined;
+  const parts: string[] = [];
+  if (missing.length) parts.push(`missing ${missing.join(", ")}`);
+  if (left.length) parts.push(`unexpected ${left.map((i) => `${i.code} (${i.message})`).join(", ")}`);
+  return parts.join("; ");
+}
+
+function listDifference(expected: readonly string[], actual: readonly string[]): string {
+  const missing = expected.filter((x) => !actual.includes(x));
+  const extra = actual.filter((x) => !expected.includes(x));
+  const parts: string[] = [];
+  if (missing.length) parts.push(`missing ${missing.join(", ")}`);
+  if (extra.length) parts.push(`unexpected ${extra.join(", ")}`);
+  if (parts.length === 0) parts.push("same layers in a different order");
+  return `${parts.join("; ")} (got ${inlineValue(actual)})`;
+}
+
+// ---- --update: rewrite what can be recorded, keeping the file's comments and key order.
+
+/**
+ * The scenario's text with every updatable failed expectation (`config`, `applied_layers`, `warnings`
+ * that the file already has) rewritten from the run; undefined when there is nothing to rewrite.
+ * Only the values that changed are replaced: comments, key order and untouched values stay as written.
+ */
+export function updateScenarioText(run: ScenarioResult): { text: string; updated: Expectation[] } | undefined {
+  const todo = run.failures.filter((f) => f.updatable);
+  if (todo.length === 0) return undefined;
+  const original = run.scenario.text;
+  const doc = parseDocument(original, { customTags: [] });
+  const updated: Expectation[] = [];
+  for (const f of todo) {
+    const path = ["expect", f.expectation];
+    const old = doc.getIn(path, true) as Node | null | undefined;
+    let value: unknown;
+    if (f.expectation === "config") value = run.result.config;
+    else if (f.expectation === "applied_layers") value = run.result.applied_layers;
+    else if (f.expectation === "warnings") value = recordWarnings(run.scenario.expect.warnings ?? [], run.result.warnings);
+    else continue;
+    doc.setIn(path, old && !(isScalar(old) && old.value === null) ? reconcile(doc, old, value) : freshNode(doc, value));
+    updated.push(f.expectation);
+  }
+  const rendered = doc.toString(RENDER);
+  // Splice only the rewritten values into the original text, so that nothing else in the file moves.
+  const spliced = spliceValues(original, rendered, updated);
+  const text = spliced !== undefined && deepEqual(parseDocument(spliced, { customTags: [] }).toJS(), doc.toJS()) ? spliced : rendered;
+  return { text, updated };
+}
+
+const RENDER = { flowCollectionPadding: false, lineWidth: 100 } as const;
+
+/** Replace the text of `expect.<key>`'s value in `original` by its text in `rendered`, indentation adjusted. */
+function spliceValues(original: string, rendered: string, keys: readonly string[]): string | undefined {
+  const spans = (text: string) => {
+    const d = parseDocument(text, { customTags: [] });
+    const expect = d.get("expect", true);
+    const out = new Map<string, { start: number; end: number; column: number }>();
+    if (!isMap(expect)) return out;
+    for (const p of expect.items) {
+      const key = p.key as Node | null;
+      if (!key?.range) continue;
+      const end = (p.value as Node | null)?.range?.[1] ?? key.range[1];
+      const lineStart = text.lastIndexOf("\n", key.range[0] - 1) + 1;
+      out.set(keyOf(p), { start: key.range[1], end: Math.max(end, key.range[1]), column: key.range[0] - lineStart });
+    }
+    return out;
+  };
+  const before = spans(original), after = spans(rendered);
+  const edits: { start: number; end: number; text: string }[] = [];
+  for (const k of keys) {
+    const a = before.get(k), b = after.get(k);
+    if (!a || !b) return undefined;
+    const shift = a.column - b.column;
+    let piece = rendered.slice(b.start, b.end);
+    piece = piece.split("\n").map((line, i) => (i === 0 || line === "" ? line : shift >= 0 ? " ".repeat(shift) + line : line.slice(-shift))).join("\n");
+    const oldPiece = original.slice(a.start, a.end);
+    if (oldPiece.endsWith("\n") && !piece.endsWith("\n")) piece += "\n";
+    if (!oldPiece.endsWith("\n") && piece.endsWith("\n")) piece = piece.slice(0, -1);
+    edits.push({ start: a.start, end: a.end, text: piece });
+  }
+  let text = original;
+  for (const e of edits.sort((x, y) => y.start - x.start)) text = text.slice(0, e.start) + e.text + text.slice(e.end);
+  return text;
+}
+
+/** Warnings to record: an existing detailed entry is kept while it still matches; otherwise the code. */
+function recordWarnings(existing: readonly ProblemExpectation[], actual: readonly Issue[]): ProblemExpectation[] {
+  const pool = existing.filter((e) => typeof e !== "string");
+  return actual.map((w) => {
+    const k = pool.findIndex((e) => matchesProblem(e, w));
+    return k >= 0 ? pool.splice(k, 1)[0] : w.code;
+  });
+}
+
+const keyOf = (p: Pair): string => (isScalar(p.key) ? String(p.key.value) : String(p.key));
+
+/** Make `node` hold `value`, changing only what differs (so comments on untouched entries survive). */
+function reconcile(doc: Document, node: Node, value: unknown): Node {
+  if (isPlainObject(value) && isMap(node)) {
+    const keys = Object.keys(value);
+    node.items = node.items.filter((p) => keys.includes(keyOf(p)));
+    for (const k of keys) {
+      const pair = node.items.find((p) => keyOf(p) === k);
+      if (pair) pair.value = reconcile(doc, pair.value as Node, value[k]);
+      else node.items.push(doc.createPair(k, freshNode(doc, value[k])));
+    }
+    return node;
+  }
+  if (Array.isArray(value) && isSeq(node)) {
+    if (deepEqual(node.toJSON(), value)) return node;
+    if (value.every((v) => v === null || typeof v !== "object")) {
+      const seq = freshNode(doc, value);
+      // Keep the list's style while a one-line list still fits on a line.
+      if (isSeq(seq)) seq.flow = Boolean(node.flow) && inlineValue(value).length <= 80;
+      return keepComments(node, seq);
+    }
+    node.items = value.map((v, i) => (node.items[i] ? reconcile(doc, node.items[i] as Node, v) : freshNode(doc, v)));
+    return node;
+  }
+  if (isScalar(node) && (value === null || typeof value !== "object") && node.value === value) return node;
+  return keepComments(node, freshNode(doc, value));
+}
+
+/** A new node; short lists of plain values are written on one line (`[1, 2, 4]`), as people write them. */
+function freshNode(doc: Document, value: unknown): Node {
+  const node = doc.createNode(value) as Node;
+  const style = (n: unknown) => {
+    if (isSeq(n)) {
+      n.flow = n.items.length > 0 && n.items.every((i) => isScalar(i)) && inlineValue(n.toJSON()).length <= 60;
+      n.items.forEach(style);
+    } else if (isMap(n)) n.items.forEach((p) => style(p.value));
+  };
+  style(node);
+  return node;
+}
+
+function keepComments(from: Node, to: Node): Node {
+  if (from.commentBefore) to.commentBefore = from.commentBefore;
+  if (from.comment) to.comment = from.comment;
+  if (from.spaceBefore) to.spaceBefore = from.spaceBefore;
+  return to;
+}
