@@ -209,6 +209,8 @@ export async function runScenario(set: LayerSet, scenario: Scenario): Promise<Sc
       if (problem) fail("warnings", "scenario-warnings", `expect.warnings: ${problem}`, "/expect/warnings", { expected: exp.warnings, actual, updatable: !composeFailed });
     }
   }
+  // In file order, as a reader goes through the scenario.
+  failures.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   return { scenario, passed: failures.length === 0, failures, result };
 }
 
@@ -237,19 +239,17 @@ function matchesProblem(e: ProblemExpectation, i: Issue): boolean {
   return e.code === p.code && (e.message === undefined || e.message === p.message) && (e.path === undefined || e.path === p.path);
 }
 
-/** Expected and actual as multisets; returns what is missing and what is unexpected, or undefined when they agree. */
+/**
+ * Every expectation must match some actual problem, and every actual problem some expectation
+ * (so `[context-invalid]` covers two context-invalid errors). Undefined when they agree.
+ */
 function compareProblems(expected: readonly ProblemExpectation[], actual: readonly Issue[]): string | undefined {
-  const left = [...actual];
-  const missing: string[] = [];
-  for (const e of expected) {
-    const k = left.findIndex((i) => matchesProblem(e, i));
-    if (k >= 0) left.splice(k, 1);
-    else missing.push(typeof e === "string" ? e : inlineValue(e));
-  }
-  if (missing.length === 0 && left.length === 0) return undefined;
+  const missing = expected.filter((e) => !actual.some((i) => matchesProblem(e, i)));
+  const unexpected = actual.filter((i) => !expected.some((e) => matchesProblem(e, i)));
+  if (missing.length === 0 && unexpected.length === 0) return undefined;
   const parts: string[] = [];
-  if (missing.length) parts.push(`missing ${missing.join(", ")}`);
-  if (left.length) parts.push(`unexpected ${left.map((i) => `${i.code} (${i.message})`).join(", ")}`);
+  if (missing.length) parts.push(`missing ${missing.map((e) => (typeof e === "string" ? e : inlineValue(e))).join(", ")}`);
+  if (unexpected.length) parts.push(`unexpected ${unexpected.map((i) => `${i.code} (${i.message})`).join(", ")}`);
   return parts.join("; ");
 }
 
@@ -260,7 +260,7 @@ function listDifference(expected: readonly string[], actual: readonly string[]):
   if (missing.length) parts.push(`missing ${missing.join(", ")}`);
   if (extra.length) parts.push(`unexpected ${extra.join(", ")}`);
   if (parts.length === 0) parts.push("same layers in a different order");
-  return `${parts.join("; ")} (got ${inlineValue(actual)})`;
+  return parts.join("; ");
 }
 
 // ---- --update: rewrite what can be recorded, keeping the file's comments and key order.
@@ -330,13 +330,12 @@ function spliceValues(original: string, rendered: string, keys: readonly string[
   return text;
 }
 
-/** Warnings to record: an existing detailed entry is kept while it still matches; otherwise the code. */
+/** Warnings to record: the existing entries that still match, then the code of each warning none covers. */
 function recordWarnings(existing: readonly ProblemExpectation[], actual: readonly Issue[]): ProblemExpectation[] {
-  const pool = existing.filter((e) => typeof e !== "string");
-  return actual.map((w) => {
-    const k = pool.findIndex((e) => matchesProblem(e, w));
-    return k >= 0 ? pool.splice(k, 1)[0] : w.code;
-  });
+  const kept = existing.filter((e) => actual.some((w) => matchesProblem(e, w)));
+  const added: string[] = [];
+  for (const w of actual) if (!kept.some((e) => matchesProblem(e, w)) && !added.includes(w.code)) added.push(w.code);
+  return [...kept, ...added];
 }
 
 const keyOf = (p: Pair): string => (isScalar(p.key) ? String(p.key.value) : String(p.key));
@@ -373,7 +372,7 @@ function freshNode(doc: Document, value: unknown): Node {
   const node = doc.createNode(value) as Node;
   const style = (n: unknown) => {
     if (isSeq(n)) {
-      n.flow = n.items.length > 0 && n.items.every((i) => isScalar(i)) && inlineValue(n.toJSON()).length <= 60;
+      n.flow = n.items.every((i) => isScalar(i)) && inlineValue(n.toJSON()).length <= 60;
       n.items.forEach(style);
     } else if (isMap(n)) n.items.forEach((p) => style(p.value));
   };

@@ -1,0 +1,357 @@
+// `strata diff`: what a change to the layers does to every scenario's rendered config.
+// Each side (a git revision, or the working tree) gives a layer set and a scenario set; every scenario
+// is composed on both sides and compared leaf by leaf, with the head layer (file:line) that set each new value.
+import { execFileSync } from "node:child_process";
+import { existsSync, realpathSync } from "node:fs";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { compose, type ComposeResult } from "./compose.js";
+import { deepEqual, leafChanges } from "./compare.js";
+import type { Issue, Origin } from "./issues.js";
+import { loadLayerSetFromFiles, readLayerFiles, type LayerSet } from "./load.js";
+import { loadScenariosFromFiles, problemOf, type Scenario } from "./scenarios.js";
+import { readSchemaTexts, pointerToDots, SCHEMA_FILES, type SchemaTexts } from "./schemas.js";
+import type { SourceFile } from "./source.js";
+import type { Trace } from "./merge.js";
+
+/** Where the layers, schemas and scenarios live, relative to the repository root (forward slashes). */
+export interface DiffPaths {
+  layers: string;
+  schemas: string;
+  scenarios: string;
+}
+
+/** Everything one side of the diff is made of, as file texts. */
+export interface Side {
+  /** `abc1234` or `working tree`. */
+  label: string;
+  /** The revision as given, and the commit it names (absent for the working tree). */
+  rev?: string;
+  commit?: string;
+  layerFiles: SourceFile[];
+  schemaTexts: SchemaTexts;
+  scenarioFiles: SourceFile[];
+  /** Things the reader should know about this side (e.g. shipped schemas used because it has none). */
+  notes: string[];
+}
+
+export interface PathChange {
+  /** Dotted path, e.g. `parameters.tp-size`. */
+  path: string;
+  pointer: string;
+  kind: "added" | "removed" | "changed";
+  before?: unknown;
+  after?: unknown;
+  /** Who set the new value at head (for a removed value: who removed it, when a layer did). */
+  origin?: Origin;
+  /** For a removed value: who had set it at base. */
+  was?: Origin;
+}
+
+export interface ScenarioDiff {
+  id: string;
+  name: string;
+  /** Repository path of the scenario file (at head, or at base when removed). */
+  file: string;
+  status: "changed" | "unchanged" | "added" | "removed";
+  /** The scenario's own context differs between the revisions (so not only the layers explain the change). */
+  contextChanged: boolean;
+  changes: PathChange[];
+  nowApplies: string[];
+  noLongerApplies: string[];
+  /** applied_layers differ only in order. */
+  orderChanged: boolean;
+  warningsAdded: ProblemLine[];
+  warningsRemoved: ProblemLine[];
+  errorsAdded: ProblemLine[];
+  errorsRemoved: ProblemLine[];
+  /** For an added or removed scenario: its applied layers on the side it exists. */
+  appliedLayers?: string[];
+}
+
+export interface ProblemLine {
+  code: string;
+  message: string;
+  path?: string;
+  /** `layers/checks/x.yaml:3` when a layer file is involved. */
+  where?: string;
+}
+
+export interface LayerFileChange {
+  file: string;
+  status: "added" | "removed" | "modified";
+}
+
+export interface DiffReport {
+  base: { label: string; rev?: string; commit?: string };
+  head: { label: string; rev?: string; commit?: string };
+  paths: DiffPaths;
+  scenarios: ScenarioDiff[];
+  summary: { total: number; changed: number; unchanged: number; added: number; removed: number };
+  /** Layer, profile, check and schema files whose text differs. */
+  files: LayerFileChange[];
+  /** Broken scenario files on either side (they are left out), and notes. */
+  issues: Issue[];
+  notes: string[];
+}
+
+/** A problem the user can fix (bad revision, not a repository, broken layer set): a message, maybe issues. */
+export class DiffError extends Error {
+  constructor(message: string, readonly issues: Issue[] = []) {
+    super(message);
+    this.name = "DiffError";
+  }
+}
+
+// ---- reading a side from git or from the working tree
+
+export interface Repo {
+  root: string;
+}
+
+function git(repo: string, args: string[], input?: string): Buffer {
+  try {
+    return execFileSync("git", args, { cwd: repo, input, maxBuffer: 1 << 30, stdio: ["pipe", "pipe", "pipe"] });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: Buffer; status?: number };
+    if (err.code === "ENOENT") throw new DiffError("git is not installed (strata diff reads revisions with git)");
+    const stderr = err.stderr?.toString().trim();
+    throw new DiffError(`git ${args[0]} failed: ${stderr || err.message}`);
+  }
+}
+
+/** The repository that holds `cwd`; a clear error when there is none. */
+export function openRepo(cwd: string): Repo {
+  if (!existsSync(cwd)) throw new DiffError(`no such directory: ${cwd}`);
+  let out: string;
+  try {
+    out = execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd, stdio: ["ignore", "pipe", "pipe"] }).toString().trim();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (err.code === "ENOENT") throw new DiffError("git is not installed (strata diff reads revisions with git)");
+    throw new DiffError(`${cwd} is not inside a git repository (strata diff compares revisions of one): ${err.stderr?.toString().trim().split("\n")[0] ?? ""}`.trim());
+  }
+  return { root: out };
+}
+
+/** The commit a revision names, or a clear error. */
+export function resolveRevision(repo: Repo, rev: string): string {
+  if (rev === "" || rev.startsWith("-")) throw new DiffError(`unknown revision '${rev}'`);
+  try {
+    return execFileSync("git", ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`], { cwd: repo.root, stdio: ["ignore", "pipe", "pipe"] }).toString().trim();
+  } catch {
+    throw new DiffError(`unknown revision '${rev}': no commit, branch or tag has that name in ${repo.root}`);
+  }
+}
+
+/** Turn directories given relative to `cwd` into paths relative to the repository root. */
+export function repoPaths(repo: Repo, cwd: string, dirs: { layers?: string; schemas?: string; scenarios?: string }): DiffPaths {
+  // git reports the root with symbolic links resolved: resolve the working directory the same way.
+  const here = realpathSync(cwd);
+  const rel = (what: string, dir: string) => {
+    const r = relative(repo.root, resolve(here, dir)).split(sep).join("/");
+    if (r === "" || r.startsWith("..") || isAbsolute(r)) throw new DiffError(`--${what} ${dir} must be a directory inside the repository ${repo.root}`);
+    return r;
+  };
+  const layers = rel("layers", dirs.layers ?? "layers");
+  return {
+    layers,
+    schemas: dirs.schemas ? rel("schemas", dirs.schemas) : parentOf(layers) + "schemas",
+    scenarios: rel("scenarios", dirs.scenarios ?? "test/scenarios"),
+  };
+}
+
+const parentOf = (p: string) => (p.includes("/") ? p.slice(0, p.lastIndexOf("/") + 1) : "");
+
+const DATA_FILE = /\.(ya?ml|json)$/i;
+
+/** One side from a commit: every file read from git's object store; the working tree is never touched. */
+export function readRevision(repo: Repo, rev: string, paths: DiffPaths): Side {
+  const commit = resolveRevision(repo, rev);
+  const entries = git(repo.root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", paths.layers, paths.schemas, paths.scenarios])
+    .toString("utf8")
+    .split("\0")
+    .filter(Boolean)
+    .map((line) => {
+      const tab = line.indexOf("\t");
+      const [mode, type, sha] = line.slice(0, tab).split(" ");
+      return { mode, type, sha, path: line.slice(tab + 1) };
+    })
+    .filter((e) => e.type === "blob" && e.mode !== "120000");
+  const texts = catBlobs(repo, entries.map((e) => e.sha));
+  const under = (dir: string) =>
+    entries
+      .filter((e) => e.path.startsWith(dir + "/") && DATA_FILE.test(e.path))
+      .map((e) => ({ path: e.path.slice(dir.length + 1), text: texts.get(e.sha) ?? "" }))
+      .filter((f) => !f.path.split("/").some((seg) => seg.startsWith(".") || seg === "node_modules"));
+  const layerFiles = under(paths.layers);
+  const short = commit.slice(0, 7);
+  if (layerFiles.length === 0) throw new DiffError(`${rev} (${short}) has no layer files in ${paths.layers}/`);
+  const notes: string[] = [];
+  const schemaFiles = new Map(under(paths.schemas).map((f) => [f.path, f.text]));
+  let schemaTexts: SchemaTexts;
+  if (Object.values(SCHEMA_FILES).every((f) => schemaFiles.has(f))) {
+    schemaTexts = { layer: schemaFiles.get(SCHEMA_FILES.layer)!, context: schemaFiles.get(SCHEMA_FILES.context)!, taskConfig: schemaFiles.get(SCHEMA_FILES.taskConfig)! };
+  } else {
+    schemaTexts = readSchemaTexts();
+    notes.push(`${short} has no ${paths.schemas}/ schemas: strata's own schemas were used for it`);
+  }
+  const scenarioFiles = under(paths.scenarios);
+  if (scenarioFiles.length === 0) notes.push(`${short} has no scenarios in ${paths.scenarios}/`);
+  return { label: short, rev, commit, layerFiles, schemaTexts, scenarioFiles, notes };
+}
+
+/** Blob texts by object id, in one `git cat-file --batch` call. */
+function catBlobs(repo: Repo, shas: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const unique = [...new Set(shas)];
+  if (unique.length === 0) return out;
+  const buf = git(repo.root, ["cat-file", "--batch"], unique.join("\n") + "\n");
+  let pos = 0;
+  for (const sha of unique) {
+    const nl = buf.indexOf(10, pos);
+    const header = buf.subarray(pos, nl).toString();
+    const [id, type, size] = header.split(" ");
+    if (type === "missing" || id !== sha) throw new DiffError(`git cat-file: object ${sha} is missing`);
+    const n = Number(size);
+    out.set(sha, buf.subarray(nl + 1, nl + 1 + n).toString("utf8"));
+    pos = nl + 1 + n + 1;
+  }
+  return out;
+}
+
+/** One side from the files on disk (uncommitted changes included). */
+export function readWorkingTree(repo: Repo, paths: DiffPaths): Side {
+  const abs = (p: string) => join(repo.root, p);
+  if (!existsSync(abs(paths.layers))) throw new DiffError(`the working tree has no layer directory ${paths.layers}/`);
+  const notes: string[] = [];
+  let schemaTexts: SchemaTexts;
+  if (existsSync(join(abs(paths.schemas), SCHEMA_FILES.taskConfig))) schemaTexts = readSchemaTexts(abs(paths.schemas));
+  else {
+    schemaTexts = readSchemaTexts();
+    notes.push(`the working tree has no ${paths.schemas}/ schemas: strata's own schemas were used for it`);
+  }
+  const scenarioFiles = existsSync(abs(paths.scenarios)) ? readLayerFiles(abs(paths.scenarios)) : [];
+  if (scenarioFiles.length === 0) notes.push(`the working tree has no scenarios in ${paths.scenarios}/`);
+  return { label: "working tree", layerFiles: readLayerFiles(abs(paths.layers)), schemaTexts, scenarioFiles, notes };
+}
+
+// ---- comparing two sides
+
+interface Rendered {
+  scenario: Scenario;
+  result: ComposeResult;
+}
+
+function loadSide(side: Side, paths: DiffPaths, which: "base" | "head"): { set: LayerSet; scenarios: Scenario[]; issues: Issue[] } {
+  const set = loadLayerSetFromFiles(side.layerFiles, { schemaTexts: side.schemaTexts });
+  const errors = set.issues.filter((i) => i.severity === "error");
+  if (errors.length > 0) {
+    const at = side.commit ? `${side.label}:` : "";
+    throw new DiffError(
+      `the layer set at ${which} (${side.label}) has ${errors.length} error(s); fix them (see 'strata lint') before diffing`,
+      errors.map((i) => ({ ...i, file: i.file ? `${at}${paths.layers}/${i.file}` : i.file })),
+    );
+  }
+  const loaded = loadScenariosFromFiles(side.scenarioFiles, { dir: paths.scenarios });
+  const issues = loaded.issues.map((i) => ({ ...i, severity: "warning" as const, message: `${i.message} (at ${which}, ${side.label}; the scenario is left out)`, file: i.file && side.commit ? `${side.label}:${i.file}` : i.file }));
+  return { set, scenarios: loaded.scenarios, issues };
+}
+
+async function render(set: LayerSet, scenarios: Scenario[]): Promise<Map<string, Rendered>> {
+  const out = new Map<string, Rendered>();
+  for (const scenario of scenarios) out.set(scenario.id, { scenario, result: await compose(set, scenario.context) });
+  return out;
+}
+
+/** Compose every scenario of both sides and compare. */
+export async function diffSides(base: Side, head: Side, paths: DiffPaths): Promise<DiffReport> {
+  const b = loadSide(base, paths, "base");
+  const h = loadSide(head, paths, "head");
+  const before = await render(b.set, b.scenarios);
+  const after = await render(h.set, h.scenarios);
+  const withDir = (o: Origin | undefined): Origin | undefined => (o && o.file ? { ...o, file: `${paths.layers}/${o.file}` } : o);
+
+  const ids = [...new Set([...before.keys(), ...after.keys()])].sort();
+  const scenarios: ScenarioDiff[] = ids.map((id) => {
+    const x = before.get(id), y = after.get(id);
+    const empty = { changes: [], nowApplies: [], noLongerApplies: [], orderChanged: false, warningsAdded: [], warningsRemoved: [], errorsAdded: [], errorsRemoved: [], contextChanged: false };
+    if (!x) return { id, name: y!.scenario.name, file: y!.scenario.file, status: "added", ...empty, appliedLayers: y!.result.applied_layers };
+    if (!y) return { id, name: x.scenario.name, file: x.scenario.file, status: "removed", ...empty, appliedLayers: x.result.applied_layers };
+    const changes: PathChange[] = leafChanges(x.result.config ?? {}, y.result.config ?? {}).map((c) => {
+      const change: PathChange = { path: pointerToDots(c.pointer) || "(whole config)", pointer: c.pointer, kind: c.kind, before: c.before, after: c.after };
+      if (c.kind === "removed") {
+        const by = removedBy(y.result.trace, c.pointer);
+        if (by) change.origin = withDir(by);
+        change.was = withDir(x.result.provenance[c.pointer]);
+      } else change.origin = withDir(y.result.provenance[c.pointer]);
+      return change;
+    });
+    const la = x.result.applied_layers, lb = y.result.applied_layers;
+    const nowApplies = lb.filter((l) => !la.includes(l));
+    const noLongerApplies = la.filter((l) => !lb.includes(l));
+    const orderChanged = nowApplies.length === 0 && noLongerApplies.length === 0 && !deepEqual(la, lb);
+    const [warningsAdded, warningsRemoved] = problemDelta(x.result.warnings, y.result.warnings, paths);
+    const [errorsAdded, errorsRemoved] = problemDelta(x.result.errors, y.result.errors, paths);
+    const changed = changes.length + nowApplies.length + noLongerApplies.length + warningsAdded.length + warningsRemoved.length + errorsAdded.length + errorsRemoved.length > 0 || orderChanged;
+    return {
+      id, name: y.scenario.name, file: y.scenario.file, status: changed ? "changed" : "unchanged",
+      contextChanged: !deepEqual(x.scenario.context, y.scenario.context),
+      changes, nowApplies, noLongerApplies, orderChanged, warningsAdded, warningsRemoved, errorsAdded, errorsRemoved,
+    };
+  });
+  const count = (s: ScenarioDiff["status"]) => scenarios.filter((d) => d.status === s).length;
+  return {
+    base: { label: base.label, rev: base.rev, commit: base.commit },
+    head: { label: head.label, rev: head.rev, commit: head.commit },
+    paths,
+    scenarios,
+    summary: { total: scenarios.length, changed: count("changed"), unchanged: count("unchanged"), added: count("added"), removed: count("removed") },
+    files: fileChanges(base, head, paths),
+    issues: [...b.issues, ...h.issues],
+    notes: [...base.notes.map((n) => `base: ${n}`), ...head.notes.map((n) => `head: ${n}`)],
+  };
+}
+
+/** Who removed the value at `pointer`: the latest delete there or above, or a replace above that left it out. */
+function removedBy(trace: Trace, pointer: string): Origin | undefined {
+  let best: { seq: number; origin: Origin } | undefined;
+  let p = pointer;
+  for (;;) {
+    const list = trace.writes.get(p) ?? [];
+    for (const w of list) {
+      const counts = w.op === "delete" || (p !== pointer && (w.op === "replace" || w.op === "set"));
+      if (counts && (!best || w.seq > best.seq)) best = { seq: w.seq, origin: w.origin };
+    }
+    if (p === "") break;
+    p = p.slice(0, p.lastIndexOf("/"));
+  }
+  return best?.origin;
+}
+
+function problemDelta(before: Issue[], after: Issue[], paths: DiffPaths): [ProblemLine[], ProblemLine[]] {
+  const line = (i: Issue): ProblemLine => {
+    const p = problemOf(i);
+    const where = i.file && i.line !== undefined && !i.file.startsWith(paths.scenarios) ? `${paths.layers}/${i.file}:${i.line}` : undefined;
+    return { ...p, ...(where ? { where } : {}) };
+  };
+  const key = (i: Issue) => `${i.code}\0${i.message}\0${i.pointer ?? ""}`;
+  const kb = new Set(before.map(key)), ka = new Set(after.map(key));
+  return [after.filter((i) => !kb.has(key(i))).map(line), before.filter((i) => !ka.has(key(i))).map(line)];
+}
+
+function fileChanges(base: Side, head: Side, paths: DiffPaths): LayerFileChange[] {
+  const out: LayerFileChange[] = [];
+  const compare = (a: Map<string, string>, b: Map<string, string>) => {
+    for (const [f, t] of b) if (!a.has(f)) out.push({ file: f, status: "added" });
+      else if (a.get(f) !== t) out.push({ file: f, status: "modified" });
+    for (const f of a.keys()) if (!b.has(f)) out.push({ file: f, status: "removed" });
+  };
+  const layers = (s: Side) => new Map(s.layerFiles.map((f) => [`${paths.layers}/${f.path}`, f.text]));
+  const schemas = (s: Side) => new Map(Object.entries(SCHEMA_FILES).map(([k, f]) => [`${paths.schemas}/${f}`, s.schemaTexts[k as keyof SchemaTexts]]));
+  compare(layers(base), layers(head));
+  compare(schemas(base), schemas(head));
+  return out.sort((x, y) => (x.file < y.file ? -1 : 1));
+}
+
+/** Any rendered result differs (what `--exit-code` reports). */
+export const hasChanges = (r: DiffReport): boolean => r.summary.changed > 0;
