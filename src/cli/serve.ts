@@ -1,11 +1,137 @@
-// Placeholder until the 'serve' command lands (being built in this session).
-import { UsageError, type Command } from "./common.js";
+// `strata serve`: the HTTP API, the task store and the web page, until SIGINT or SIGTERM.
+import { Writable } from "node:stream";
+import { StrataError } from "../issues.js";
+import { EXIT, UsageError, parse, type Command } from "./common.js";
+import { LAYER_OPTIONS, LAYER_HELP, layerDirs, relativeDir, withLayerDir } from "./layer-options.js";
+
+const OPTIONS = {
+  host: { type: "string" },
+  port: { type: "string" },
+  db: { type: "string" },
+  web: { type: "string" },
+  "body-limit": { type: "string" },
+  "no-watch": { type: "boolean" },
+  "log-level": { type: "string" },
+  "log-json": { type: "boolean" },
+  ...LAYER_OPTIONS,
+} as const;
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 export const command: Command = {
   name: "serve",
-  summary: "serve",
-  help: "strata serve: not available yet",
-  async run() {
-    throw new UsageError("'serve' is not available yet");
+  summary: "serve the HTTP API and web page",
+  help: `Usage: strata serve [options]
+
+Serve the HTTP API (docs/api.md) and the web page, and keep tasks in an SQLite file.
+The layer set is loaded once at start: when it has errors, they are printed and the server does not start.
+Edits to the layer and schema files then take effect without a restart; an edit that breaks the set is
+reported at GET /api/layers/status while the last good set keeps serving.
+
+Options:
+      --host HOST         address to listen on (default: $HOST, else 127.0.0.1)
+      --port PORT         port to listen on; 0 picks a free one (default: $PORT, else 8000)
+      --db FILE           the task database, created with its folder (default: $STRATA_DB, else data/strata.db)
+      --web DIR           the built web page (default: web/dist of this package)
+      --body-limit BYTES  largest request body; larger ones get 413 (default: 1048576)
+      --no-watch          do not reload the layers when their files change
+      --log-level LEVEL   fatal, error, warn, info, debug, trace or silent (default: info)
+      --log-json          log JSON lines (pino) instead of text
+${LAYER_HELP}
+Stop with Ctrl-C (SIGINT) or SIGTERM: requests in flight finish, then the database is closed.
+
+Exit status: 0 after a clean stop, 2 when the server cannot start (broken layers, bad option,
+port in use, unreadable database).`,
+  async run(argv) {
+    const { values } = parse(argv, OPTIONS);
+    const host = values.host ?? process.env.HOST ?? "127.0.0.1";
+    const port = toInt(values.port ?? process.env.PORT ?? "8000", values.port !== undefined ? "--port" : "PORT", 0, 65535);
+    const db = values.db ?? process.env.STRATA_DB ?? "data/strata.db";
+    const bodyLimit = values["body-limit"] !== undefined ? toInt(values["body-limit"], "--body-limit", 1, 2 ** 31 - 1) : undefined;
+    const level = values["log-level"] ?? "info";
+    if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, not '${level}'`);
+    const { layersDir, schemasDir } = layerDirs(values);
+
+    const { createServer } = await import("../server/app.js");
+    const { StoreError } = await import("../server/store.js");
+    let server: Awaited<ReturnType<typeof createServer>>;
+    try {
+      server = await createServer({
+        host, port, db, layersDir, schemasDir, bodyLimit,
+        webDir: values.web,
+        watch: !values["no-watch"],
+        logger: { level, ...(values["log-json"] ? {} : { stream: textLog() }) },
+      });
+    } catch (e) {
+      if (e instanceof StrataError) {
+        const errors = e.issues.filter((i) => i.severity === "error");
+        const dir = relativeDir(layersDir);
+        throw new UsageError(`the layer set in ${dir} has ${errors.length} error(s); fix them (strata lint) and start again`, withLayerDir(errors, { files: [] } as never, undefined, values));
+      }
+      if (e instanceof StoreError) throw new UsageError(e.message);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE") throw new UsageError(`cannot listen on ${host}:${port}: the port is in use (choose another with --port or PORT)`);
+      if (code === "EACCES") throw new UsageError(`cannot listen on ${host}:${port}: permission denied (ports below 1024 need privileges)`);
+      if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new UsageError(`cannot listen on ${host}:${port}: no such address on this machine`);
+      throw e;
+    }
+
+    const set = server.layers.set;
+    server.app.log.info(
+      `strata serving on ${server.url} (layers: ${relativeDir(layersDir)}, ${set.files.length} files, hash ${set.hash.slice(0, 12)}; database: ${server.store.file})`,
+    );
+    return new Promise<number>((done) => {
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) {
+          server.app.log.warn(`${signal} again: exiting without waiting`);
+          process.exit(1);
+        }
+        stopping = true;
+        server.app.log.info(`${signal}: finishing requests in flight, then stopping`);
+        server
+          .close()
+          .then(() => done(EXIT.ok))
+          .catch((e: unknown) => {
+            process.stderr.write(`strata serve: error while stopping: ${(e as Error).message}\n`);
+            done(1);
+          })
+          .finally(() => {
+            process.off("SIGINT", onInt);
+            process.off("SIGTERM", onTerm);
+          });
+      };
+      const onInt = () => stop("SIGINT");
+      const onTerm = () => stop("SIGTERM");
+      process.on("SIGINT", onInt);
+      process.on("SIGTERM", onTerm);
+    });
   },
 };
+
+function toInt(text: string, what: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new UsageError(`${what} must be a whole number from ${min} to ${max}, not '${text}'`);
+  return n;
+}
+
+/** pino writes JSON lines; on a terminal show `time level message` (errors keep their stack, server-side only). */
+function textLog(): Writable {
+  const names: Record<number, string> = { 10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal" };
+  return new Writable({
+    write(chunk: Buffer, _enc, next) {
+      for (const line of chunk.toString("utf8").split("\n")) {
+        if (!line) continue;
+        try {
+          const o = JSON.parse(line) as { time?: number; level?: number; msg?: string; err?: { stack?: string; message?: string } };
+          const time = new Date(o.time ?? Date.now()).toISOString().slice(11, 23);
+          const err = o.err ? `\n${o.err.stack ?? o.err.message}` : "";
+          process.stderr.write(`${time} ${(names[o.level ?? 30] ?? "info").padEnd(5)} ${o.msg ?? ""}${err}\n`);
+        } catch {
+          process.stderr.write(line + "\n");
+        }
+      }
+      next();
+    },
+  });
+}

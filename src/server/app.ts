@@ -1,0 +1,122 @@
+// The HTTP service: `buildApp` wires the layer source, the task store, the routes and the web page into a
+// Fastify app (tests call it with port 0 through `createServer`); `strata serve` is a thin shell over it.
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { PACKAGE_ROOT, DEFAULT_LAYERS_DIR } from "../schemas.js";
+import { LayerSource } from "./layer-watcher.js";
+import { TaskStore } from "./store.js";
+import { registerRoutes } from "./routes.js";
+import { registerWeb } from "./web.js";
+import { ApiError, handleError } from "./errors.js";
+import { BODY_LIMITS, parseJsonBody } from "./json-body.js";
+
+export const DEFAULT_DB = "data/strata.db";
+export const DEFAULT_WEB_DIR = join(PACKAGE_ROOT, "web", "dist");
+
+export interface ServerOptions {
+  /** Default: the shipped layers. */
+  layersDir?: string;
+  /** Default: the shipped schemas. */
+  schemasDir?: string;
+  /** SQLite file (created with its directory); default data/strata.db. */
+  db?: string;
+  /** The built web page; default web/dist in the package. */
+  webDir?: string;
+  /** Largest request body in bytes (413 above); default 1 MiB. */
+  bodyLimit?: number;
+  /** Deepest nesting of a request body (400 deeper); default 64. */
+  maxDepth?: number;
+  /** Reload the layers when their files change; default true. */
+  watch?: boolean;
+  watchDebounceMs?: number;
+  /** Fastify's logger option; default off. */
+  logger?: FastifyServerOptions["logger"];
+}
+
+export interface StrataApp {
+  app: FastifyInstance;
+  layers: LayerSource;
+  store: TaskStore;
+}
+
+const VERSION: string = createRequire(import.meta.url)("../../package.json").version;
+
+/**
+ * Build the app. Throws StrataError (with every issue) when the layer set is broken and StoreError when the
+ * database cannot be opened: the service refuses to start rather than serve something wrong.
+ */
+export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> {
+  const bodyLimit = options.bodyLimit ?? BODY_LIMITS.maxBytes;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Fastify's two lines per request give way to one, written by the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  });
+  const layers = new LayerSource({
+    layersDir: options.layersDir ?? DEFAULT_LAYERS_DIR,
+    schemasDir: options.schemasDir,
+    debounceMs: options.watchDebounceMs,
+    log: {
+      info: (m) => app.log.info(m),
+      warn: (m) => app.log.warn(m),
+      error: (m) => app.log.error(m),
+    },
+  });
+  let store: TaskStore;
+  try {
+    store = TaskStore.open(options.db ?? DEFAULT_DB);
+  } catch (e) {
+    layers.close();
+    throw e;
+  }
+  app.addHook("onClose", async () => {
+    layers.close();
+    store.close();
+  });
+
+  app.setErrorHandler(handleError(bodyLimit));
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === "") return done(null, undefined);
+    const parsed = parseJsonBody(text, options.maxDepth);
+    if (parsed.ok) return done(null, parsed.value);
+    done(new ApiError(400, parsed.issue.code, parsed.issue.message, [parsed.issue]), undefined);
+  });
+  // One line per request, after the answer: method, URL, status, time.
+  app.addHook("onResponse", async (req, reply) => {
+    req.log.info(`${req.method} ${req.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`);
+  });
+
+  registerRoutes(app, { layers, store, version: VERSION });
+  await registerWeb(app, resolve(options.webDir ?? DEFAULT_WEB_DIR));
+  if (options.watch ?? true) layers.watch();
+  await app.ready();
+  return { app, layers, store };
+}
+
+export interface RunningServer extends StrataApp {
+  /** `http://host:port` */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Build the app and listen (port 0: a free port). */
+export async function createServer(options: ServerOptions & { host?: string; port?: number } = {}): Promise<RunningServer> {
+  const built = await buildApp(options);
+  try {
+    await built.app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
+  } catch (e) {
+    await built.app.close();
+    throw e;
+  }
+  const address = built.app.server.address();
+  const port = typeof address === "object" && address ? address.port : (options.port ?? 0);
+  const host = options.host ?? "127.0.0.1";
+  return { ...built, port, url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`, close: () => built.app.close() };
+}

@@ -1,0 +1,154 @@
+// Request bodies: JSON only, within a size and depth limit; a syntax error names its line and column.
+// JSON.parse defines `__proto__` as an own key (never a prototype change); such keys are rejected later.
+import { issue, type Issue } from "../issues.js";
+
+export const BODY_LIMITS = {
+  /** Bytes; larger bodies get 413. */
+  maxBytes: 1 << 20,
+  /** Nesting of objects and lists; deeper bodies get 400. */
+  maxDepth: 64,
+};
+
+export type BodyResult = { ok: true; value: unknown } | { ok: false; issue: Issue };
+
+export function parseJsonBody(text: string, maxDepth = BODY_LIMITS.maxDepth): BodyResult {
+  if (text.trim() === "") return { ok: false, issue: issue("empty-body", "the request body is empty: send a JSON object", { pointer: "" }) };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    const { offset, message } = locateJsonError(text);
+    const { line, column } = lineColumn(text, offset);
+    return { ok: false, issue: issue("malformed-json", `malformed JSON at line ${line}, column ${column}: ${message}`, { pointer: "", line, column }) };
+  }
+  const tooDeep = findTooDeep(value, maxDepth);
+  if (tooDeep !== undefined) {
+    return { ok: false, issue: issue("body-too-deep", `the request body nests deeper than ${maxDepth} levels`, { pointer: tooDeep }) };
+  }
+  return { ok: true, value };
+}
+
+/** Pointer of the first value nested deeper than `max`, if any (recursion stops there). */
+function findTooDeep(v: unknown, max: number, depth = 0, pointer = ""): string | undefined {
+  if (v === null || typeof v !== "object") return undefined;
+  if (depth >= max) return pointer;
+  const keys = Array.isArray(v) ? v.map((_, i) => String(i)) : Object.keys(v);
+  for (const k of keys) {
+    const found = findTooDeep((v as Record<string, unknown>)[k], max, depth + 1, `${pointer}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      start = i + 1;
+    }
+  }
+  return { line, column: offset - start + 1 };
+}
+
+/**
+ * Where JSON.parse gave up, with a message that does not echo the body back.
+ * Only runs on text JSON.parse rejected, so it favours clarity over speed; nesting is capped.
+ */
+export function locateJsonError(text: string): { offset: number; message: string } {
+  let i = 0;
+  const fail = (message: string, at = i): never => {
+    throw { offset: at, message };
+  };
+  const ws = () => {
+    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+  };
+  const what = () => (i >= text.length ? "end of input" : `'${text[i]}'`);
+  const literal = (word: string) => {
+    if (text.startsWith(word, i)) i += word.length;
+    else fail(`unexpected ${what()}`);
+  };
+  const string = () => {
+    i++; // opening quote
+    while (i < text.length && text[i] !== '"') {
+      const c = text.charCodeAt(i);
+      if (c < 0x20) fail("control character in a string (escape it, e.g. \\n)");
+      if (text[i] === "\\") {
+        const e = text[i + 1];
+        if (e === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail("bad \\u escape in a string");
+          i += 6;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+        else fail("bad escape in a string");
+      } else i++;
+    }
+    if (i >= text.length) fail("unterminated string");
+    i++;
+  };
+  const number = () => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m || m[0] === "-") fail(`unexpected ${what()}`);
+    i += m![0].length;
+  };
+  const value = (depth: number): void => {
+    if (depth > 10_000) fail("nesting too deep");
+    ws();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      ws();
+      if (text[i] === "}") return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail(`expected a property name in double quotes, found ${what()}`);
+        string();
+        ws();
+        if (text[i] !== ":") fail(`expected ':' after a property name, found ${what()}`);
+        i++;
+        value(depth + 1);
+        ws();
+        if (text[i] === ",") {
+          i++;
+          ws();
+          if (text[i] === "}") fail("trailing comma before '}'");
+          continue;
+        }
+        if (text[i] === "}") return void i++;
+        fail(`expected ',' or '}', found ${what()}`);
+      }
+    }
+    if (c === "[") {
+      i++;
+      ws();
+      if (text[i] === "]") return void i++;
+      for (;;) {
+        value(depth + 1);
+        ws();
+        if (text[i] === ",") {
+          i++;
+          ws();
+          if (text[i] === "]") fail("trailing comma before ']'");
+          continue;
+        }
+        if (text[i] === "]") return void i++;
+        fail(`expected ',' or ']', found ${what()}`);
+      }
+    }
+    if (c === '"') return string();
+    if (c === "t") return literal("true");
+    if (c === "f") return literal("false");
+    if (c === "n") return literal("null");
+    if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return number();
+    fail(`unexpected ${what()}`);
+  };
+  try {
+    value(0);
+    ws();
+    if (i < text.length) fail(`unexpected ${what()} after the JSON value`);
+  } catch (e) {
+    if (e && typeof e === "object" && "offset" in e) return e as { offset: number; message: string };
+    throw e;
+  }
+  return { offset: 0, message: "not valid JSON" };
+}

@@ -1,0 +1,178 @@
+// The layer set the service composes with: loaded once at start, reloaded when a file under layers/ or
+// schemas/ changes. A reload that finds errors keeps the last good set serving and reports the errors.
+import { watch, type FSWatcher } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { loadLayerSet, type LayerSet } from "../load.js";
+import { DEFAULT_SCHEMAS_DIR, SCHEMA_FILES, readSchemaTexts, compileSchemas, type SchemaTexts } from "../schemas.js";
+import { issue, StrataError, type Issue } from "../issues.js";
+
+export interface LayerStatus {
+  /** Content hash of the set in use. */
+  hash: string;
+  /** When the set in use was loaded. */
+  loaded_at: string;
+  /** When the files were last read (a rejected edit moves this, not `loaded_at`). */
+  checked_at: string;
+  /** False when the files on disk are broken; the set in use is then the last good one. */
+  ok: boolean;
+  /** Errors of the files on disk, with file (relative to the layer directory), line and column. */
+  errors: Issue[];
+  /** Warnings of the set in use. */
+  warnings: Issue[];
+  /** Files of the set in use, relative to the layer directory. */
+  files: string[];
+  watching: boolean;
+}
+
+export interface LayerSourceOptions {
+  layersDir: string;
+  schemasDir?: string;
+  /** Quiet time after the last change before reloading (editors save in several steps). */
+  debounceMs?: number;
+  log?: { info(msg: string): void; warn(msg: string): void; error(msg: string): void };
+}
+
+export class LayerSource {
+  readonly layersDir: string;
+  readonly schemasDir: string;
+  private current!: LayerSet;
+  private loadedAt = "";
+  private checkedAt = "";
+  private diskErrors: Issue[] = [];
+  private watchers: FSWatcher[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly listeners = new Set<(status: LayerStatus) => void>();
+
+  /** Load the set; throws StrataError with every problem when it is broken (the service refuses to start). */
+  constructor(private readonly options: LayerSourceOptions) {
+    this.layersDir = resolve(options.layersDir);
+    this.schemasDir = resolve(options.schemasDir ?? DEFAULT_SCHEMAS_DIR);
+    const { set, errors } = this.read();
+    if (!set) throw new StrataError(errors);
+    this.current = set;
+    this.loadedAt = this.checkedAt;
+  }
+
+  get set(): LayerSet {
+    return this.current;
+  }
+
+  status(): LayerStatus {
+    return {
+      hash: this.current.hash,
+      loaded_at: this.loadedAt,
+      checked_at: this.checkedAt,
+      ok: this.diskErrors.length === 0,
+      errors: this.diskErrors,
+      warnings: this.current.issues.filter((i) => i.severity === "warning"),
+      files: this.current.files,
+      watching: this.watchers.length > 0,
+    };
+  }
+
+  /** Called after every reload attempt (tests and logs wait on it). */
+  onReload(listener: (status: LayerStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Read the files again; swap the set in use only when they load without errors. */
+  reload(): LayerStatus {
+    const before = this.current.hash;
+    const { set, errors } = this.read();
+    if (set) {
+      if (set.hash !== before) {
+        this.current = set;
+        this.loadedAt = this.checkedAt;
+        this.options.log?.info(`layers reloaded: ${set.files.length} files, hash ${set.hash.slice(0, 12)}`);
+      }
+    } else {
+      this.options.log?.warn(
+        `layer edit rejected (${errors.length} error(s)); still serving hash ${before.slice(0, 12)}; see GET /api/layers/status`,
+      );
+    }
+    const status = this.status();
+    for (const l of this.listeners) l(status);
+    return status;
+  }
+
+  /** Watch the layer and schema directories; reload after each burst of changes. */
+  watch(): void {
+    if (this.watchers.length > 0 || this.closed) return;
+    for (const dir of [this.layersDir, this.schemasDir]) {
+      try {
+        const w = watch(dir, { recursive: true, persistent: false }, () => this.schedule());
+        w.on("error", (e) => {
+          this.options.log?.error(`watching ${dir} failed (${e.message}); edits are no longer picked up until a restart or POST /api/layers/reload`);
+          w.close();
+          this.watchers = this.watchers.filter((x) => x !== w);
+        });
+        this.watchers.push(w);
+      } catch (e) {
+        this.options.log?.error(`cannot watch ${dir}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      if (!this.closed) this.reload();
+    }, this.options.debounceMs ?? 150);
+  }
+
+  /** Load from disk: the set when it has no errors, else the errors (schema files included). */
+  private read(): { set?: LayerSet; errors: Issue[] } {
+    this.checkedAt = new Date().toISOString();
+    const texts = this.readSchemas();
+    if ("errors" in texts) return this.fail(texts.errors);
+    let set: LayerSet;
+    try {
+      set = loadLayerSet(this.layersDir, { schemaTexts: texts });
+    } catch (e) {
+      return this.fail([issue("layers-unreadable", `cannot load the layer set: ${(e as Error).message}`)]);
+    }
+    const errors = set.issues.filter((i) => i.severity === "error");
+    if (errors.length > 0) return this.fail(errors);
+    this.diskErrors = [];
+    return { set, errors: [] };
+  }
+
+  private fail(errors: Issue[]): { errors: Issue[] } {
+    this.diskErrors = errors;
+    return { errors };
+  }
+
+  /** The three schema texts, each checked to parse and compile, with the file named when one does not. */
+  private readSchemas(): SchemaTexts | { errors: Issue[] } {
+    const file = (name: string) => relative(this.layersDir, join(this.schemasDir, name));
+    let texts: SchemaTexts;
+    try {
+      texts = readSchemaTexts(this.schemasDir);
+    } catch (e) {
+      return { errors: [issue("schema-unreadable", `cannot read the schemas in ${this.schemasDir}: ${(e as Error).message}`)] };
+    }
+    for (const [key, name] of Object.entries(SCHEMA_FILES)) {
+      try {
+        JSON.parse(texts[key as keyof SchemaTexts]);
+      } catch (e) {
+        return { errors: [issue("schema-invalid", `not valid JSON: ${(e as Error).message}`, { file: file(name), line: 1, column: 1 })] };
+      }
+    }
+    try {
+      compileSchemas(texts);
+    } catch (e) {
+      return { errors: [issue("schema-invalid", `a schema does not compile: ${(e as Error).message}`, { file: file("") || "schemas" })] };
+    }
+    return texts;
+  }
+}

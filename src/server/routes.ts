@@ -1,0 +1,175 @@
+// The API routes: each a thin chain of library calls (read the body → compose → store or render).
+import type { FastifyInstance } from "fastify";
+import { Ajv, type ValidateFunction } from "ajv";
+import { compose, type ComposeResult } from "../compose.js";
+import { issue, type Issue } from "../issues.js";
+import { errorMessage, errorPointer, usefulErrors } from "../schemas.js";
+import { ApiError, invalidRequest, notFound } from "./errors.js";
+import { readTaskRequest, requestBodySchema, toBodyPointers } from "./body.js";
+import { contextDefaults, formOptions, listProfiles, profileView } from "./catalog.js";
+import { openApiDocument } from "./openapi.js";
+import { PARAM_SCHEMAS, QUERY_SCHEMAS } from "./api-schemas.js";
+import type { LayerSource } from "./layer-watcher.js";
+import type { ListQuery, TaskStore } from "./store.js";
+
+export interface RouteDeps {
+  layers: LayerSource;
+  store: TaskStore;
+  version: string;
+}
+
+// Query strings and path parameters arrive as text: coerce them, fill defaults, reject unknown keys.
+const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true });
+const validators = new Map<object, ValidateFunction>();
+
+function checked<T>(schema: object, data: unknown, code: string, what: string): T {
+  let validate = validators.get(schema);
+  if (!validate) validators.set(schema, (validate = ajv.compile(schema)));
+  const copy = { ...(data as object) };
+  if (!validate(copy)) {
+    const issues = usefulErrors(validate.errors).map((e) => issue(code, errorMessage(e, what), { pointer: errorPointer(e) }));
+    throw invalidRequest(code, issues, what);
+  }
+  return copy as T;
+}
+
+/** Body → context → compose. A body that cannot become a context is a 400 naming the field. */
+async function composeBody(deps: RouteDeps, body: unknown, query: unknown): Promise<ComposeResult> {
+  const { strict } = checked<{ strict: boolean }>(QUERY_SCHEMAS.compose, query, "query-invalid", "the query string");
+  const set = deps.layers.set;
+  const { request, issues } = readTaskRequest(set.schemas, body);
+  if (!request) throw invalidRequest(sameCode(issues, "body-invalid"), issues);
+  const result = await compose(set, request.context, { strict });
+  const errors = toBodyPointers(result.errors, request);
+  const warnings = toBodyPointers(result.warnings, request);
+  // The body schema is derived from the context schema, so this is rare; still the input's fault.
+  if (!result.context) throw invalidRequest(sameCode(errors, "body-invalid"), errors);
+  return { ...result, errors, warnings };
+}
+
+const sameCode = (issues: Issue[], fallback: string) => (issues.length > 0 && issues.every((i) => i.code === issues[0].code) ? issues[0].code : fallback);
+
+/** The JSON view of a compose result: what `strata compose --json` prints, plus the context with defaults. */
+export function previewView(r: ComposeResult) {
+  return {
+    ok: r.ok,
+    config: r.config ?? null,
+    applied_layers: r.applied_layers,
+    skipped_layers: r.skipped_layers,
+    warnings: r.warnings,
+    errors: r.errors,
+    provenance: r.provenance,
+    layer_set_hash: r.layer_set_hash,
+    context: r.context ?? null,
+  };
+}
+
+export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { layers, store } = deps;
+
+  app.post("/api/config/preview", async (req) => previewView(await composeBody(deps, req.body, req.query)));
+
+  app.post("/api/tasks/from-context", async (req, reply) => {
+    const r = await composeBody(deps, req.body, req.query);
+    if (!r.ok || !r.config) {
+      const n = r.errors.length;
+      const code = r.config ? "config-invalid" : "compose-failed";
+      const what = r.config ? "the composed config is invalid" : "the config could not be composed";
+      throw new ApiError(422, code, `${what}: ${r.errors[0]?.message ?? "see issues"}${n > 1 ? ` (and ${n - 1} more)` : ""}`, r.errors, {
+        applied_layers: r.applied_layers,
+        warnings: r.warnings,
+      });
+    }
+    const name = r.config.task_name;
+    if (typeof name !== "string" || name === "") {
+      throw new ApiError(422, "task-name-missing", "the composed config has no task_name to name the task by", [
+        issue("task-name-missing", "the composed config has no task_name; give one in the body (task_name)", { pointer: "/task_name" }),
+      ]);
+    }
+    const created = store.create({
+      task_name: name,
+      description: typeof r.config.description === "string" ? r.config.description : null,
+      config: r.config,
+      metadata: {
+        applied_layers: r.applied_layers,
+        skipped_layers: r.skipped_layers,
+        warnings: r.warnings,
+        context: r.context,
+        layer_set_hash: r.layer_set_hash,
+        provenance: r.provenance,
+      },
+    });
+    if ("conflict" in created) {
+      const id = created.conflict.id;
+      const message = `a task named '${name}' already exists${id !== null ? ` (id ${id})` : ""}; choose another task_name`;
+      throw new ApiError(409, "task-name-taken", message, [issue("task-name-taken", message, { pointer: "/task_name" })], {}, { existing_id: id });
+    }
+    return reply
+      .code(201)
+      .header("location", `/api/tasks/${created.task.id}`)
+      .send({ task: created.task, applied_layers: r.applied_layers, warnings: r.warnings });
+  });
+
+  app.get("/api/tasks", async (req) => {
+    const q = checked<ListQuery>(QUERY_SCHEMAS.listTasks, req.query, "query-invalid", "the query string");
+    return { ...store.list(q), limit: q.limit, offset: q.offset };
+  });
+
+  const taskId = (params: unknown) => checked<{ id: number }>(PARAM_SCHEMAS.taskId, params, "param-invalid", "the task id").id;
+  const noTask = (id: number) => notFound("task-not-found", `no task with id ${id}`);
+
+  app.get("/api/tasks/:id", async (req) => {
+    const id = taskId(req.params);
+    const task = store.get(id);
+    if (!task) throw noTask(id);
+    return task;
+  });
+
+  app.delete("/api/tasks/:id", async (req, reply) => {
+    const id = taskId(req.params);
+    if (!store.delete(id)) throw noTask(id);
+    return reply.code(204).send();
+  });
+
+  app.get("/api/profiles", async () => ({ profiles: listProfiles(layers.set), layer_set_hash: layers.set.hash }));
+
+  app.get("/api/profiles/:name", async (req) => {
+    const { name } = req.params as { name: string };
+    const profile = layers.set.profiles.get(name);
+    if (!profile) {
+      const known = [...layers.set.profiles.keys()].sort().join(", ");
+      throw notFound("profile-not-found", `profile '${name}' not found (profiles: ${known || "none"})`);
+    }
+    return profileView(profile);
+  });
+
+  app.get("/api/options", async () => {
+    const set = layers.set;
+    return {
+      options: formOptions(set),
+      defaults: contextDefaults(set),
+      profiles: listProfiles(set).map(({ name, title, description }) => ({ name, title, description })),
+      context_schema: set.schemas.json.context,
+      layer_set_hash: set.hash,
+    };
+  });
+
+  app.get("/api/schemas/:name", async (req) => {
+    const { name } = req.params as { name: string };
+    const s = layers.set.schemas;
+    const schemas: Record<string, () => unknown> = {
+      context: () => s.json.context,
+      "task-config": () => s.json.taskConfig,
+      layer: () => s.json.layer,
+      request: () => requestBodySchema(s),
+    };
+    if (!Object.hasOwn(schemas, name)) throw notFound("schema-not-found", `no schema '${name}' (schemas: ${Object.keys(schemas).join(", ")})`);
+    return schemas[name]();
+  });
+
+  app.get("/api/layers/status", async () => layers.status());
+  app.post("/api/layers/reload", async () => layers.reload());
+  app.get("/api/health", async () => ({ status: "ok", layer_set_hash: layers.set.hash }));
+  app.get("/api/openapi.json", async () => openApiDocument(layers.set, deps.version));
+}
+

@@ -1,0 +1,189 @@
+// The task store: one SQLite table (WAL mode) with JSON columns. A UNIQUE index on task_name decides
+// duplicates, so two concurrent creates of the same name can never both land.
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+
+/** The autotuner's task statuses; tasks created here start `pending`. */
+export const TASK_STATUSES = ["pending", "running", "completed", "failed", "cancelled"] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export interface Task {
+  id: number;
+  task_name: string;
+  description: string | null;
+  status: TaskStatus;
+  config: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  created_at: string;
+}
+
+/** What the task list shows per task: no config, no provenance. */
+export interface TaskSummary {
+  id: number;
+  task_name: string;
+  description: string | null;
+  status: TaskStatus;
+  created_at: string;
+  profiles: string[];
+  applied_layers: string[];
+  layer_set_hash: string | null;
+}
+
+export interface NewTask {
+  task_name: string;
+  description: string | null;
+  config: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+export interface ListQuery {
+  limit: number;
+  offset: number;
+  /** Tasks older than this id (the `next_cursor` of the previous page). */
+  cursor?: number;
+  status?: TaskStatus;
+}
+
+/** A database problem the operator must fix (unreadable file, not a database); never a user's. */
+export class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StoreError";
+  }
+}
+
+// Versioned with PRAGMA user_version: each entry migrates from version i to i + 1.
+const MIGRATIONS = [
+  `CREATE TABLE tasks (
+     id          INTEGER PRIMARY KEY AUTOINCREMENT,
+     task_name   TEXT NOT NULL,
+     description TEXT,
+     status      TEXT NOT NULL DEFAULT 'pending',
+     config      TEXT NOT NULL CHECK (json_valid(config)),
+     metadata    TEXT NOT NULL CHECK (json_valid(metadata)),
+     created_at  TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX tasks_task_name ON tasks (task_name);
+   CREATE INDEX tasks_status_id ON tasks (status, id);`,
+];
+
+type Row = Omit<Task, "config" | "metadata"> & { config: string; metadata: string };
+type SummaryRow = Omit<TaskSummary, "profiles" | "applied_layers" | "layer_set_hash"> & { profiles: string | null; applied_layers: string | null; layer_set_hash: string | null };
+
+export class TaskStore {
+  private readonly db: Database.Database;
+  private readonly stmts: ReturnType<TaskStore["prepare"]>;
+
+  private constructor(
+    db: Database.Database,
+    readonly file: string,
+  ) {
+    this.db = db;
+    this.stmts = this.prepare();
+  }
+
+  /** Open (creating the file and its directory when absent) and migrate. Throws StoreError. */
+  static open(file: string): TaskStore {
+    const path = file === ":memory:" ? file : resolve(file);
+    let db: Database.Database | undefined;
+    try {
+      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path, { timeout: 5000 });
+      db.pragma("journal_mode = WAL");
+      // FULL: a task that got its 201 survives a crash of the process or of the machine.
+      db.pragma("synchronous = FULL");
+      db.pragma("foreign_keys = ON");
+      migrate(db);
+      return new TaskStore(db, path);
+    } catch (e) {
+      db?.close();
+      const err = e as NodeJS.ErrnoException;
+      const why = err.code === "SQLITE_NOTADB" ? "the file is not an SQLite database" : err.message;
+      throw new StoreError(`cannot open the task database ${path}: ${why}`);
+    }
+  }
+
+  private prepare() {
+    const summary = `SELECT id, task_name, description, status, created_at,
+                            json_extract(metadata, '$.context.profiles') AS profiles,
+                            json_extract(metadata, '$.applied_layers') AS applied_layers,
+                            json_extract(metadata, '$.layer_set_hash') AS layer_set_hash
+                     FROM tasks`;
+    return {
+      insert: this.db.prepare<[string, string | null, string, string, string, string]>(
+        "INSERT INTO tasks (task_name, description, status, config, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
+      get: this.db.prepare<[number], Row>("SELECT * FROM tasks WHERE id = ?"),
+      idByName: this.db.prepare<[string], { id: number }>("SELECT id FROM tasks WHERE task_name = ?"),
+      delete: this.db.prepare<[number]>("DELETE FROM tasks WHERE id = ?"),
+      count: this.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM tasks"),
+      countStatus: this.db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM tasks WHERE status = ?"),
+      page: this.db.prepare<[number, number, number], SummaryRow>(`${summary} WHERE id < ? ORDER BY id DESC LIMIT ? OFFSET ?`),
+      pageStatus: this.db.prepare<[string, number, number, number], SummaryRow>(`${summary} WHERE status = ? AND id < ? ORDER BY id DESC LIMIT ? OFFSET ?`),
+    };
+  }
+
+  /** Store a new pending task; when the name is taken, the id of the task that holds it. */
+  create(input: NewTask): { task: Task } | { conflict: { id: number | null } } {
+    const created_at = new Date().toISOString();
+    const config = JSON.stringify(input.config);
+    const metadata = JSON.stringify(input.metadata);
+    const insert = this.db.transaction(() =>
+      this.stmts.insert.run(input.task_name, input.description, "pending", config, metadata, created_at),
+    );
+    try {
+      const { lastInsertRowid } = insert();
+      return { task: this.get(Number(lastInsertRowid))! };
+    } catch (e) {
+      if ((e as { code?: string }).code !== "SQLITE_CONSTRAINT_UNIQUE") throw e;
+      // The constraint decided; this read only finds whom to name (null if it was deleted meanwhile).
+      return { conflict: { id: this.stmts.idByName.get(input.task_name)?.id ?? null } };
+    }
+  }
+
+  get(id: number): Task | undefined {
+    const row = this.stmts.get.get(id);
+    return row && { ...row, config: JSON.parse(row.config), metadata: JSON.parse(row.metadata) };
+  }
+
+  /** Newest first. `total` counts every task matching the status filter, whatever the page. */
+  list(q: ListQuery): { tasks: TaskSummary[]; total: number; next_cursor: number | null } {
+    const before = q.cursor ?? Number.MAX_SAFE_INTEGER;
+    const read = this.db.transaction(() => {
+      const rows = q.status
+        ? this.stmts.pageStatus.all(q.status, before, q.limit + 1, q.offset)
+        : this.stmts.page.all(before, q.limit + 1, q.offset);
+      const total = (q.status ? this.stmts.countStatus.get(q.status) : this.stmts.count.get())!.n;
+      return { rows, total };
+    });
+    const { rows, total } = read();
+    const more = rows.length > q.limit;
+    const page = rows.slice(0, q.limit).map((r) => ({
+      ...r,
+      profiles: r.profiles ? (JSON.parse(r.profiles) as string[]) : [],
+      applied_layers: r.applied_layers ? (JSON.parse(r.applied_layers) as string[]) : [],
+      layer_set_hash: r.layer_set_hash ?? null,
+    }));
+    return { tasks: page, total, next_cursor: more && page.length > 0 ? page[page.length - 1].id : null };
+  }
+
+  delete(id: number): boolean {
+    return this.stmts.delete.run(id).changes > 0;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma("user_version", { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new StoreError(`the database was written by a newer strata (schema version ${version}, this one knows ${MIGRATIONS.length})`);
+  }
+  db.transaction(() => {
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}
