@@ -48,8 +48,11 @@ const VERSION: string = createRequire(import.meta.url)("../../package.json").ver
  */
 export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> {
   const bodyLimit = options.bodyLimit ?? BODY_LIMITS.maxBytes;
+  const onError = handleError(bodyLimit);
   const app = Fastify({
     logger: options.logger ?? false,
+    // Errors Fastify meets before routing (a bad percent-encoding, say) get the same shape as the rest.
+    frameworkErrors: (err, req, reply) => onError(err, req, reply),
     bodyLimit,
     routerOptions: { ignoreTrailingSlash: true },
     // Fastify's two lines per request give way to one, written by the onResponse hook below.
@@ -78,7 +81,7 @@ export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> 
     store.close();
   });
 
-  app.setErrorHandler(handleError(bodyLimit));
+  app.setErrorHandler(onError);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     const text = body as string;

@@ -74,6 +74,9 @@ function deriveBodySchema(context: JsonSchema, taskConfig: JsonSchema): JsonSche
 
 /** Check a parsed body and map it to a context. Issues point into the body (`/overrides/…`). */
 export function readTaskRequest(schemas: SchemaSet, body: unknown): { request?: TaskRequest; issues: Issue[] } {
+  if (body === undefined) {
+    return { issues: [issue("empty-body", "the request body is empty: send a JSON object of context fields (model_name, base_runtime, …)", { pointer: "" })] };
+  }
   if (!isPlainObject(body)) {
     return { issues: [issue("body-invalid", "the request body must be a JSON object of context fields (model_name, base_runtime, …)", { pointer: "" })] };
   }

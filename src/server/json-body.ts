@@ -17,6 +17,10 @@ export function parseJsonBody(text: string, maxDepth = BODY_LIMITS.maxDepth): Bo
   try {
     value = JSON.parse(text);
   } catch {
+    // Too deep to locate the error without deep recursion: that alone is reason enough to refuse it.
+    if (maxNesting(text) > maxDepth) {
+      return { ok: false, issue: issue("body-too-deep", `the request body nests deeper than ${maxDepth} levels`, { pointer: "" }) };
+    }
     const { offset, message } = locateJsonError(text);
     const { line, column } = lineColumn(text, offset);
     return { ok: false, issue: issue("malformed-json", `malformed JSON at line ${line}, column ${column}: ${message}`, { pointer: "", line, column }) };
@@ -40,6 +44,23 @@ function findTooDeep(v: unknown, max: number, depth = 0, pointer = ""): string |
   return undefined;
 }
 
+/** Deepest bracket nesting outside strings, in one pass without recursion. */
+function maxNesting(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) max = Math.max(max, ++depth);
+    else if (c === 93 || c === 125) depth--;
+  }
+  return max;
+}
+
 function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let start = 0;
@@ -54,7 +75,8 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
 
 /**
  * Where JSON.parse gave up, with a message that does not echo the body back.
- * Only runs on text JSON.parse rejected, so it favours clarity over speed; nesting is capped.
+ * Only runs on text JSON.parse rejected and that nests no deeper than the body limit allows, so its
+ * recursion stays shallow; it favours clarity over speed.
  */
 export function locateJsonError(text: string): { offset: number; message: string } {
   let i = 0;
@@ -92,7 +114,7 @@ export function locateJsonError(text: string): { offset: number; message: string
     i += m![0].length;
   };
   const value = (depth: number): void => {
-    if (depth > 10_000) fail("nesting too deep");
+    if (depth > 1000) fail("nesting too deep");
     ws();
     const c = text[i];
     if (c === "{") {
