@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
-import { isMap, isScalar, isSeq, parseDocument, stringify, type Document, type Node, type Pair } from "yaml";
+import { Document, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from "yaml";
 import { compose, type ComposeResult } from "./compose.js";
 import { deepEqual, inlineValue, leafChanges, unifiedDiff, type LeafChange } from "./compare.js";
 import { issue, warning, type Issue } from "./issues.js";
@@ -167,7 +167,7 @@ export async function runScenario(set: LayerSet, scenario: Scenario): Promise<Sc
       fail("config", "scenario-config", `expect.config: ${noConfig}`, "/expect/config", { expected: exp.config });
     } else if (!deepEqual(exp.config, config)) {
       const changes = leafChanges(exp.config, config);
-      const diff = unifiedDiff(stringify(exp.config), stringify(config), { before: `expected (${scenario.file})`, after: "actual" });
+      const diff = unifiedDiff(toYaml(exp.config), toYaml(orderLike(config, exp.config)), { before: `expected (${scenario.file})`, after: "actual" });
       const paths = changes.map((c) => pointerToDots(c.pointer) || "(root)");
       fail("config", "scenario-config", `the composed config differs from the snapshot at ${paths.length} path(s): ${paths.slice(0, 5).join(", ")}${paths.length > 5 ? ", …" : ""}`, "/expect/config", {
         expected: exp.config, actual: config, changes, diff, updatable: !composeFailed,
@@ -212,6 +212,17 @@ export async function runScenario(set: LayerSet, scenario: Scenario): Promise<Sc
   // In file order, as a reader goes through the scenario.
   failures.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   return { scenario, passed: failures.length === 0, failures, result };
+}
+
+/** `value` with its keys in `model`'s order where `model` has them (key order is not compared, so it must not show). */
+function orderLike(value: unknown, model: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => orderLike(v, Array.isArray(model) ? model[i] : undefined));
+  if (!isPlainObject(value)) return value;
+  const m = isPlainObject(model) ? model : {};
+  const keys = [...Object.keys(m).filter((k) => Object.hasOwn(value, k)), ...Object.keys(value).filter((k) => !Object.hasOwn(m, k))];
+  const out: Record<string, unknown> = {};
+  for (const k of keys) Object.defineProperty(out, k, { value: orderLike(value[k], m[k]), enumerable: true, writable: true, configurable: true });
+  return out;
 }
 
 /** Run every scenario, one after another, in file order. */
@@ -295,6 +306,13 @@ export function updateScenarioText(run: ScenarioResult): { text: string; updated
 }
 
 const RENDER = { flowCollectionPadding: false, lineWidth: 100 } as const;
+
+/** YAML as `--update` writes it (short lists on one line), so a snapshot diff reads like the file. */
+export function toYaml(value: unknown): string {
+  const doc = new Document();
+  doc.contents = freshNode(doc, value) as never;
+  return doc.toString(RENDER);
+}
 
 /** Replace the text of `expect.<key>`'s value in `original` by its text in `rendered`, indentation adjusted. */
 function spliceValues(original: string, rendered: string, keys: readonly string[]): string | undefined {

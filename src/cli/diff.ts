@@ -202,5 +202,5 @@ function scenarioDetails(d: ScenarioDiff): string {
     if (d.contextChanged) lines.push("_The scenario's own context changed too._");
   }
   lines.push("", "</details>");
-  return lines.join("\n");
+  return lines.join("\n").replace(/\n{3,}/g, "\n\n");
 }

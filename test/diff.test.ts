@@ -1,0 +1,258 @@
+// `strata diff` on real temporary git repositories holding a copy of the shipped layers, schemas and scenarios.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, unlinkSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { execFileSync, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { diffSides, openRepo, readRevision, readWorkingTree, repoPaths, DiffError, type DiffReport } from "../src/diff.js";
+import { formatMarkdown, formatText } from "../src/cli/diff.js";
+import { readLayerFiles } from "../src/load.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const CLI = join(root, "dist/cli.js");
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com",
+  GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1",
+};
+
+const tmp: string[] = [];
+afterAll(() => tmp.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A fresh repository with one commit holding layers/, schemas/ and test/scenarios/ as shipped. */
+function makeRepo(): string {
+  const dir = mkdtempSync(join(tmpdir(), "strata-diff-"));
+  tmp.push(dir);
+  cpSync(join(root, "layers"), join(dir, "layers"), { recursive: true });
+  cpSync(join(root, "schemas"), join(dir, "schemas"), { recursive: true });
+  cpSync(join(root, "test/scenarios"), join(dir, "test/scenarios"), { recursive: true });
+  git(dir, "init", "-q", "-b", "main");
+  commit(dir, "layers as shipped");
+  return dir;
+}
+const git = (dir: string, ...args: string[]) => execFileSync("git", args, { cwd: dir, env: GIT_ENV }).toString();
+function commit(dir: string, message: string) {
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", message);
+}
+function edit(dir: string, file: string, from: string, to: string) {
+  const path = join(dir, file);
+  const text = readFileSync(path, "utf8");
+  expect(text).toContain(from);
+  writeFileSync(path, text.replace(from, to));
+}
+async function diff(dir: string, base: string, head?: string): Promise<DiffReport> {
+  const repo = openRepo(dir);
+  const paths = repoPaths(repo, dir, {});
+  return diffSides(readRevision(repo, base, paths), head ? readRevision(repo, head, paths) : readWorkingTree(repo, paths), paths);
+}
+const strata = (dir: string, ...args: string[]) => {
+  const r = spawnSync(process.execPath, [CLI, "diff", ...args], { cwd: dir, encoding: "utf8", env: GIT_ENV });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const changedIds = (r: DiffReport) => r.scenarios.filter((s) => s.status === "changed").map((s) => s.id);
+
+/** Scenario files (relative to test/scenarios) whose context lists `profile`, read straight from the files. */
+function scenariosUsing(profile: string): string[] {
+  return readLayerFiles(join(root, "test/scenarios"))
+    .filter((f) => (parse(f.text).context.profiles ?? []).includes(profile))
+    .map((f) => f.path)
+    .sort();
+}
+
+describe("strata diff: one profile value changed", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = makeRepo();
+    edit(dir, "layers/profiles/low-latency.yaml", "mem-fraction-static: [0.7, 0.8]", "mem-fraction-static: [0.75, 0.8]");
+    commit(dir, "low-latency: more memory");
+  });
+
+  it("reports exactly the scenarios that use that profile, and nothing else", async () => {
+    const r = await diff(dir, "HEAD~1", "HEAD");
+    const using = scenariosUsing("low-latency");
+    expect(using.length).toBeGreaterThanOrEqual(2);
+    expect(changedIds(r)).toEqual(using);
+    expect(r.summary).toEqual({ total: r.scenarios.length, changed: using.length, unchanged: r.scenarios.length - using.length, added: 0, removed: 0 });
+    expect(r.files).toEqual([{ file: "layers/profiles/low-latency.yaml", status: "modified" }]);
+    for (const s of r.scenarios.filter((x) => x.status === "changed")) {
+      expect(s.changes).toEqual([{
+        path: "parameters.mem-fraction-static", pointer: "/parameters/mem-fraction-static", kind: "changed", before: [0.7, 0.8], after: [0.75, 0.8],
+        origin: expect.objectContaining({ source: "profile:low-latency:low-latency-params", file: "layers/profiles/low-latency.yaml", line: 12 }),
+      }]);
+      expect([s.nowApplies, s.noLongerApplies, s.warningsAdded, s.errorsAdded]).toEqual([[], [], [], []]);
+    }
+  });
+
+  it("prints each change as old → new with the head layer file:line, then the unchanged scenarios", () => {
+    const r = strata(dir, "--base", "HEAD~1", "--head", "HEAD");
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toMatch(/^strata diff: [0-9a-f]{7} → [0-9a-f]{7}$/);
+    const using = scenariosUsing("low-latency");
+    expect(lines[1]).toBe(`${using.length} of ${lines[1].match(/of (\d+)/)![1]} scenario(s) changed, 0 added, 0 removed, ${Number(lines[1].match(/of (\d+)/)![1]) - using.length} unchanged`);
+    expect(r.stdout).toContain("changed  test/scenarios/profiles/low-latency.yaml — low-latency profile\n  parameters.mem-fraction-static: [0.7, 0.8] → [0.75, 0.8]   layers/profiles/low-latency.yaml:12 (profile:low-latency:low-latency-params)");
+    const unchanged = r.stdout.slice(r.stdout.indexOf("unchanged ("));
+    expect(unchanged).toContain("test/scenarios/matrix/sglang-docker.yaml — sglang on docker");
+    expect(unchanged).not.toContain("low-latency.yaml");
+  });
+
+  it("--format markdown gives a PR comment: marker, summary table, a details table per scenario, unchanged list", () => {
+    const r = strata(dir, "--base", "HEAD~1", "--head", "HEAD", "--format", "markdown");
+    expect(r.code).toBe(0);
+    const md = r.stdout;
+    expect(md.startsWith("<!-- strata-diff -->\n### strata diff: `")).toBe(true);
+    expect(md).toMatch(/\*\*\d+\*\* of \d+ scenario\(s\) changed · 0 added · 0 removed · \d+ unchanged/);
+    expect(md).toContain("| Scenario | File | Status | Values changed | Layers |\n|---|---|---|---|---|\n");
+    expect(md).toContain("| low-latency profile | `test/scenarios/profiles/low-latency.yaml` | changed | 1 |  |");
+    expect(md).toContain("| `parameters.mem-fraction-static` | `[0.7, 0.8]` | `[0.75, 0.8]` | `layers/profiles/low-latency.yaml:12` (profile:low-latency:low-latency-params) |");
+    const unchanged = md.slice(md.search(/<details><summary>\d+ unchanged scenario\(s\)<\/summary>/));
+    expect(unchanged).toContain("\n- sglang on docker (`test/scenarios/matrix/sglang-docker.yaml`)\n");
+    expect(unchanged).not.toContain("low-latency.yaml");
+    // Every table row has the same number of cells as its header: no stray pipes from values.
+    for (const line of md.split("\n").filter((l) => l.startsWith("| `"))) expect(line.replace(/\\\|/g, "").split("|").length).toBe(6);
+  });
+
+  it("--format json gives the report as data", () => {
+    const r = strata(dir, "--base", "HEAD~1", "--head", "HEAD", "--format", "json");
+    const json = JSON.parse(r.stdout) as DiffReport;
+    expect(json.summary.changed).toBe(scenariosUsing("low-latency").length);
+    expect(json.scenarios.find((s) => s.id === "profiles/low-latency.yaml")!.changes[0].after).toEqual([0.75, 0.8]);
+  });
+
+  it("--exit-code exits 1 when a rendered config changed, 0 when none did", () => {
+    expect(strata(dir, "--base", "HEAD~1", "--head", "HEAD", "--exit-code").code).toBe(1);
+    expect(strata(dir, "--base", "HEAD", "--exit-code").code).toBe(0);
+    expect(strata(dir, "--base", "HEAD~1", "--head", "HEAD").code).toBe(0);
+  });
+});
+
+describe("strata diff: the working tree as head", () => {
+  it("sees uncommitted changes and leaves the working tree exactly as it was", async () => {
+    const dir = makeRepo();
+    edit(dir, "layers/profiles/quick-test.yaml", "max_iterations: 2", "max_iterations: 3");
+    const statusBefore = git(dir, "status", "--porcelain");
+    const r = await diff(dir, "HEAD");
+    expect(r.head.label).toBe("working tree");
+    expect(changedIds(r)).toEqual(scenariosUsing("quick-test"));
+    const change = r.scenarios.find((s) => s.id === "profiles/quick-test.yaml")!.changes;
+    expect(change).toMatchObject([{ path: "optimization.max_iterations", before: 2, after: 3, origin: { file: "layers/profiles/quick-test.yaml", line: 9 } }]);
+    // Reading HEAD came from git's object store: the edit is still on disk, nothing else moved.
+    expect(readFileSync(join(dir, "layers/profiles/quick-test.yaml"), "utf8")).toContain("max_iterations: 3");
+    expect(git(dir, "status", "--porcelain")).toBe(statusBefore);
+    // Comparing two commits ignores the working tree.
+    expect((await diff(dir, "HEAD", "HEAD")).summary.changed).toBe(0);
+    // The CLI's default head is the working tree too.
+    const cli = strata(dir, "--base", "HEAD", "--exit-code");
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toMatch(/^strata diff: [0-9a-f]{7} → working tree$/m);
+    expect(cli.stdout).toContain("optimization.max_iterations: 2 → 3   layers/profiles/quick-test.yaml:9 (profile:quick-test:quick-test-params)");
+  });
+});
+
+describe("strata diff: scenarios and layers that come and go", () => {
+  it("reports added and removed scenarios, which alone do not count for --exit-code", async () => {
+    const dir = makeRepo();
+    unlinkSync(join(dir, "test/scenarios/more/unknown-gpu.yaml"));
+    mkdirSync(join(dir, "test/scenarios/new"));
+    writeFileSync(join(dir, "test/scenarios/new/a100.yaml"), "name: A100 ranges\ncontext:\n  model_name: m\n  base_runtime: vllm\n  gpu_type: A100\nexpect:\n  match: { parameters.tp-size: [1, 2, 4] }\n");
+    commit(dir, "scenarios: A100 instead of an unknown GPU");
+    const r = await diff(dir, "HEAD~1", "HEAD");
+    expect(r.scenarios.filter((s) => s.status === "added")).toMatchObject([{ id: "new/a100.yaml", name: "A100 ranges", file: "test/scenarios/new/a100.yaml", appliedLayers: ["base-model", "base-optimization", "docker-defaults", "vllm-defaults", "gpu-aware"] }]);
+    expect(r.scenarios.filter((s) => s.status === "removed")).toMatchObject([{ id: "more/unknown-gpu.yaml", name: "an unknown GPU type changes nothing" }]);
+    expect(r.summary).toMatchObject({ changed: 0, added: 1, removed: 1 });
+    expect(r.files).toEqual([]);
+    expect(formatText(r)).toContain("added    test/scenarios/new/a100.yaml — A100 ranges\n  applied layers: base-model, base-optimization, docker-defaults, vllm-defaults, gpu-aware");
+    expect(formatText(r)).toContain("removed  test/scenarios/more/unknown-gpu.yaml — an unknown GPU type changes nothing");
+    expect(formatMarkdown(r)).toContain("| A100 ranges | `test/scenarios/new/a100.yaml` | added |  |  |");
+    expect(strata(dir, "--base", "HEAD~1", "--head", "HEAD", "--exit-code").code).toBe(0);
+  });
+
+  it("reports layers that no longer apply or now apply, and values they no longer set", async () => {
+    const dir = makeRepo();
+    // docker-defaults now applies to nothing; a new runtime layer applies to sglang.
+    edit(dir, "layers/deployment/docker-defaults.yaml", `"docker"]`, `"podman"]`);
+    writeFileSync(join(dir, "layers/runtime/sglang-extra.yaml"), "name: sglang-extra\nstage: runtime\norder: 1\nwhen: { \"==\": [{ \"var\": \"base_runtime\" }, \"sglang\"] }\ndata:\n  parameters:\n    chunked-prefill-size: [4096]\n");
+    commit(dir, "podman instead of docker; sglang-extra");
+    const r = await diff(dir, "HEAD~1", "HEAD");
+    const sglangDocker = r.scenarios.find((s) => s.id === "matrix/sglang-docker.yaml")!;
+    expect(sglangDocker.noLongerApplies).toEqual(["docker-defaults"]);
+    expect(sglangDocker.nowApplies).toEqual(["sglang-extra"]);
+    expect(sglangDocker.changes.find((c) => c.path === "runtime_image_tag")).toMatchObject({
+      kind: "removed", before: "v0.5.2-cu126", was: { source: "docker-defaults", file: "layers/deployment/docker-defaults.yaml", line: 7 },
+    });
+    expect(sglangDocker.changes.find((c) => c.path === "parameters.chunked-prefill-size")).toMatchObject({ kind: "added", after: [4096], origin: { file: "layers/runtime/sglang-extra.yaml", line: 7 } });
+    // An ome scenario of another runtime sees neither change.
+    expect(r.scenarios.find((s) => s.id === "matrix/vllm-ome.yaml")!.status).toBe("unchanged");
+    expect(r.files).toEqual([
+      { file: "layers/deployment/docker-defaults.yaml", status: "modified" },
+      { file: "layers/runtime/sglang-extra.yaml", status: "added" },
+    ]);
+    const text = formatText(r);
+    expect(text).toContain("runtime_image_tag: \"v0.5.2-cu126\" → (absent)");
+    expect(text).toContain("no longer set (was layers/deployment/docker-defaults.yaml:7 (docker-defaults))");
+    expect(text).toContain("  no longer applies: docker-defaults\n");
+    expect(text).toContain("  now applies: sglang-extra\n");
+    expect(formatMarkdown(r)).toContain("Now applies: `sglang-extra`");
+  });
+
+  it("reports new warnings and values removed by a layer", async () => {
+    const dir = makeRepo();
+    // high-throughput now also searches tp-size 16 (a multi-node warning) and drops the SLO's latency.
+    edit(dir, "layers/profiles/high-throughput.yaml", "tp-size: [4, 8]", "tp-size: [4, 8, 16]");
+    edit(dir, "layers/profiles/production.yaml", "      slo:\n", "      benchmark:\n        traffic_scenarios: { $patch: delete }\n      slo:\n");
+    commit(dir, "bigger high-throughput; production drops the traffic scenarios");
+    const r = await diff(dir, "HEAD~1", "HEAD");
+    const ht = r.scenarios.find((s) => s.id === "profiles/high-throughput.yaml")!;
+    expect(ht.warningsAdded).toMatchObject([{ code: "tp-size-multi-node", path: "parameters.tp-size", where: "layers/checks/tp-size-multi-node.yaml:2" }]);
+    const prod = r.scenarios.find((s) => s.id === "profiles/production.yaml")!;
+    expect(prod.changes).toMatchObject([{ path: "benchmark.traffic_scenarios", kind: "removed", origin: { source: "profile:production:production-params", file: "layers/profiles/production.yaml", line: 12 } }]);
+    expect(formatText(r)).toContain("+ warning tp-size-multi-node: tp-size > 8 may require multiple nodes (at parameters.tp-size) [layers/checks/tp-size-multi-node.yaml:2]");
+    expect(formatText(r)).toContain("removed by layers/profiles/production.yaml:12 (profile:production:production-params)");
+  });
+});
+
+describe("strata diff: clear errors", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = makeRepo();
+  });
+
+  it("outside a git repository", () => {
+    const outside = mkdtempSync(join(tmpdir(), "strata-nogit-"));
+    tmp.push(outside);
+    const r = strata(outside, "--base", "HEAD");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("is not inside a git repository");
+    expect(() => openRepo(outside)).toThrow(DiffError);
+  });
+
+  it("an unknown revision, or one that looks like an option", () => {
+    const r = strata(dir, "--base", "no-such-branch");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("strata diff: unknown revision 'no-such-branch'");
+    expect(strata(dir, "--base=--output=/tmp/x").stderr).toContain("unknown revision '--output=/tmp/x'");
+  });
+
+  it("--base is required; --format is checked", () => {
+    expect(strata(dir).stderr).toContain("--base REV is required");
+    expect(strata(dir, "--base", "HEAD", "--format", "html").stderr).toContain("--format must be text, markdown or json");
+  });
+
+  it("a broken layer set at head lists its problems with file:line:col", () => {
+    const broken = makeRepo();
+    writeFileSync(join(broken, "layers/profiles/low-latency.yaml"), "profile: low-latency\ntitle: x\ndescription: y\nlayers:\n  - name: a\n    dta: {}\n");
+    const r = strata(broken, "--base", "HEAD");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("layers/profiles/low-latency.yaml:6:5: error layer-schema: unknown field 'layers.0.dta'");
+    expect(r.stderr).toContain("the layer set at head (working tree) has");
+  });
+
+  it("a revision without the layer directory", () => {
+    const r = strata(dir, "--base", "HEAD", "--layers", "test");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/has no layer files in test\/|has \d+ error/);
+  });
+});
