@@ -1,5 +1,5 @@
 // Check rules (layers/checks/*.yaml) run on the finished config: condition → severity and message.
-import { evaluateLogic } from "./condition.js";
+import { evaluateLogic, logicData } from "./condition.js";
 import { issue, type Issue } from "./issues.js";
 import type { LayerSet } from "./load.js";
 import type { TaskContext } from "./context.js";
@@ -7,7 +7,7 @@ import { parseDotPath, toPointer } from "./util.js";
 
 export function runChecks(set: LayerSet, context: TaskContext, config: unknown): Issue[] {
   const out: Issue[] = [];
-  const data = { ...context, $config: config };
+  const data = logicData(context, config);
   for (const rule of set.checks) {
     const where = { file: rule.file, line: rule.line, column: rule.column, layer: rule.name };
     let fired: boolean;

@@ -1,7 +1,7 @@
 // The pipeline: context → stages in order (layers, profiles, the user's overrides) → checks → schema.
 // Every step reports into one result that carries its story: applied and skipped layers, provenance, issues.
 import { normalizeContext, type TaskContext } from "./context.js";
-import { evaluateLogic, varsRead } from "./condition.js";
+import { evaluateLogic, logicData, varsRead } from "./condition.js";
 import { describeEvaluationError } from "./expression.js";
 import { renderTemplate } from "./template.js";
 import { merge, MergeError, Trace } from "./merge.js";
@@ -9,7 +9,7 @@ import { provenanceOf } from "./provenance.js";
 import { runChecks } from "./checks.js";
 import { validateConfig } from "./validate.js";
 import { issue, warning, hasErrors, type Issue, type Origin } from "./issues.js";
-import { positionOf } from "./source.js";
+import { positionOf, type LineCol } from "./source.js";
 import type { Layer, LayerSet, Stage } from "./load.js";
 import { getOwnPath, isPlainObject } from "./util.js";
 
@@ -120,7 +120,7 @@ async function applyStage(set: LayerSet, stage: Stage, context: TaskContext, con
 async function applyLayer(layer: Layer, context: TaskContext, config: Record<string, unknown>, result: ComposeResult) {
   const where = { file: layer.file, line: layer.line, column: layer.column, layer: layer.name };
   if (layer.when !== undefined) {
-    const data = { ...context, $config: config };
+    const data = logicData(context, config);
     let applies: boolean;
     try {
       applies = evaluateLogic(layer.when, data);
@@ -148,9 +148,8 @@ async function applyLayer(layer: Layer, context: TaskContext, config: Record<str
     result.errors.push(issue("layer-data-not-object", `layer '${layer.name}': data must produce an object, got ${Array.isArray(patch) ? "a list" : typeof patch}`, where));
     return undefined;
   }
-  const origin: Origin = { source: layer.entry, layer: layer.name, stage: layer.stage, file: layer.file };
   try {
-    const next = mergeWithLines(layer, config, patch, origin, result.trace);
+    const next = mergeWithLines(layer, config, patch, result.trace);
     result.applied_layers.push(layer.entry);
     return next;
   } catch (e) {
@@ -161,11 +160,26 @@ async function applyLayer(layer: Layer, context: TaskContext, config: Record<str
   }
 }
 
+// A layer's write origins, by line in its file: the same in every compose, so each is built once and shared
+// (frozen: results hold them). Keyed by position, so the cache stays as small as the file.
+const origins = new WeakMap<Layer, Map<LineCol | undefined, Origin>>();
+
 /** Merge a layer's patch; each write carries the line in the layer file that produced it. */
-function mergeWithLines(layer: Layer, config: Record<string, unknown>, patch: Record<string, unknown>, origin: Origin, trace: Trace) {
+function mergeWithLines(layer: Layer, config: Record<string, unknown>, patch: Record<string, unknown>, trace: Trace) {
+  let byLine = origins.get(layer);
+  if (!byLine) origins.set(layer, (byLine = new Map()));
   const at = (pointer: string): Origin => {
     const pos = positionOf(layer.positions, layer.dataPointer + pointer);
-    return pos ? { ...origin, line: pos.line, column: pos.column } : origin;
+    let origin = byLine.get(pos);
+    if (!origin) {
+      origin = { source: layer.entry, layer: layer.name, stage: layer.stage, file: layer.file };
+      if (pos) {
+        origin.line = pos.line;
+        origin.column = pos.column;
+      }
+      byLine.set(pos, Object.freeze(origin));
+    }
+    return origin;
   };
   return merge(config, patch, at, trace) as Record<string, unknown>;
 }

@@ -1,0 +1,311 @@
+// The web page end to end: Debian's Chromium (driven by playwright-core, never a downloaded browser) against
+// the real server on a free localhost port, with a temp database and a temp copy of the layers. The tests
+// also take the screenshots that docs/ui.md shows (docs/images/).
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer, type RunningServer } from "../src/server/app.js";
+
+const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const WEB_DIST = join(ROOT, "web", "dist");
+const IMAGES = join(ROOT, "docs", "images");
+const CHROMIUM = "/usr/bin/chromium";
+const DESKTOP = { width: 1280, height: 800 };
+const NARROW = { width: 390, height: 844 };
+
+let server: RunningServer;
+let browser: Browser;
+let tmp: string;
+let layersDir: string;
+
+beforeAll(async () => {
+  if (!existsSync(join(WEB_DIST, "index.html"))) {
+    throw new Error("web/dist is not built: run `npm run build` (or `npm run build:web`) before this test");
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
+  tmp = mkdtempSync(join(tmpdir(), "strata-e2e-"));
+  layersDir = join(tmp, "layers");
+  cpSync(join(ROOT, "layers"), layersDir, { recursive: true });
+  cpSync(join(ROOT, "schemas"), join(tmp, "schemas"), { recursive: true });
+  server = await createServer({ layersDir, schemasDir: join(tmp, "schemas"), db: join(tmp, "strata.db"), webDir: WEB_DIST, watch: true, watchDebounceMs: 50 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  mkdirSync(IMAGES, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+const pageErrors = new WeakMap<Page, string[]>();
+
+/** A fresh browser context (empty sessionStorage) on the New task page. */
+async function openPage(viewport = DESKTOP, path = "/"): Promise<Page> {
+  const context = await browser.newContext({ viewport, reducedMotion: "reduce" });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  pageErrors.set(page, errors);
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(server.url + path);
+  return page;
+}
+
+/** Close the page; an uncaught error in it fails the test. */
+async function closePage(page: Page) {
+  await page.context().close();
+  expect(pageErrors.get(page), "uncaught errors in the page").toEqual([]);
+}
+
+/** The line of a profile file that sets `key` (so the expected file:line follows the shipped file). */
+function lineOf(file: string, key: string): number {
+  const lines = readFileSync(join(ROOT, "layers", file), "utf8").split("\n");
+  const i = lines.findIndex((l) => l.trimStart().startsWith(`${key}:`));
+  if (i < 0) throw new Error(`${key} not in ${file}`);
+  return i + 1;
+}
+
+async function fillContext(page: Page, model = "llama-3-2-1b-instruct") {
+  await page.getByRole("textbox", { name: /^Model/ }).fill(model);
+  await page.getByRole("combobox", { name: /^Inference engine/ }).selectOption("sglang");
+}
+
+/** The config line of a value in the preview. */
+const valueLine = (page: Page, pointer: string) => page.locator(`.preview [role="option"][data-pointer="${pointer}"]`);
+
+async function waitUpToDate(page: Page) {
+  await page.getByTestId("preview-status").filter({ hasText: /^(Up to date|Config not valid)$/ }).waitFor({ timeout: 10_000 });
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(IMAGES, name) });
+}
+
+async function apiJson(path: string) {
+  const res = await fetch(server.url + path);
+  return res.json();
+}
+
+describe("the New task page", () => {
+  it("composes a task from two reordered profiles and a patch, explains values, creates it and lists it", async () => {
+    const page = await openPage();
+    // The form starts from the context schema's defaults, as the server reports them.
+    const defaults = (await apiJson("/api/options")).defaults;
+    expect(await page.getByRole("combobox", { name: /^Deployment mode/ }).inputValue()).toBe(defaults.deployment_mode);
+    expect(await page.getByRole("textbox", { name: /^Concurrent users/ }).inputValue()).toBe(defaults.num_concurrency.join(", "));
+    await expect.poll(() => page.locator(".preview .empty-state").textContent()).toMatch(/Enter a model/);
+
+    await fillContext(page);
+    await page.getByRole("checkbox", { name: /Low Latency/ }).check();
+    await page.getByRole("checkbox", { name: /Production/ }).check();
+    const order = page.locator(".profile-order li");
+    await expect.poll(() => order.evaluateAll((els) => els.map((e) => e.getAttribute("data-profile")))).toEqual(["low-latency", "production"]);
+
+    // production applies last and wins max_iterations.
+    await waitUpToDate(page);
+    const maxIter = valueLine(page, "/optimization/max_iterations");
+    await expect.poll(() => maxIter.textContent()).toContain("max_iterations: 30");
+
+    // Reorder with the keyboard: focus "move production up" and press Enter. Focus stays on a move button.
+    await page.getByRole("button", { name: "Move production up (applies earlier)" }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => order.evaluateAll((els) => els.map((e) => e.getAttribute("data-profile")))).toEqual(["production", "low-latency"]);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toMatch(/^Move production (up|down)/);
+    // Now low-latency applies last: the preview changes, and says so when the value is pointed at.
+    await expect.poll(() => maxIter.textContent()).toContain("max_iterations: 15");
+    await maxIter.hover();
+    const origin = page.getByTestId("origin-panel");
+    await expect.poll(() => origin.textContent()).toContain(`profiles/low-latency.yaml:${lineOf("profiles/low-latency.yaml", "max_iterations")}`);
+    expect(await origin.textContent()).toContain("profile low-latency › low-latency-params");
+
+    // A patch: the preview follows, and the tp-size warning sits under the value it concerns and at the editor's line.
+    await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill("parameters:\n  tp-size: [16]\n");
+    const tp = valueLine(page, "/parameters/tp-size");
+    await expect.poll(() => tp.textContent()).toContain("tp-size: [16]");
+    const warningUnderValue = page.locator('.preview [role="option"][data-pointer="/parameters/tp-size"] + .line-issues');
+    await expect.poll(() => warningUnderValue.textContent()).toContain("tp-size > 8 may require multiple nodes");
+    await expect.poll(() => page.locator(".editor-markers").textContent()).toContain("Line 2: tp-size > 8 may require multiple nodes");
+    expect(await page.locator(".editor-gutter .is-warning").textContent()).toBe("2");
+    await tp.hover();
+    await expect.poll(() => origin.textContent()).toContain("your changes (patch)");
+    expect(await origin.textContent()).toContain("line 2 of your changes");
+
+    // Keyboard inside the config: arrow keys move between values and explain each one.
+    await page.mouse.move(0, 0);
+    await valueLine(page, "/task_name").focus();
+    await page.keyboard.press("ArrowDown");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("data-pointer"))).toBe("/model/id_or_path");
+    await expect.poll(() => origin.textContent()).toContain("base/base-model.yaml:");
+
+    // Applied layers in order, skipped ones with the condition and what it read.
+    const applied = await page.locator(".preview .applied-layers .layer-name").allTextContents();
+    expect(applied.indexOf("profile production › production-params")).toBeLessThan(applied.indexOf("profile low-latency › low-latency-params"));
+    expect(applied.at(-1)).toBe("your changes (patch)");
+    const omeSkip = page.locator(".preview .skipped-layers li", { hasText: "ome-defaults" });
+    expect(await omeSkip.textContent()).toContain('deployment_mode == "ome"');
+    expect(await omeSkip.textContent()).toContain("deployment_mode = docker");
+
+    // Nothing is stored before Create task.
+    expect((await apiJson("/api/tasks")).total).toBe(0);
+
+    await valueLine(page, "/optimization/objective").hover();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, "new-task.png");
+    await page.locator(".profiles").scrollIntoViewIfNeeded();
+    await page.evaluate(() => document.querySelector(".profiles")?.scrollIntoView({ block: "start" }));
+    await valueLine(page, "/parameters/tp-size").scrollIntoViewIfNeeded();
+    await valueLine(page, "/parameters/tp-size").hover();
+    await shot(page, "new-task-profiles-and-changes.png");
+
+    await page.getByRole("textbox", { name: /^Task name/ }).fill("e2e-llama-latency");
+    await page.getByRole("button", { name: "Create task" }).click();
+    await page.waitForURL(/#\/tasks\/\d+/);
+    await page.getByRole("heading", { level: 1, name: "e2e-llama-latency" }).waitFor();
+    expect(await page.getByRole("status").filter({ hasText: "Task created" }).count()).toBe(1);
+    expect(await page.locator('[data-pointer="/parameters/tp-size"]').first().textContent()).toContain("tp-size: [16]");
+    const taskLayers = await page.locator(".applied-layers .layer-name").allTextContents();
+    expect(taskLayers).toContain("profile production › production-params");
+    // The context section shows what the task came from, in the order chosen.
+    expect(await page.locator('[aria-label^="Context"] [data-pointer="/profiles"]').textContent()).toContain("[production, low-latency]");
+    await shot(page, "task-page.png");
+
+    // The stored task is what the page showed: the order of the profiles is their precedence.
+    const id = Number(/#\/tasks\/(\d+)/.exec(page.url())![1]);
+    const task = await apiJson(`/api/tasks/${id}`);
+    expect(task.metadata.context.profiles).toEqual(["production", "low-latency"]);
+    expect(task.config.parameters["tp-size"]).toEqual([16]);
+    expect(task.config.optimization.max_iterations).toBe(15);
+
+    await page.getByRole("link", { name: "Tasks", exact: true }).click();
+    const row = page.locator(`.task-table tr[data-task-id="${id}"]`);
+    await row.waitFor();
+    expect(await row.locator("td").nth(0).textContent()).toContain("e2e-llama-latency");
+    expect(await row.locator("td").nth(1).textContent()).toBe("pending");
+    expect(await row.locator("td").nth(3).textContent()).toBe("productionlow-latency");
+    await shot(page, "tasks.png");
+    await closePage(page);
+  }, 90_000);
+
+  it("shows a YAML syntax error at its line, keeps the text, and creates nothing", async () => {
+    const page = await openPage();
+    await fillContext(page);
+    await waitUpToDate(page);
+    const editor = page.getByRole("textbox", { name: "Your changes (YAML)" });
+    const broken = "parameters:\n  tp-size: [16\nbenchmark:\n  num_concurrency: [1]\n";
+    await editor.fill(broken);
+    const error = page.locator("#overrides-error");
+    await expect.poll(() => error.textContent()).toMatch(/^✖ Line 3, column 1: .*Flow sequence/);
+    expect(await page.locator(".editor-gutter .is-error").textContent()).toBe("3");
+    expect(await editor.getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByTestId("preview-status").textContent()).toBe("Paused: YAML error on line 3");
+    expect(await editor.inputValue()).toBe(broken);
+
+    await page.getByRole("button", { name: "Create task" }).click();
+    await expect.poll(() => page.locator("#create-status").textContent()).toContain("Fix the YAML error in your changes first (line 3)");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("overrides");
+    expect((await apiJson("/api/tasks?limit=500")).tasks.map((t: { task_name: string }) => t.task_name)).not.toContain("llama-3-2-1b-instruct_grid_search");
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await shot(page, "yaml-error.png");
+
+    // Fixing the text resumes the preview with the patch applied.
+    await editor.fill(broken.replace("[16", "[16]"));
+    await expect.poll(() => error.count()).toBe(0);
+    await expect.poll(() => valueLine(page, "/benchmark/num_concurrency").textContent()).toContain("num_concurrency: [1]");
+    await closePage(page);
+  }, 60_000);
+
+  it("shows a duplicate task name's 409 next to the task-name field, with a link to the task that has it", async () => {
+    const existing = await fetch(`${server.url}/api/tasks/from-context`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model_name: "m", base_runtime: "vllm", task_name: "taken-name" }),
+    }).then((r) => r.json());
+    const page = await openPage();
+    await fillContext(page);
+    const name = page.getByRole("textbox", { name: /^Task name/ });
+    await name.fill("taken-name");
+    await page.getByRole("button", { name: "Create task" }).click();
+    const fieldIssue = page.locator('[data-field="task_name"] .field-issues');
+    await expect.poll(() => fieldIssue.textContent()).toContain("a task named 'taken-name' already exists");
+    expect(await name.getAttribute("aria-invalid")).toBe("true");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("f-task_name");
+    expect(await page.locator('[data-field="task_name"] a').getAttribute("href")).toBe(`#/tasks/${existing.task.id}`);
+    expect(page.url()).not.toMatch(/#\/tasks/);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, "duplicate-name.png");
+    // Editing the name clears the message.
+    await name.fill("taken-name-2");
+    await expect.poll(() => fieldIssue.count()).toBe(0);
+    await closePage(page);
+  }, 60_000);
+
+  it("shows a profile added as a file on the server without reloading the page", async () => {
+    const page = await openPage();
+    await page.getByRole("checkbox", { name: /Quick Test/ }).waitFor();
+    const file = join(layersDir, "profiles", "e2e-long-context.yaml");
+    writeFileSync(
+      file,
+      [
+        "profile: e2e-long-context",
+        "title: Long Context",
+        "description: Long prompts (added while the page was open).",
+        "layers:",
+        "  - name: long-context-params",
+        "    data:",
+        "      benchmark:",
+        '        traffic_scenarios: ["D(8000,200)"]',
+        "",
+      ].join("\n"),
+    );
+    try {
+      const card = page.getByRole("checkbox", { name: /Long Context/ });
+      await card.waitFor({ timeout: 20_000 });
+      expect(await page.locator('[data-profile="e2e-long-context"] .profile-desc').textContent()).toBe("Long prompts (added while the page was open).");
+      await fillContext(page);
+      await card.check();
+      await expect.poll(() => valueLine(page, "/benchmark/traffic_scenarios").textContent(), { timeout: 10_000 }).toContain("[D(8000,200)]");
+    } finally {
+      rmSync(file, { force: true });
+    }
+    await closePage(page);
+  }, 60_000);
+
+  it("collapses to one column on a narrow window without horizontal scrolling", async () => {
+    const page = await openPage(NARROW);
+    await fillContext(page);
+    await page.getByRole("checkbox", { name: /Low Latency/ }).check();
+    await waitUpToDate(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    const form = await page.locator("form.form-column").boundingBox();
+    const preview = await page.locator(".preview-column").boundingBox();
+    expect(preview!.y).toBeGreaterThanOrEqual(form!.y + form!.height);
+    expect(Math.abs(preview!.x - form!.x)).toBeLessThan(2);
+    await shot(page, "new-task-narrow.png");
+    await page.locator(".preview-column").scrollIntoViewIfNeeded();
+    await page.evaluate(() => document.querySelector(".preview-column")?.scrollIntoView({ block: "start" }));
+    await shot(page, "preview-narrow.png");
+    await closePage(page);
+  }, 60_000);
+
+  it("shows a load error with a retry instead of a blank page when the server fails", async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    let failures = 1;
+    await page.route("**/api/options", (route) =>
+      failures-- > 0 ? route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: { code: "unavailable", message: "the server is restarting", issues: [] } }) }) : route.continue(),
+    );
+    await page.goto(server.url + "/");
+    const alert = page.getByRole("alert");
+    await expect.poll(() => alert.textContent()).toContain("Could not load the form options. the server is restarting");
+    await page.getByRole("button", { name: "Try again" }).click();
+    await page.getByRole("textbox", { name: /^Model/ }).waitFor();
+    await context.close();
+  }, 30_000);
+});

@@ -1,0 +1,100 @@
+// A labelled form field whose label and help text come from the context schema, with the server's
+// issues about it shown right beside it.
+import type { ReactNode } from "react";
+import type { Issue, JsonSchema, OptionValue } from "../api";
+import { FieldIssues } from "./Issues";
+
+export interface FieldProps {
+  name: string;
+  schema?: JsonSchema;
+  issues?: Issue[];
+  required?: boolean;
+  /** Overrides the schema's title. */
+  label?: string;
+  /** Overrides the schema's description. */
+  hint?: ReactNode;
+  children: (a: { id: string; describedBy: string; invalid: boolean }) => ReactNode;
+  wide?: boolean;
+}
+
+export function Field({ name, schema, issues = [], required, label, hint, children, wide }: FieldProps) {
+  const id = `f-${name}`;
+  const help = hint ?? (typeof schema?.description === "string" ? schema.description : undefined);
+  const describedBy = [help ? `${id}-hint` : "", issues.length ? `${id}-issues` : ""].filter(Boolean).join(" ");
+  const invalid = issues.some((i) => i.severity === "error");
+  return (
+    <div className={`field${wide ? " is-wide" : ""}${invalid ? " is-invalid" : issues.length ? " is-warned" : ""}`} data-field={name}>
+      <label htmlFor={id}>
+        {label ?? (typeof schema?.title === "string" ? schema.title : name)}
+        {required && (
+          <span className="required" aria-hidden="true">
+            {" "}
+            *
+          </span>
+        )}
+        <span className="field-name"> {name}</span>
+      </label>
+      {children({ id, describedBy, invalid })}
+      {help && (
+        <p id={`${id}-hint`} className="hint">
+          {typeof help === "string" ? <LongHint text={help} /> : help}
+        </p>
+      )}
+      <FieldIssues id={`${id}-issues`} issues={issues} />
+    </div>
+  );
+}
+
+/** A select over the values the server knows for a field; a value not in the list is kept as an extra option. */
+export function OptionSelect({
+  id,
+  describedBy,
+  invalid,
+  value,
+  options,
+  onChange,
+  placeholder,
+  required,
+}: {
+  id: string;
+  describedBy: string;
+  invalid: boolean;
+  value: string;
+  options: OptionValue[];
+  onChange: (v: string) => void;
+  placeholder?: string;
+  required?: boolean;
+}) {
+  const known = options.some((o) => o.value === value);
+  return (
+    <select
+      id={id}
+      aria-describedby={describedBy || undefined}
+      aria-invalid={invalid || undefined}
+      aria-required={required || undefined}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+    >
+      {placeholder !== undefined && <option value="">{placeholder}</option>}
+      {!known && value !== "" && <option value={value}>{value}</option>}
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.value}
+          {o.layers.length > 0 ? ` — layers: ${o.layers.join(", ")}` : ""}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/** The first sentence always; the rest while the field has focus (screen readers get all of it). */
+function LongHint({ text }: { text: string }) {
+  const m = /^(.+?[.!?])\s+(?=[A-Z'"(])(.*)$/s.exec(text);
+  if (!m) return <>{text}</>;
+  return (
+    <>
+      {m[1]}
+      <span className="hint-more"> {m[2]}</span>
+    </>
+  );
+}

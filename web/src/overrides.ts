@@ -1,0 +1,72 @@
+// The overrides editor's text: parsed in the browser with `yaml`, so a syntax error is found at its line
+// before anything is sent, and a server issue about `/overrides/...` can be shown at the line it concerns.
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { parsePointer } from "./pointer";
+
+export interface YamlProblem {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export type ParsedOverrides =
+  | { ok: true; value: Record<string, unknown>; doc: Document | null; lineCounter: LineCounter; warnings: YamlProblem[] }
+  | { ok: false; error: YamlProblem };
+
+/** `yaml` appends "at line L, column C:" and a code excerpt; the editor shows the place itself. */
+const shortMessage = (m: string) => m.replace(/ at line \d+, column \d+:[\s\S]*$/, "").trim();
+
+export function parseOverrides(text: string): ParsedOverrides {
+  const lineCounter = new LineCounter();
+  if (text.trim() === "") return { ok: true, value: {}, doc: null, lineCounter, warnings: [] };
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  const where = (e: { linePos?: [{ line: number; col: number }] | [{ line: number; col: number }, { line: number; col: number }] }) => ({
+    line: e.linePos?.[0].line ?? 1,
+    column: e.linePos?.[0].col ?? 1,
+  });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    return { ok: false, error: { ...where(e), message: shortMessage(e.message) } };
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    return { ok: false, error: { line: 1, column: 1, message: e instanceof Error ? e.message : String(e) } };
+  }
+  if (value === null || value === undefined) return { ok: true, value: {}, doc, lineCounter, warnings: [] };
+  if (typeof value !== "object" || Array.isArray(value)) {
+    const found = Array.isArray(value) ? "a list" : `the value ${JSON.stringify(value)}`;
+    return {
+      ok: false,
+      error: { line: 1, column: 1, message: `your changes must be a mapping of config keys (like "parameters:"), not ${found}` },
+    };
+  }
+  const warnings = doc.warnings.map((w) => ({ ...where(w), message: shortMessage(w.message) }));
+  return { ok: true, value: value as Record<string, unknown>, doc, lineCounter, warnings };
+}
+
+/**
+ * The line (1-based) of the value at `pointer` inside the parsed text: the key's line for a mapping
+ * entry, the item's line in a list; the nearest enclosing entry when the pointer goes deeper than the text.
+ */
+export function lineOfPointer(parsed: ParsedOverrides, pointer: string): number | undefined {
+  if (!parsed.ok || !parsed.doc) return undefined;
+  const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : parsed.lineCounter.linePos(offset).line);
+  let node: unknown = parsed.doc.contents;
+  let line: number | undefined;
+  for (const token of parsePointer(pointer)) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === token);
+      if (!pair) break;
+      line = lineAt(isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? line;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(token)];
+      if (item === undefined) break;
+      line = lineAt((item as { range?: [number, number, number] }).range?.[0]) ?? line;
+      node = item;
+    } else break;
+  }
+  return line;
+}

@@ -1,0 +1,110 @@
+// The task list: name, status, created, profiles; filter by status, newest first, paged by cursor.
+import { useState } from "react";
+import { api } from "../api";
+import { LoadError, Loading } from "../components/Status";
+import { useLoad, usePoll } from "../hooks";
+
+const PAGE_SIZE = 25;
+const STATUSES = ["pending", "running", "completed", "failed", "cancelled"];
+
+export function TasksPage() {
+  const [status, setStatus] = useState("");
+  // The cursors of the pages before the current one, to go back.
+  const [cursors, setCursors] = useState<(number | null)[]>([null]);
+  const cursor = cursors[cursors.length - 1];
+  const [list, reload] = useLoad((s) => api.tasks({ status, cursor, limit: PAGE_SIZE }, s), [status, cursor]);
+  usePoll(reload, 10_000);
+  const data = list.data;
+  return (
+    <main id="main" className="page">
+      <div className="page-head row">
+        <h1>Tasks</h1>
+        <a className="button primary" href="#/">
+          New task
+        </a>
+      </div>
+      <div className="toolbar">
+        <label htmlFor="status-filter">Status</label>
+        <select
+          id="status-filter"
+          value={status}
+          onChange={(e) => {
+            setStatus(e.target.value);
+            setCursors([null]);
+          }}
+        >
+          <option value="">All</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+        {data && (
+          <span className="muted" role="status">
+            {data.total} task{data.total === 1 ? "" : "s"}
+            {status ? ` ${status}` : ""}
+          </span>
+        )}
+      </div>
+      {list.state === "error" && <LoadError what="the tasks" failure={list.failure} onRetry={reload} />}
+      {!data && list.state === "loading" && <Loading what="the tasks" />}
+      {data && data.tasks.length === 0 && (
+        <p className="empty-state">
+          {status ? `No ${status} tasks.` : "No tasks yet."} <a href="#/">Create one</a>.
+        </p>
+      )}
+      {data && data.tasks.length > 0 && (
+        <div className="panel table-scroll">
+          <table className="task-table">
+            <caption className="visually-hidden">Tasks, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">Created</th>
+                <th scope="col">Profiles</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.tasks.map((t) => (
+                <tr key={t.id} data-task-id={t.id}>
+                  <td>
+                    <a href={`#/tasks/${t.id}`}>{t.task_name}</a>
+                    {t.description && <div className="muted small">{t.description}</div>}
+                  </td>
+                  <td>
+                    <span className={`status-pill is-${t.status}`}>{t.status}</span>
+                  </td>
+                  <td>
+                    <time dateTime={t.created_at} title={t.created_at}>
+                      {formatDate(t.created_at)}
+                    </time>
+                  </td>
+                  <td>{t.profiles.length ? t.profiles.map((p) => <code key={p} className="tag">{p}</code>) : <span className="muted">none</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {data && (cursors.length > 1 || data.next_cursor) && (
+        <nav className="pager" aria-label="Pages">
+          <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
+            ← Newer
+          </button>
+          <span className="muted">Page {cursors.length}</span>
+          <button type="button" disabled={!data.next_cursor} onClick={() => setCursors((c) => [...c, data.next_cursor])}>
+            Older →
+          </button>
+        </nav>
+      )}
+    </main>
+  );
+}
+
+export function formatDate(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
