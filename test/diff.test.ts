@@ -105,7 +105,7 @@ describe("strata diff: one profile value changed", () => {
     const md = r.stdout;
     expect(md.startsWith("<!-- strata-diff -->\n### strata diff: `")).toBe(true);
     expect(md).toMatch(/\*\*\d+\*\* of \d+ scenario\(s\) changed · 0 added · 0 removed · \d+ unchanged/);
-    expect(md).toContain("| Scenario | File | Status | Values changed | Layers |\n|---|---|---|---|---|\n");
+    expect(md).toContain("| Scenario | File | Status | Values changed | Also |\n|---|---|---|---|---|\n");
     expect(md).toContain("| low-latency profile | `test/scenarios/profiles/low-latency.yaml` | changed | 1 |  |");
     expect(md).toContain("| `parameters.mem-fraction-static` | `[0.7, 0.8]` | `[0.75, 0.8]` | `layers/profiles/low-latency.yaml:12` (profile:low-latency:low-latency-params) |");
     const unchanged = md.slice(md.search(/<details><summary>\d+ unchanged scenario\(s\)<\/summary>/));
@@ -196,6 +196,8 @@ describe("strata diff: scenarios and layers that come and go", () => {
     expect(text).toContain("  no longer applies: docker-defaults\n");
     expect(text).toContain("  now applies: sglang-extra\n");
     expect(formatMarkdown(r)).toContain("Now applies: `sglang-extra`");
+    expect(formatMarkdown(r)).toContain("| total_gpus keeps the tp-sizes that fit | `test/scenarios/finalize/total-gpus-several-left.yaml` | changed | 4 | 1 layer now applies, 2 layers no longer apply |");
+    expect(formatMarkdown(r)).toContain("| sglang on docker | `test/scenarios/matrix/sglang-docker.yaml` | changed | 4 | 1 layer now applies, 1 layer no longer applies |");
   });
 
   it("reports new warnings and values removed by a layer", async () => {
@@ -211,6 +213,7 @@ describe("strata diff: scenarios and layers that come and go", () => {
     expect(prod.changes).toMatchObject([{ path: "benchmark.traffic_scenarios", kind: "removed", origin: { source: "profile:production:production-params", file: "layers/profiles/production.yaml", line: 12 } }]);
     expect(formatText(r)).toContain("+ warning tp-size-multi-node: tp-size > 8 may require multiple nodes (at parameters.tp-size) [layers/checks/tp-size-multi-node.yaml:2]");
     expect(formatText(r)).toContain("removed by layers/profiles/production.yaml:12 (profile:production:production-params)");
+    expect(formatMarkdown(r)).toContain("| high-throughput profile | `test/scenarios/profiles/high-throughput.yaml` | changed | 1 | 1 new warning |");
   });
 });
 

@@ -150,11 +150,8 @@ export function formatMarkdown(r: DiffReport): string {
 
   const touched = r.scenarios.filter((d) => d.status !== "unchanged");
   if (touched.length) {
-    head.push("", "| Scenario | File | Status | Values changed | Layers |", "|---|---|---|---|---|");
-    for (const d of touched) {
-      const layers = [d.nowApplies.length ? `+${d.nowApplies.length}` : "", d.noLongerApplies.length ? `−${d.noLongerApplies.length}` : ""].filter(Boolean).join(" ") || (d.orderChanged ? "reordered" : "");
-      head.push(`| ${cell(d.name)} | ${code(d.file)} | ${d.status} | ${d.status === "changed" ? d.changes.length : ""} | ${layers} |`);
-    }
+    head.push("", "| Scenario | File | Status | Values changed | Also |", "|---|---|---|---|---|");
+    for (const d of touched) head.push(`| ${cell(d.name)} | ${code(d.file)} | ${d.status} | ${d.status === "changed" ? d.changes.length : ""} | ${cell(alsoChanged(d))} |`);
   }
 
   const details: string[] = [];
@@ -176,6 +173,21 @@ export function formatMarkdown(r: DiffReport): string {
   }
   if (cut) body += `\n\n> ${cut} scenario detail(s) left out to fit a comment: run \`strata diff\` locally for the full report.`;
   return body + "\n" + tail.join("\n");
+}
+
+/** The short "what else" of a changed scenario, for the summary table. */
+function alsoChanged(d: ScenarioDiff): string {
+  const n = (k: number, one: string, many: string) => (k === 0 ? "" : `${k} ${k === 1 ? one : many}`);
+  return [
+    n(d.nowApplies.length, "layer now applies", "layers now apply"),
+    n(d.noLongerApplies.length, "layer no longer applies", "layers no longer apply"),
+    d.orderChanged ? "layer order" : "",
+    n(d.warningsAdded.length, "new warning", "new warnings"),
+    n(d.warningsRemoved.length, "warning gone", "warnings gone"),
+    n(d.errorsAdded.length, "new error", "new errors"),
+    n(d.errorsRemoved.length, "error gone", "errors gone"),
+    d.contextChanged ? "context edited" : "",
+  ].filter(Boolean).join(", ");
 }
 
 function scenarioDetails(d: ScenarioDiff): string {
