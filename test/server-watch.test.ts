@@ -1,6 +1,6 @@
 // The layer set in use: loaded at start (a broken one refuses to start), reloaded live when a file under
 // layers/ or schemas/ changes, and kept when an edit breaks it, with the errors at /api/layers/status.
-import { readFileSync, writeFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildApp, type RunningServer } from "../src/server/app.js";
@@ -15,7 +15,8 @@ afterEach(async () => {
 
 async function watched(): Promise<{ server: RunningServer; layersDir: string; schemasDir: string }> {
   const { layersDir, schemasDir } = copyLayerSet();
-  const server = await startServer({ layersDir, schemasDir, watch: true, watchDebounceMs: 50 });
+  // No polling: these tests are about the watchers (polling only backs them up).
+  const server = await startServer({ layersDir, schemasDir, watch: true, watchDebounceMs: 50, watchPollMs: 0 });
   servers.push(server);
   return { server, layersDir, schemasDir };
 }
@@ -84,6 +85,33 @@ describe("live layer reload", () => {
     const fixed = await nextStatus(server, good, "new-hash");
     expect(fixed.errors).toEqual([]);
     expect((await post(server, "/api/config/preview", CURL_EXAMPLE)).body.config.optimization.max_iterations).toBe(16);
+  });
+
+  it("follows editors that save by renaming a new file over the old one, edit after edit", async () => {
+    const { server, layersDir } = await watched();
+    const file = join(layersDir, "deployment", "docker-defaults.yaml");
+    const original = readFileSync(file, "utf8");
+    let status = (await get(server, "/api/layers/status")).body;
+    for (const tag of ["v1-first", "v2-second", "v3-third"]) {
+      writeFileSync(`${file}.tmp`, original.replace("v0.5.2-cu126", tag));
+      renameSync(`${file}.tmp`, file);
+      status = await nextStatus(server, status, "new-hash");
+      expect((await post(server, "/api/config/preview", CURL_EXAMPLE)).body.config.runtime_image_tag).toBe(tag);
+    }
+  });
+
+  it("watches folders created after the start", async () => {
+    const { server, layersDir } = await watched();
+    let status = (await get(server, "/api/layers/status")).body;
+    mkdirSync(join(layersDir, "profiles", "team"));
+    const file = join(layersDir, "profiles", "team", "team-a.yaml");
+    const profile = (n: number) => ["profile: team-a", "title: Team A", "description: Team A's runs.", "layers:", "  - name: team-a-params", "    data:", "      optimization:", `        max_iterations: ${n}`, ""].join("\n");
+    writeFileSync(file, profile(40));
+    status = await nextStatus(server, status, "new-hash");
+    expect((await post(server, "/api/config/preview", { ...CURL_EXAMPLE, profiles: ["team-a"] })).body.config.optimization.max_iterations).toBe(40);
+    writeFileSync(file, profile(41));
+    await nextStatus(server, status, "new-hash");
+    expect((await post(server, "/api/config/preview", { ...CURL_EXAMPLE, profiles: ["team-a"] })).body.config.optimization.max_iterations).toBe(41);
   });
 
   it("shows a profile added as a file, and forgets one removed, without touching the server", async () => {

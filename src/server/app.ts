@@ -30,6 +30,8 @@ export interface ServerOptions {
   /** Reload the layers when their files change; default true. */
   watch?: boolean;
   watchDebounceMs?: number;
+  /** How often to compare file sizes and times as a fallback to the watchers (ms; 0: never); default 2000. */
+  watchPollMs?: number;
   /** Fastify's logger option; default off. */
   logger?: FastifyServerOptions["logger"];
 }
@@ -63,6 +65,7 @@ export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> 
     layersDir: options.layersDir ?? DEFAULT_LAYERS_DIR,
     schemasDir: options.schemasDir,
     debounceMs: options.watchDebounceMs,
+    pollMs: options.watchPollMs,
     log: {
       info: (m) => app.log.info(m),
       warn: (m) => app.log.warn(m),

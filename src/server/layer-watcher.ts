@@ -1,6 +1,6 @@
 // The layer set the service composes with: loaded once at start, reloaded when a file under layers/ or
 // schemas/ changes. A reload that finds errors keeps the last good set serving and reports the errors.
-import { watch, type FSWatcher } from "node:fs";
+import { readdirSync, statSync, watch, type FSWatcher } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { loadLayerSet, type LayerSet } from "../load.js";
 import { DEFAULT_SCHEMAS_DIR, SCHEMA_FILES, readSchemaTexts, compileSchemas, type SchemaTexts } from "../schemas.js";
@@ -29,6 +29,8 @@ export interface LayerSourceOptions {
   schemasDir?: string;
   /** Quiet time after the last change before reloading (editors save in several steps). */
   debounceMs?: number;
+  /** Also compare file sizes and times this often (ms; 0: never), for changes the watchers miss. */
+  pollMs?: number;
   log?: { info(msg: string): void; warn(msg: string): void; error(msg: string): void };
 }
 
@@ -39,7 +41,10 @@ export class LayerSource {
   private loadedAt = "";
   private checkedAt = "";
   private diskErrors: Issue[] = [];
-  private watchers: FSWatcher[] = [];
+  private watchers = new Map<string, FSWatcher>();
+  private watching = false;
+  private fingerprint = "";
+  private poller: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly listeners = new Set<(status: LayerStatus) => void>();
@@ -67,7 +72,7 @@ export class LayerSource {
       errors: this.diskErrors,
       warnings: this.current.issues.filter((i) => i.severity === "warning"),
       files: this.current.files,
-      watching: this.watchers.length > 0,
+      watching: this.watching,
     };
   }
 
@@ -79,6 +84,7 @@ export class LayerSource {
 
   /** Read the files again; swap the set in use only when they load without errors. */
   reload(): LayerStatus {
+    if (this.watching) this.fingerprint = this.fingerprintNow();
     const before = this.current.hash;
     const { set, errors } = this.read();
     if (set) {
@@ -97,37 +103,79 @@ export class LayerSource {
     return status;
   }
 
-  /** Watch the layer and schema directories; reload after each burst of changes. */
+  /**
+   * Watch the layer and schema directories; reload after each burst of changes.
+   * Every directory gets its own watcher (Node's recursive mode on Linux loses a file once an editor
+   * saves it by renaming a new file over it; a directory watcher does not), and a slow poll of sizes
+   * and times catches whatever watchers miss (a replaced root folder, a network file system).
+   */
   watch(): void {
-    if (this.watchers.length > 0 || this.closed) return;
-    for (const dir of [this.layersDir, this.schemasDir]) {
-      try {
-        const w = watch(dir, { recursive: true, persistent: false }, () => this.schedule());
-        w.on("error", (e) => {
-          this.options.log?.error(`watching ${dir} failed (${e.message}); edits are no longer picked up until a restart or POST /api/layers/reload`);
-          w.close();
-          this.watchers = this.watchers.filter((x) => x !== w);
-        });
-        this.watchers.push(w);
-      } catch (e) {
-        this.options.log?.error(`cannot watch ${dir}: ${(e as Error).message}`);
-      }
+    if (this.watching || this.closed) return;
+    this.watching = true;
+    this.fingerprint = this.fingerprintNow();
+    this.syncWatchers();
+    const pollMs = this.options.pollMs ?? 2000;
+    if (pollMs > 0) {
+      this.poller = setInterval(() => {
+        if (this.fingerprintNow() !== this.fingerprint) this.schedule();
+      }, pollMs);
+      this.poller.unref();
     }
   }
 
   close(): void {
     this.closed = true;
+    this.watching = false;
     clearTimeout(this.timer);
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
+    clearInterval(this.poller);
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
   }
 
   private schedule(): void {
     if (this.closed) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      if (!this.closed) this.reload();
+      if (this.closed) return;
+      this.syncWatchers();
+      this.reload();
     }, this.options.debounceMs ?? 150);
+  }
+
+  /** One watcher per directory under the two roots: add the new ones, close the gone ones. */
+  private syncWatchers(): void {
+    const dirs = new Set<string>();
+    for (const root of [this.layersDir, this.schemasDir]) walk(root, (dir) => dirs.add(dir));
+    for (const [dir, w] of this.watchers) {
+      if (!dirs.has(dir)) {
+        w.close();
+        this.watchers.delete(dir);
+      }
+    }
+    for (const dir of dirs) {
+      if (this.watchers.has(dir)) continue;
+      try {
+        const w = watch(dir, { persistent: false }, () => this.schedule());
+        w.on("error", () => {
+          // The folder went away (or became unreadable): the next sync decides what to watch.
+          w.close();
+          this.watchers.delete(dir);
+          this.schedule();
+        });
+        this.watchers.set(dir, w);
+      } catch (e) {
+        this.options.log?.error(`cannot watch ${dir}: ${(e as Error).message}; edits there are seen within ${this.options.pollMs ?? 2000} ms by polling`);
+      }
+    }
+  }
+
+  /** Path, size and modification time of every file under the two roots. */
+  private fingerprintNow(): string {
+    const parts: string[] = [];
+    for (const root of [this.layersDir, this.schemasDir]) {
+      walk(root, () => undefined, (file, size, mtime) => parts.push(`${file}\0${size}\0${mtime}`));
+    }
+    return parts.join("\n");
   }
 
   /** Load from disk: the set when it has no errors, else the errors (schema files included). */
@@ -174,5 +222,28 @@ export class LayerSource {
       return { errors: [issue("schema-invalid", `a schema does not compile: ${(e as Error).message}`, { file: file("") || "schemas" })] };
     }
     return texts;
+  }
+}
+
+/** Visit every directory (and file) under `root`, skipping dot-folders like the loader does. */
+function walk(root: string, onDir: (dir: string) => void, onFile?: (file: string, size: number, mtime: number) => void): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return;
+  }
+  onDir(root);
+  for (const name of entries) {
+    if (name.startsWith(".") || name === "node_modules") continue;
+    const full = join(root, name);
+    let st;
+    try {
+      st = statSync(full);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) walk(full, onDir, onFile);
+    else onFile?.(full, st.size, st.mtimeMs);
   }
 }

@@ -112,7 +112,8 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.get("/api/tasks", async (req) => {
     const q = checked<ListQuery>(QUERY_SCHEMAS.listTasks, req.query, "query-invalid", "the query string");
-    return { ...store.list(q), limit: q.limit, offset: q.offset };
+    const page = store.list(q);
+    return { tasks: page.tasks, total: page.total, limit: q.limit, offset: q.offset, next_cursor: page.next_cursor };
   });
 
   const taskId = (params: unknown) => checked<{ id: number }>(PARAM_SCHEMAS.taskId, params, "param-invalid", "the task id").id;
