@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Ajv } from "ajv";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server/app.js";
-import { CURL_EXAMPLE, CURL_EXAMPLE_LAYERS, SCHEMAS, call, get, post, removeTempDirs, startServer, tempDir } from "./server-helpers.js";
+import { CURL_EXAMPLE, CURL_EXAMPLE_LAYERS, ROOT, SCHEMAS, call, get, post, removeTempDirs, startServer, tempDir } from "./server-helpers.js";
 
 afterAll(removeTempDirs);
 
@@ -350,6 +350,14 @@ describe("profiles, options, schemas, OpenAPI", () => {
     // Same schema object the route validates with (the derived request schema).
     const request = (await get(server, "/api/schemas/request")).body;
     expect(Object.keys(request.properties)).toEqual(Object.keys(body.properties));
+
+    // docs/api.md documents every route the document lists.
+    const docs = readFileSync(join(ROOT, "docs", "api.md"), "utf8");
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, object>)) {
+      for (const method of Object.keys(ops)) {
+        expect(docs, `${method} ${path}`).toContain(`\n## ${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}\n`);
+      }
+    }
 
     const ajv = new Ajv({ strict: false, allErrors: true });
     ajv.addSchema(doc, "api");
