@@ -393,7 +393,7 @@ describe("the web page", () => {
         expect(res.status, path).toBe(200);
         expect(res.headers.get("content-type")).toMatch(/^text\/html/);
         expect(res.text).toContain("not built");
-        expect(res.text).toContain("vite build --config web/vite.config.ts");
+        expect(res.text).toContain("npm run build:web");
       }
       const api = await get(server, "/api/nothing-here");
       expect(api.status).toBe(404);

@@ -14,8 +14,8 @@ const NOT_BUILT = `<!doctype html>
 <h1>The web page is not built</h1>
 <p>The strata API is running, but the page it serves at <code>/</code> has not been built yet, so there is nothing to show here.</p>
 <p>To build it, stop the server and run, in the strata folder:</p>
-<pre><code>npx vite build --config web/vite.config.ts</code></pre>
-<p>then start the server again (<code>npm start</code>) and reload this page. The build writes <code>web/dist/</code>.</p>
+<pre><code>npm run build:web</code></pre>
+<p>(or <code>npm run build</code>, which builds everything), then start the server again (<code>npm start</code>) and reload this page. The build writes <code>web/dist/</code>.</p>
 <p>Meanwhile the API works: see <a href="/api/openapi.json">/api/openapi.json</a> or <code>docs/api.md</code>.</p>
 </body>
 </html>
