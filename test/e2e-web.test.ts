@@ -44,6 +44,9 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
+/** Wait for the page to get there: the preview is debounced and the machine may be busy. */
+const eventually = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 50 });
+
 const pageErrors = new WeakMap<Page, string[]>();
 
 /** A fresh browser context (empty sessionStorage) on the New task page. */
@@ -99,49 +102,49 @@ describe("the New task page", () => {
     const defaults = (await apiJson("/api/options")).defaults;
     expect(await page.getByRole("combobox", { name: /^Deployment mode/ }).inputValue()).toBe(defaults.deployment_mode);
     expect(await page.getByRole("textbox", { name: /^Concurrent users/ }).inputValue()).toBe(defaults.num_concurrency.join(", "));
-    await expect.poll(() => page.locator(".preview .empty-state").textContent()).toMatch(/Enter a model/);
+    await eventually(() => page.locator(".preview .empty-state").textContent()).toMatch(/Enter a model/);
 
     await fillContext(page);
     await page.getByRole("checkbox", { name: /Low Latency/ }).check();
     await page.getByRole("checkbox", { name: /Production/ }).check();
     const order = page.locator(".profile-order li");
-    await expect.poll(() => order.evaluateAll((els) => els.map((e) => e.getAttribute("data-profile")))).toEqual(["low-latency", "production"]);
+    await eventually(() => order.evaluateAll((els) => els.map((e) => e.getAttribute("data-profile")))).toEqual(["low-latency", "production"]);
 
     // production applies last and wins max_iterations.
     await waitUpToDate(page);
     const maxIter = valueLine(page, "/optimization/max_iterations");
-    await expect.poll(() => maxIter.textContent()).toContain("max_iterations: 30");
+    await eventually(() => maxIter.textContent()).toContain("max_iterations: 30");
 
     // Reorder with the keyboard: focus "move production up" and press Enter. Focus stays on a move button.
     await page.getByRole("button", { name: "Move production up (applies earlier)" }).focus();
     await page.keyboard.press("Enter");
-    await expect.poll(() => order.evaluateAll((els) => els.map((e) => e.getAttribute("data-profile")))).toEqual(["production", "low-latency"]);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toMatch(/^Move production (up|down)/);
+    await eventually(() => order.evaluateAll((els) => els.map((e) => e.getAttribute("data-profile")))).toEqual(["production", "low-latency"]);
+    await eventually(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toMatch(/^Move production (up|down)/);
     // Now low-latency applies last: the preview changes, and says so when the value is pointed at.
-    await expect.poll(() => maxIter.textContent()).toContain("max_iterations: 15");
+    await eventually(() => maxIter.textContent()).toContain("max_iterations: 15");
     await maxIter.hover();
     const origin = page.getByTestId("origin-panel");
-    await expect.poll(() => origin.textContent()).toContain(`profiles/low-latency.yaml:${lineOf("profiles/low-latency.yaml", "max_iterations")}`);
+    await eventually(() => origin.textContent()).toContain(`profiles/low-latency.yaml:${lineOf("profiles/low-latency.yaml", "max_iterations")}`);
     expect(await origin.textContent()).toContain("profile low-latency › low-latency-params");
 
     // A patch: the preview follows, and the tp-size warning sits under the value it concerns and at the editor's line.
     await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill("parameters:\n  tp-size: [16]\n");
     const tp = valueLine(page, "/parameters/tp-size");
-    await expect.poll(() => tp.textContent()).toContain("tp-size: [16]");
+    await eventually(() => tp.textContent()).toContain("tp-size: [16]");
     const warningUnderValue = page.locator('.preview [role="option"][data-pointer="/parameters/tp-size"] + .line-issues');
-    await expect.poll(() => warningUnderValue.textContent()).toContain("tp-size > 8 may require multiple nodes");
-    await expect.poll(() => page.locator(".editor-markers").textContent()).toContain("Line 2: tp-size > 8 may require multiple nodes");
+    await eventually(() => warningUnderValue.textContent()).toContain("tp-size > 8 may require multiple nodes");
+    await eventually(() => page.locator(".editor-markers").textContent()).toContain("Line 2: tp-size > 8 may require multiple nodes");
     expect(await page.locator(".editor-gutter .is-warning").textContent()).toBe("2");
     await tp.hover();
-    await expect.poll(() => origin.textContent()).toContain("your changes (patch)");
+    await eventually(() => origin.textContent()).toContain("your changes (patch)");
     expect(await origin.textContent()).toContain("line 2 of your changes");
 
     // Keyboard inside the config: arrow keys move between values and explain each one.
     await page.mouse.move(0, 0);
     await valueLine(page, "/task_name").focus();
     await page.keyboard.press("ArrowDown");
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("data-pointer"))).toBe("/model/id_or_path");
-    await expect.poll(() => origin.textContent()).toContain("base/base-model.yaml:");
+    await eventually(() => page.evaluate(() => document.activeElement?.getAttribute("data-pointer"))).toBe("/model/id_or_path");
+    await eventually(() => origin.textContent()).toContain("base/base-model.yaml:");
 
     // Applied layers in order, skipped ones with the condition and what it read.
     const applied = await page.locator(".preview .applied-layers .layer-name").allTextContents();
@@ -154,8 +157,10 @@ describe("the New task page", () => {
     // Nothing is stored before Create task.
     expect((await apiJson("/api/tasks")).total).toBe(0);
 
-    await valueLine(page, "/optimization/objective").hover();
+    await page.mouse.move(0, 0);
+    await valueLine(page, "/optimization/objective").focus();
     await page.evaluate(() => window.scrollTo(0, 0));
+    await eventually(() => origin.textContent()).toContain("profiles/low-latency.yaml:");
     await shot(page, "new-task.png");
     await page.locator(".profiles").scrollIntoViewIfNeeded();
     await page.evaluate(() => document.querySelector(".profiles")?.scrollIntoView({ block: "start" }));
@@ -188,9 +193,33 @@ describe("the New task page", () => {
     expect(await row.locator("td").nth(0).textContent()).toContain("e2e-llama-latency");
     expect(await row.locator("td").nth(1).textContent()).toBe("pending");
     expect(await row.locator("td").nth(3).textContent()).toBe("productionlow-latency");
-    await shot(page, "tasks.png");
     await closePage(page);
   }, 90_000);
+
+  it("shows validation errors beside the field or the value they concern, and a 422 on Create", async () => {
+    const page = await openPage();
+    await fillContext(page);
+    // An input error (400 from the preview) sits beside its field.
+    const concurrency = page.getByRole("textbox", { name: /^Concurrent users/ });
+    await concurrency.fill("1, 0");
+    const fieldIssue = page.locator('[data-field="num_concurrency"] .field-issues');
+    await eventually(() => fieldIssue.textContent()).toContain("'num_concurrency.1' must be >= 1");
+    expect(await concurrency.getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByTestId("preview-status").textContent()).toBe("Paused: fix the marked fields");
+    await concurrency.fill("1, 8");
+    await eventually(() => fieldIssue.count()).toBe(0);
+
+    // A config error sits under the value in the preview and at the line of your changes that set it.
+    await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill("optimization:\n  max_iterations: lots\n");
+    const underValue = page.locator('.preview [role="option"][data-pointer="/optimization/max_iterations"] + .line-issues');
+    await eventually(() => underValue.textContent()).toContain("'optimization.max_iterations' must be integer");
+    expect(await page.getByTestId("preview-status").textContent()).toBe("Config not valid");
+    expect(await page.locator(".editor-markers").textContent()).toContain("Line 2: 'optimization.max_iterations' must be integer");
+    await page.getByRole("button", { name: "Create task" }).click();
+    await eventually(() => page.locator("#create-status").textContent()).toContain("Not created: the composed config is not valid.");
+    expect(page.url()).not.toMatch(/#\/tasks/);
+    await closePage(page);
+  }, 60_000);
 
   it("shows a YAML syntax error at its line, keeps the text, and creates nothing", async () => {
     const page = await openPage();
@@ -200,14 +229,14 @@ describe("the New task page", () => {
     const broken = "parameters:\n  tp-size: [16\nbenchmark:\n  num_concurrency: [1]\n";
     await editor.fill(broken);
     const error = page.locator("#overrides-error");
-    await expect.poll(() => error.textContent()).toMatch(/^✖ Line 3, column 1: .*Flow sequence/);
+    await eventually(() => error.textContent()).toMatch(/^✖ Line 3, column 1: .*Flow sequence/);
     expect(await page.locator(".editor-gutter .is-error").textContent()).toBe("3");
     expect(await editor.getAttribute("aria-invalid")).toBe("true");
     expect(await page.getByTestId("preview-status").textContent()).toBe("Paused: YAML error on line 3");
     expect(await editor.inputValue()).toBe(broken);
 
     await page.getByRole("button", { name: "Create task" }).click();
-    await expect.poll(() => page.locator("#create-status").textContent()).toContain("Fix the YAML error in your changes first (line 3)");
+    await eventually(() => page.locator("#create-status").textContent()).toContain("Fix the YAML error in your changes first (line 3)");
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("overrides");
     expect((await apiJson("/api/tasks?limit=500")).tasks.map((t: { task_name: string }) => t.task_name)).not.toContain("llama-3-2-1b-instruct_grid_search");
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
@@ -215,8 +244,8 @@ describe("the New task page", () => {
 
     // Fixing the text resumes the preview with the patch applied.
     await editor.fill(broken.replace("[16", "[16]"));
-    await expect.poll(() => error.count()).toBe(0);
-    await expect.poll(() => valueLine(page, "/benchmark/num_concurrency").textContent()).toContain("num_concurrency: [1]");
+    await eventually(() => error.count()).toBe(0);
+    await eventually(() => valueLine(page, "/benchmark/num_concurrency").textContent()).toContain("num_concurrency: [1]");
     await closePage(page);
   }, 60_000);
 
@@ -232,16 +261,17 @@ describe("the New task page", () => {
     await name.fill("taken-name");
     await page.getByRole("button", { name: "Create task" }).click();
     const fieldIssue = page.locator('[data-field="task_name"] .field-issues');
-    await expect.poll(() => fieldIssue.textContent()).toContain("a task named 'taken-name' already exists");
+    await eventually(() => fieldIssue.textContent()).toContain("a task named 'taken-name' already exists");
     expect(await name.getAttribute("aria-invalid")).toBe("true");
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("f-task_name");
     expect(await page.locator('[data-field="task_name"] a').getAttribute("href")).toBe(`#/tasks/${existing.task.id}`);
     expect(page.url()).not.toMatch(/#\/tasks/);
+    await waitUpToDate(page);
     await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, "duplicate-name.png");
     // Editing the name clears the message.
     await name.fill("taken-name-2");
-    await expect.poll(() => fieldIssue.count()).toBe(0);
+    await eventually(() => fieldIssue.count()).toBe(0);
     await closePage(page);
   }, 60_000);
 
@@ -269,12 +299,24 @@ describe("the New task page", () => {
       expect(await page.locator('[data-profile="e2e-long-context"] .profile-desc').textContent()).toBe("Long prompts (added while the page was open).");
       await fillContext(page);
       await card.check();
-      await expect.poll(() => valueLine(page, "/benchmark/traffic_scenarios").textContent(), { timeout: 10_000 }).toContain("[D(8000,200)]");
+      await eventually(() => valueLine(page, "/benchmark/traffic_scenarios").textContent()).toContain("[D(8000,200)]");
     } finally {
       rmSync(file, { force: true });
     }
+
+    // A broken edit keeps the last good set serving; the page says so, with the file and line.
+    const broken = join(layersDir, "profiles", "e2e-broken.yaml");
+    writeFileSync(broken, "profile: e2e-broken\ntitle: Broken\nlayers: [\n");
+    try {
+      const banner = page.getByRole("status").filter({ hasText: "The layer files on the server have errors" });
+      await banner.waitFor({ timeout: 20_000 });
+      expect(await banner.textContent()).toContain("profiles/e2e-broken.yaml:");
+    } finally {
+      rmSync(broken, { force: true });
+    }
+    await page.getByRole("status").filter({ hasText: "The layer files on the server have errors" }).waitFor({ state: "detached", timeout: 20_000 });
     await closePage(page);
-  }, 60_000);
+  }, 90_000);
 
   it("collapses to one column on a narrow window without horizontal scrolling", async () => {
     const page = await openPage(NARROW);
@@ -287,12 +329,27 @@ describe("the New task page", () => {
     const preview = await page.locator(".preview-column").boundingBox();
     expect(preview!.y).toBeGreaterThanOrEqual(form!.y + form!.height);
     expect(Math.abs(preview!.x - form!.x)).toBeLessThan(2);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, "new-task-narrow.png");
     await page.locator(".preview-column").scrollIntoViewIfNeeded();
     await page.evaluate(() => document.querySelector(".preview-column")?.scrollIntoView({ block: "start" }));
     await shot(page, "preview-narrow.png");
     await closePage(page);
   }, 60_000);
+
+  it("lists tasks newest first, filters them by status and says when none match", async () => {
+    const page = await openPage(DESKTOP, "/#/tasks");
+    const rows = page.locator(".task-table tbody tr");
+    await rows.first().waitFor();
+    const names = await page.locator(".task-table tbody tr td:first-child a").allTextContents();
+    const stored = (await apiJson("/api/tasks")).tasks.map((t: { task_name: string }) => t.task_name);
+    expect(names).toEqual(stored);
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    await shot(page, "tasks.png");
+    await page.getByRole("combobox", { name: "Status" }).selectOption("running");
+    await eventually(() => page.locator(".empty-state").textContent()).toContain("No running tasks.");
+    await closePage(page);
+  }, 30_000);
 
   it("shows a load error with a retry instead of a blank page when the server fails", async () => {
     const context = await browser.newContext({ viewport: DESKTOP });
@@ -303,7 +360,7 @@ describe("the New task page", () => {
     );
     await page.goto(server.url + "/");
     const alert = page.getByRole("alert");
-    await expect.poll(() => alert.textContent()).toContain("Could not load the form options. the server is restarting");
+    await eventually(() => alert.textContent()).toContain("Could not load the form options. the server is restarting");
     await page.getByRole("button", { name: "Try again" }).click();
     await page.getByRole("textbox", { name: /^Model/ }).waitFor();
     await context.close();

@@ -192,7 +192,17 @@ export const api = {
     return request<TaskList>("GET", `/api/tasks${s ? `?${s}` : ""}`, undefined, signal);
   },
   task: (id: number, signal?: AbortSignal) => request<Task>("GET", `/api/tasks/${id}`, undefined, signal),
+  layerStatus: (signal?: AbortSignal) => request<LayerStatus>("GET", "/api/layers/status", undefined, signal),
 };
+
+/** GET /api/layers/status: `ok` false when the files on disk are broken and the last good set still serves. */
+export interface LayerStatus {
+  hash: string;
+  ok: boolean;
+  errors: Issue[];
+  warnings: Issue[];
+  checked_at: string;
+}
 
 /** The body of POST /api/config/preview and /api/tasks/from-context, in the design's REST names. */
 export interface TaskBody {

@@ -14,10 +14,12 @@ export interface FieldProps {
   /** Overrides the schema's description. */
   hint?: ReactNode;
   children: (a: { id: string; describedBy: string; invalid: boolean }) => ReactNode;
+  /** Shown under the field's issues (e.g. a link to the task that holds a name). */
+  after?: ReactNode;
   wide?: boolean;
 }
 
-export function Field({ name, schema, issues = [], required, label, hint, children, wide }: FieldProps) {
+export function Field({ name, schema, issues = [], required, label, hint, children, after, wide }: FieldProps) {
   const id = `f-${name}`;
   const help = hint ?? (typeof schema?.description === "string" ? schema.description : undefined);
   const describedBy = [help ? `${id}-hint` : "", issues.length ? `${id}-issues` : ""].filter(Boolean).join(" ");
@@ -35,12 +37,13 @@ export function Field({ name, schema, issues = [], required, label, hint, childr
         <span className="field-name"> {name}</span>
       </label>
       {children({ id, describedBy, invalid })}
+      <FieldIssues id={`${id}-issues`} issues={issues} />
+      {after}
       {help && (
         <p id={`${id}-hint`} className="hint">
           {typeof help === "string" ? <LongHint text={help} /> : help}
         </p>
       )}
-      <FieldIssues id={`${id}-issues`} issues={issues} />
     </div>
   );
 }
@@ -89,7 +92,7 @@ export function OptionSelect({
 
 /** The first sentence always; the rest while the field has focus (screen readers get all of it). */
 function LongHint({ text }: { text: string }) {
-  const m = /^(.+?[.!?])\s+(?=[A-Z'"(])(.*)$/s.exec(text);
+  const m = /^(.+?(?<!\b(?:e\.g|i\.e))[.!?])\s+(?=\S)(.*)$/s.exec(text);
   if (!m) return <>{text}</>;
   return (
     <>

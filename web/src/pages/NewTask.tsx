@@ -4,13 +4,14 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { api, type ApiFailure, type Issue, type JsonSchema, type Options, type Profile } from "../api";
 import { Field, OptionSelect } from "../components/Field";
 import { FieldIssues, IssueList } from "../components/Issues";
-import { ConfigView } from "../components/ConfigView";
-import { LayersPanel } from "../components/LayersPanel";
 import { OverridesEditor, type LineMarker } from "../components/OverridesEditor";
+import { PreviewPanel } from "../components/PreviewPanel";
 import { ProfilePicker } from "../components/ProfilePicker";
+import { SloFieldset } from "../components/SloFieldset";
 import { LoadError, Loading } from "../components/Status";
-import { draftFromDefaults, draftToBody, loadDraft, saveDraft, SLO_TARGETS, type Draft, type SloKey, type SloRow } from "../draft";
+import { draftFromDefaults, draftToBody, loadDraft, saveDraft, type Draft } from "../draft";
 import { useLoad, usePoll, usePreview, type Loadable } from "../hooks";
+import { byField, isConfigIssue } from "../issue-fields";
 import { lineOfPointer, parseOverrides } from "../overrides";
 import { parsePointer, toPointer } from "../pointer";
 import { yamlText } from "../yaml-lines";
@@ -21,7 +22,11 @@ const PROFILE_POLL_MS = 4000;
 export function NewTaskPage({ navigate }: { navigate: (to: string) => void }) {
   const [options, reloadOptions] = useLoad((s) => api.options(s), []);
   const [profiles, reloadProfiles] = useLoad((s) => api.profiles(s), []);
-  usePoll(reloadProfiles, PROFILE_POLL_MS);
+  const [layerStatus, reloadStatus] = useLoad((s) => api.layerStatus(s), []);
+  usePoll(() => {
+    reloadProfiles();
+    reloadStatus();
+  }, PROFILE_POLL_MS);
 
   // A changed layer set (a file edited or added on the server) refreshes the options and the preview.
   const layerHash = profiles.data?.layer_set_hash;
@@ -39,7 +44,25 @@ export function NewTaskPage({ navigate }: { navigate: (to: string) => void }) {
       </main>
     );
   }
-  return <NewTaskForm options={options.data} profiles={profiles} reloadProfiles={reloadProfiles} layerHash={layerHash} navigate={navigate} />;
+  return (
+    <>
+      {layerStatus.data && !layerStatus.data.ok && <BrokenLayers errors={layerStatus.data.errors} />}
+      <NewTaskForm options={options.data} profiles={profiles} reloadProfiles={reloadProfiles} layerHash={layerHash} navigate={navigate} />
+    </>
+  );
+}
+
+/** An edit on the server broke the layer files: the last good set keeps serving; say so, with the errors. */
+function BrokenLayers({ errors }: { errors: Issue[] }) {
+  return (
+    <div className="page banner-wrap">
+      <div className="notice is-warning" role="status">
+        <strong>The layer files on the server have errors, so the last good set is still in use.</strong> Until they are fixed, the
+        preview and new tasks use that set.
+        <IssueList issues={errors} label="Errors in the layer files" />
+      </div>
+    </div>
+  );
 }
 
 interface FormProps {
@@ -49,19 +72,6 @@ interface FormProps {
   layerHash?: string;
   navigate: (to: string) => void;
 }
-
-/** Issues about the request body, by its top-level field (`/num_concurrency/1` → num_concurrency). */
-function byField(issues: Issue[]): Map<string, Issue[]> {
-  const m = new Map<string, Issue[]>();
-  for (const i of issues) {
-    const field = parsePointer(i.pointer ?? "")[0] ?? "";
-    m.set(field, [...(m.get(field) ?? []), i]);
-  }
-  return m;
-}
-
-/** A config issue (from validation or a check) carries where it came from; an input issue does not. */
-const isConfigIssue = (i: Issue) => i.code === "config-invalid" || !!i.file || !!i.origin;
 
 function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }: FormProps) {
   const schema = options.context_schema as { properties?: Record<string, JsonSchema>; definitions?: Record<string, JsonSchema> };
@@ -152,7 +162,7 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
       <div className="page-head">
         <h1>New task</h1>
         <p className="lede">
-          Describe the task; the layers turn it into a config. The preview on the right updates as you type and shows which layer set each value.
+          Describe the task; the layers turn it into a config. The preview updates as you type and shows which layer set each value.
           Nothing is saved until you press <strong>Create task</strong>.
         </p>
       </div>
@@ -173,28 +183,32 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
                 name="task_name"
                 label="Task name"
                 issues={[...issuesFor("task_name"), ...(duplicate ? [{ code: duplicate.code, severity: "error" as const, message: duplicate.message }] : [])]}
-                hint={`Optional. Leave empty to use the generated name${pv?.config && typeof pv.config.task_name === "string" ? ` (${pv.config.task_name})` : ""}; it must be unique.`}
+                hint={
+                  draft.task_name.trim() === "" && pv?.config && typeof pv.config.task_name === "string"
+                    ? `Optional. Leave empty to use the name the layers make (${pv.config.task_name}); it must be unique.`
+                    : "Optional. Leave empty to use the name the layers make; it must be unique."
+                }
+                after={
+                  duplicate?.existing_id ? (
+                    <a id="duplicate-link" className="field-link" href={`#/tasks/${duplicate.existing_id}`}>
+                      Open the task that has this name (#{duplicate.existing_id})
+                    </a>
+                  ) : null
+                }
               >
                 {({ id, describedBy, invalid }) => (
-                  <>
-                    <input
-                      id={id}
-                      ref={taskNameRef}
-                      aria-describedby={[describedBy, duplicate ? "duplicate-link" : ""].filter(Boolean).join(" ") || undefined}
-                      aria-invalid={invalid || undefined}
-                      value={draft.task_name}
-                      placeholder={pv?.config && typeof pv.config.task_name === "string" ? pv.config.task_name : ""}
-                      onChange={(e) => {
-                        setDraft({ task_name: e.target.value });
-                        if (duplicate) setCreateFailure(null);
-                      }}
-                    />
-                    {duplicate?.existing_id ? (
-                      <a id="duplicate-link" className="field-link" href={`#/tasks/${duplicate.existing_id}`}>
-                        Open the existing task #{duplicate.existing_id}
-                      </a>
-                    ) : null}
-                  </>
+                  <input
+                    id={id}
+                    ref={taskNameRef}
+                    aria-describedby={describedBy || undefined}
+                    aria-invalid={invalid || undefined}
+                    value={draft.task_name}
+                    placeholder={pv?.config && typeof pv.config.task_name === "string" ? pv.config.task_name : ""}
+                    onChange={(e) => {
+                      setDraft({ task_name: e.target.value });
+                      if (duplicate) setCreateFailure(null);
+                    }}
+                  />
                 )}
               </Field>
               <Field name="description" label="Description" issues={issuesFor("description")} hint="Optional. What this task is for.">
@@ -371,176 +385,5 @@ function CreateFailure({ failure }: { failure: ApiFailure }) {
       </p>
       {failure.status === 422 && <IssueList issues={failure.issues} label="Why the config is not valid" />}
     </div>
-  );
-}
-
-function SloFieldset({
-  draft,
-  setDraft,
-  schema,
-  issues,
-}: {
-  draft: Draft;
-  setDraft: (p: Partial<Draft>) => void;
-  schema: { properties?: Record<string, JsonSchema>; definitions?: Record<string, JsonSchema> };
-  issues: Issue[];
-}) {
-  const defs = schema.definitions ?? {};
-  const sloProps = (defs.sloConfig?.properties ?? {}) as Record<string, JsonSchema>;
-  const latencyProps = ((sloProps.latency?.properties ?? {}) as Record<string, JsonSchema>) ?? {};
-  const targetProps = (defs.sloTarget?.properties ?? {}) as Record<string, JsonSchema>;
-  const titleOf = (key: SloKey) => {
-    const s = key.startsWith("latency.") ? latencyProps[key.slice(8)] : sloProps[key];
-    return typeof s?.title === "string" ? s.title : key;
-  };
-  const col = (k: string, fallback: string) => (typeof targetProps[k]?.title === "string" ? (targetProps[k].title as string) : fallback);
-  const rowIssues = byField(issues.map((i) => ({ ...i, pointer: toPointer(parsePointer(i.pointer ?? "").slice(1)) })));
-  const issuesOfRow = (key: SloKey) => {
-    const [a, b] = key.split(".");
-    return (rowIssues.get(a) ?? []).filter((i) => !b || parsePointer(i.pointer ?? "")[1] === b);
-  };
-  const setRow = (key: SloKey, patch: Partial<SloRow>) => setDraft({ slo: { ...draft.slo, [key]: { ...draft.slo[key], ...patch } } });
-  const sloSchema = schema.properties?.slo_config;
-  const general = issues.filter((i) => parsePointer(i.pointer ?? "").length <= 1);
-  return (
-    <fieldset className="panel slo">
-      <legend>{typeof sloSchema?.title === "string" ? sloSchema.title : "Response-time targets (SLO)"}</legend>
-      <p className="hint">
-        Optional. Fill in a limit to add a target; leave a row empty for none. Targets given here replace the SLO a profile sets, as a whole.
-      </p>
-      <div className="table-scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Target</th>
-              <th scope="col" title={String(targetProps.threshold?.description ?? "")}>{col("threshold", "Limit (seconds)")}</th>
-              <th scope="col" title={String(targetProps.weight?.description ?? "")}>{col("weight", "Importance")}</th>
-              <th scope="col" title={String(targetProps.hard_fail?.description ?? "")}>{col("hard_fail", "Fail outright")}</th>
-              <th scope="col" title={String(targetProps.fail_ratio?.description ?? "")}>{col("fail_ratio", "Allowed overshoot")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {SLO_TARGETS.map((t) => {
-              const r = draft.slo[t.key];
-              const title = titleOf(t.key);
-              const rIssues = issuesOfRow(t.key);
-              return (
-                <tr key={t.key} className={rIssues.length ? "is-invalid" : undefined} data-slo={t.key}>
-                  <th scope="row">
-                    {title}
-                    {rIssues.length > 0 && <FieldIssues id={`slo-${t.key}-issues`} issues={rIssues} />}
-                  </th>
-                  <td>
-                    <input aria-label={`${title}: ${col("threshold", "limit")}`} inputMode="decimal" value={r.threshold} onChange={(e) => setRow(t.key, { threshold: e.target.value })} />
-                  </td>
-                  <td>
-                    <input aria-label={`${title}: ${col("weight", "importance")}`} inputMode="decimal" value={r.weight} onChange={(e) => setRow(t.key, { weight: e.target.value })} />
-                  </td>
-                  <td className="center">
-                    <input type="checkbox" aria-label={`${title}: ${col("hard_fail", "fail outright")}`} checked={r.hard_fail} onChange={(e) => setRow(t.key, { hard_fail: e.target.checked })} />
-                  </td>
-                  <td>
-                    <input aria-label={`${title}: ${col("fail_ratio", "allowed overshoot")}`} inputMode="decimal" value={r.fail_ratio} onChange={(e) => setRow(t.key, { fail_ratio: e.target.value })} />
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
-      <div className="grid-2">
-        <Field name="slo.steepness" schema={sloProps.steepness} issues={rowIssues.get("steepness") ?? []}>
-          {({ id, describedBy }) => <input id={id} inputMode="decimal" aria-describedby={describedBy || undefined} value={draft.slo_steepness} onChange={(e) => setDraft({ slo_steepness: e.target.value })} />}
-        </Field>
-      </div>
-      <FieldIssues id="slo-issues" issues={general} />
-    </fieldset>
-  );
-}
-
-function PreviewPanel({
-  ready,
-  yamlError,
-  preview,
-  configIssues,
-  highlight,
-  onHighlight,
-  describeUserValue,
-}: {
-  ready: boolean;
-  yamlError: number | null;
-  preview: ReturnType<typeof usePreview>;
-  configIssues: Issue[];
-  highlight: string | null;
-  onHighlight: (s: string | null) => void;
-  describeUserValue: (p: string) => string | undefined;
-}) {
-  const pv = preview.preview;
-  const failure = preview.state === "error" ? preview.failure : undefined;
-  let status: { text: string; kind: string };
-  if (!ready) status = { text: "Waiting for the model and engine", kind: "idle" };
-  else if (yamlError !== null) status = { text: `Paused: YAML error on line ${yamlError}`, kind: "paused" };
-  else if (preview.state === "loading") status = { text: "Updating…", kind: "loading" };
-  else if (failure) status = { text: failure.status === 400 ? "Paused: fix the marked fields" : "Preview failed", kind: "paused" };
-  else if (pv && !pv.ok) status = { text: "Config not valid", kind: "invalid" };
-  else if (pv) status = { text: "Up to date", kind: "ok" };
-  else status = { text: "Waiting", kind: "idle" };
-
-  const errors = pv ? pv.errors : [];
-  const warnings = pv ? pv.warnings : [];
-  return (
-    <section className="preview-column" aria-labelledby="preview-heading" aria-busy={preview.state === "loading"}>
-      <div className="panel preview">
-        <div className="preview-head">
-          <h2 id="preview-heading">Preview</h2>
-          <span className={`status-pill is-${status.kind}`} role="status" data-testid="preview-status">
-            {status.text}
-          </span>
-        </div>
-        {!pv && !failure && (
-          <p className="empty-state">
-            {ready ? "Composing the config…" : "Enter a model and choose an inference engine to see the config the layers compose for it."}
-          </p>
-        )}
-        {failure && (
-          <div className="load-error" role="alert">
-            <p>
-              <strong>{failure.status === 400 ? "The preview needs valid input." : "The preview could not be composed."}</strong> {failure.message}
-            </p>
-            {failure.status !== 400 && <IssueList issues={failure.issues} />}
-            {pv && <p className="muted">Showing the last preview that worked.</p>}
-          </div>
-        )}
-        {pv && (
-          <>
-            {(errors.length > 0 || warnings.length > 0) && (
-              <div className="preview-issues">
-                <h3>
-                  {errors.length > 0 ? `${errors.length} error${errors.length === 1 ? "" : "s"}` : "No errors"}
-                  {", "}
-                  {warnings.length} warning{warnings.length === 1 ? "" : "s"}
-                </h3>
-                <IssueList issues={[...errors, ...warnings]} label="Problems in the preview" />
-              </div>
-            )}
-            {pv.config ? (
-              <ConfigView
-                config={pv.config}
-                provenance={pv.provenance}
-                appliedLayers={pv.applied_layers}
-                issues={configIssues}
-                highlightSource={highlight}
-                label="Composed config"
-                describeUserValue={describeUserValue}
-                dimmed={preview.state !== "ready"}
-              />
-            ) : (
-              <p className="empty-state">No config was composed: see the errors above.</p>
-            )}
-            <LayersPanel applied={pv.applied_layers} skipped={pv.skipped_layers} provenance={pv.provenance} highlight={highlight} onHighlight={onHighlight} />
-          </>
-        )}
-      </div>
-    </section>
   );
 }
