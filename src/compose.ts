@@ -3,7 +3,7 @@
 import { normalizeContext, type TaskContext } from "./context.js";
 import { evaluateLogic, logicData, varsRead } from "./condition.js";
 import { describeEvaluationError } from "./expression.js";
-import { renderTemplate } from "./template.js";
+import { renderTemplate, RenderError } from "./template.js";
 import { merge, MergeError, Trace } from "./merge.js";
 import { provenanceOf } from "./provenance.js";
 import { runChecks } from "./checks.js";
@@ -135,17 +135,24 @@ async function applyLayer(layer: Layer, context: TaskContext, config: Record<str
       return config;
     }
   }
+  // Problems in `data` point at the expression (or `data`) inside the layer file, not at the layer's name.
+  const inData = (pointer: string) => {
+    const p = layer.dataPointer + pointer;
+    const at = layer.positions.has(p + "/$expr") ? p + "/$expr" : p;
+    return { ...where, ...positionOf(layer.positions, at, true), pointer: p };
+  };
   let patch: unknown;
   try {
     patch = await renderTemplate(layer.template, { context, config });
   } catch (e) {
-    const { code, message } = describeEvaluationError(e);
-    result.errors.push(issue(code, `layer '${layer.name}': ${message}`, where));
+    const failed = e instanceof RenderError ? e : undefined;
+    const { code, message } = describeEvaluationError(failed ? failed.cause : e);
+    result.errors.push(issue(code, `layer '${layer.name}': ${message}`, failed ? inData(failed.pointer) : where));
     return undefined;
   }
   if (patch === undefined) patch = {};
   if (!isPlainObject(patch)) {
-    result.errors.push(issue("layer-data-not-object", `layer '${layer.name}': data must produce an object, got ${Array.isArray(patch) ? "a list" : typeof patch}`, where));
+    result.errors.push(issue("layer-data-not-object", `layer '${layer.name}': data must produce an object, got ${Array.isArray(patch) ? "a list" : typeof patch}`, inData("")));
     return undefined;
   }
   try {

@@ -62,9 +62,8 @@ function mergeAt(base: unknown, patch: unknown, pointer: string, origin: OriginA
       }
       if (mode === "replace") {
         const value = materialize(withoutKey(patch, "$patch"), pointer);
-        // The replace hides everything written below before it; the leaves then say exactly where each came from.
-        trace?.record(pointer, "replace", origin, value);
-        if (trace) recordLeaves(value, pointer, origin, trace);
+        // The replace hides everything written below before it; the nodes then say exactly where each came from.
+        if (trace) recordValue(value, pointer, origin, trace, "replace");
         return value;
       }
       if (mode !== "merge") throw new MergeError(`unknown $patch directive '${String(mode)}' (use delete, replace or merge)`, pointer);
@@ -84,7 +83,7 @@ function mergeAt(base: unknown, patch: unknown, pointer: string, origin: OriginA
     if (!isPlainObject(base)) {
       // Nothing to merge into: the object (with its directives resolved) becomes the value.
       const value = materialize(p, pointer);
-      if (trace) recordLeaves(value, pointer, origin, trace);
+      if (trace) recordValue(value, pointer, origin, trace, "set");
       return value;
     }
     const out: Record<string, unknown> = {};
@@ -102,12 +101,15 @@ function mergeAt(base: unknown, patch: unknown, pointer: string, origin: OriginA
   return value;
 }
 
-/** One `set` write per leaf (scalar, list, empty object), so provenance is exact to the line. */
-function recordLeaves(v: unknown, pointer: string, origin: OriginAt, trace: Trace): void {
-  if (isPlainObject(v) && Object.keys(v).length > 0) {
-    for (const k of Object.keys(v)) recordLeaves(v[k], `${pointer}/${escapeToken(k)}`, origin, trace);
-  } else {
-    trace.record(pointer, "set", origin, v);
+/**
+ * One write for a new value and one `set` per node inside it (objects too, not only leaves), so provenance
+ * is exact to the line and a field missing inside a new object names who wrote that object — also when the
+ * object replaced a scalar or a list, whose older write must not be taken for the new value's.
+ */
+function recordValue(v: unknown, pointer: string, origin: OriginAt, trace: Trace, op: WriteOp): void {
+  trace.record(pointer, op, origin, v);
+  if (isPlainObject(v)) {
+    for (const k of Object.keys(v)) recordValue(v[k], `${pointer}/${escapeToken(k)}`, origin, trace, "set");
   }
 }
 

@@ -3,14 +3,18 @@ import type { Origin } from "./issues.js";
 import type { Trace, Write } from "./merge.js";
 import { escapeToken, isPlainObject } from "./util.js";
 
-/** The write that produced the value at `pointer`: the latest write there or at any ancestor. */
+/**
+ * The write that produced the value at `pointer`: the latest write there or at any ancestor. For a value
+ * that is missing because it was deleted, that is the delete (a present value is always written after
+ * any delete at or above it, since merge records every node of a value it creates).
+ */
 export function lastWrite(trace: Trace, pointer: string): Write | undefined {
   let best: Write | undefined;
   let p = pointer;
   for (;;) {
     const list = trace.writes.get(p);
     const w = list?.[list.length - 1];
-    if (w && w.op !== "delete" && (!best || w.seq > best.seq)) best = w;
+    if (w && (!best || w.seq > best.seq)) best = w;
     if (p === "") return best;
     p = p.slice(0, p.lastIndexOf("/"));
   }

@@ -86,7 +86,7 @@ export function errorMessage(e: ErrorObject, subject = "value"): string {
     case "enum":
       return `${at} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
     case "type":
-      return `${at} must be ${String(p.type).replace(",", " or ")}`;
+      return `${at} must be ${String(p.type).replace(/,/g, " or ")}`;
     default:
       return `${at} ${e.message ?? "is invalid"}`;
   }
@@ -104,10 +104,36 @@ export function pointerToDots(pointer: string): string {
 export function usefulErrors(errors: readonly ErrorObject[] | null | undefined): ErrorObject[] {
   const list = (errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "anyOf" && e.keyword !== "oneOf");
   const seen = new Set<string>();
-  return list.filter((e) => {
+  const unique = list.filter((e) => {
     const k = `${errorPointer(e)}|${e.keyword}|${e.message}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
   });
+  return joinTypeErrors(unique);
+}
+
+/**
+ * An `anyOf` reports each branch: a negative total_gpus gets "must be >= 0" and "must be null", a scalar
+ * parameter "must be array" and "must be object". Say it once: drop "must be null" beside another problem
+ * with the same value, and join the remaining type errors of one value into "must be array or object".
+ */
+function joinTypeErrors(errors: ErrorObject[]): ErrorObject[] {
+  const atPath = (path: string) => errors.filter((e) => e.instancePath === path);
+  const isNull = (e: ErrorObject) => e.keyword === "type" && (e.params as { type?: unknown }).type === "null";
+  const done = new Set<string>();
+  const out: ErrorObject[] = [];
+  for (const e of errors) {
+    if (e.keyword !== "type") {
+      out.push(e);
+      continue;
+    }
+    const same = atPath(e.instancePath);
+    if (isNull(e) && same.some((x) => !isNull(x))) continue;
+    if (done.has(e.instancePath)) continue;
+    done.add(e.instancePath);
+    const types = same.filter((x) => x.keyword === "type" && !(isNull(x) && same.some((y) => !isNull(y)))).map((x) => String((x.params as { type: unknown }).type));
+    out.push(types.length > 1 ? { ...e, params: { ...e.params, type: [...new Set(types)].join(",") } } : e);
+  }
+  return out;
 }

@@ -49,13 +49,25 @@ export function compileTemplate(data: unknown, pointer = "", problems: TemplateP
   return { kind: "static", value: data };
 }
 
+/** An expression failed while rendering; `pointer` is where it sits inside the layer's `data`. */
+export class RenderError extends Error {
+  constructor(readonly pointer: string, readonly cause: unknown) {
+    super((cause as Error)?.message ?? String(cause));
+  }
+}
+
 /** Produce the layer's patch for one scope. Static parts are shared (frozen); merging copies what it keeps. */
 export async function renderTemplate(t: Template, scope: Scope): Promise<unknown> {
   switch (t.kind) {
     case "static":
       return t.value;
     case "expr": {
-      const value = await t.expr.evaluate(scope);
+      let value: unknown;
+      try {
+        value = await t.expr.evaluate(scope);
+      } catch (e) {
+        throw new RenderError(t.pointer, e);
+      }
       // `$patch: replace` beside `$expr`: the value replaces what is there instead of merging into it.
       if (t.replace && isPlainObject(value)) return { ...value, $patch: "replace" };
       return value;
