@@ -56,12 +56,18 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError) {
       printIssues(e.issues);
       process.stderr.write(`strata ${name}: ${e.message}\n`);
-      if (e.issues.length === 0 && /unknown option|Unexpected argument|requires an argument/i.test(e.message)) process.stderr.write(`Run 'strata ${name} --help' for usage.\n`);
+      if (e.issues.length === 0 && /unknown option|Unexpected argument|requires an argument|ambiguous/i.test(e.message)) process.stderr.write(`Run 'strata ${name} --help' for usage.\n`);
       return EXIT.usage;
     }
     throw e;
   }
 }
+
+// `strata … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw e;
+});
 
 const code = await main(process.argv.slice(2)).catch((e: unknown) => {
   // Only a bug reaches here: say so, with the stack, so it can be reported.

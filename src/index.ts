@@ -14,3 +14,7 @@ export type { Issue, Origin, Severity, Position } from "./issues.js";
 export { DEFAULT_LAYERS_DIR, DEFAULT_SCHEMAS_DIR, PACKAGE_ROOT } from "./schemas.js";
 export { EXPRESSION_LIMITS } from "./expression.js";
 export { SOURCE_LIMITS } from "./source.js";
+export { loadScenarios, loadScenariosFromFiles, runScenario, runScenarios } from "./scenarios.js";
+export type { Scenario, ScenarioSet, ScenarioResult, ScenarioFailure, ScenarioExpect } from "./scenarios.js";
+export { diffSides, openRepo, readRevision, readWorkingTree, DiffError } from "./diff.js";
+export type { DiffReport, ScenarioDiff, PathChange } from "./diff.js";

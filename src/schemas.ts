@@ -102,7 +102,10 @@ export function pointerToDots(pointer: string): string {
 
 /** Keep the most useful errors: drop the `if`/`then` wrappers ajv adds around the real problem. */
 export function usefulErrors(errors: readonly ErrorObject[] | null | undefined): ErrorObject[] {
-  const list = (errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "anyOf" && e.keyword !== "oneOf");
+  let list = (errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "anyOf" && e.keyword !== "oneOf");
+  // `anyOf: [{type: null}, {…}]` (an optional field) reports both branches; "must be null" only adds noise
+  // when the other branch says what is wrong.
+  list = list.filter((e) => !(e.keyword === "type" && (e.params as { type?: unknown }).type === "null" && list.some((o) => o !== e && o.instancePath.startsWith(e.instancePath))));
   const seen = new Set<string>();
   const unique = list.filter((e) => {
     const k = `${errorPointer(e)}|${e.keyword}|${e.message}`;
