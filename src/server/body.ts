@@ -50,8 +50,11 @@ function deriveBodySchema(context: JsonSchema, taskConfig: JsonSchema): JsonSche
       continue;
     }
     properties[rest] = schema;
-    const { default: _default, examples: _examples, ...rest_ } = schema;
-    aliases[name] = { ...rest_, description: `The context's own name for '${rest}'; give one or the other, not both.` };
+    // The alias documents no default or examples of its own: the REST name carries them.
+    const alias = { ...schema };
+    delete alias.default;
+    delete alias.examples;
+    aliases[name] = { ...alias, description: `The context's own name for '${rest}'; give one or the other, not both.` };
   }
   for (const field of TASK_FIELDS) {
     if (hasOwn(properties, field) || !cfgProps[field]) continue;
