@@ -11,7 +11,7 @@ export type Template =
 export interface TemplateProblem {
   pointer: string;
   message: string;
-  code: "expression-syntax" | "bad-expression";
+  code: "expression-syntax" | "bad-expression" | "bad-directive";
   /** Offset of the problem inside the expression source, when known. */
   offset?: number;
 }
@@ -43,6 +43,8 @@ export function compileTemplate(data: unknown, pointer = "", problems: TemplateP
     return items.every((t) => t.kind === "static") ? { kind: "static", value: deepFreeze(data) } : { kind: "array", items };
   }
   if (isPlainObject(data)) {
+    const directive = directiveProblem(data);
+    if (directive) problems.push({ pointer, code: "bad-directive", message: directive });
     const entries = Object.keys(data).map((k): [string, Template] => [k, compileTemplate(data[k], `${pointer}/${escapeToken(k)}`, problems)]);
     return entries.every(([, t]) => t.kind === "static") ? { kind: "static", value: deepFreeze(data) } : { kind: "object", entries };
   }
@@ -54,6 +56,21 @@ export class RenderError extends Error {
   constructor(readonly pointer: string, readonly cause: unknown) {
     super((cause as Error)?.message ?? String(cause));
   }
+}
+
+/** The same rules merge.ts enforces, checked at load so a mistake in a rarely applied layer is found early. */
+function directiveProblem(o: Record<string, unknown>): string | undefined {
+  const keys = Object.keys(o);
+  if (hasOwn(o, "$patch")) {
+    if (!["delete", "replace", "merge"].includes(o.$patch as string)) return `unknown $patch directive '${String(o.$patch)}' (use delete, replace or merge)`;
+    if (o.$patch === "delete" && keys.length > 1) return "`$patch: delete` must stand alone";
+  }
+  for (const op of ["$append", "$prepend"]) {
+    if (!hasOwn(o, op)) continue;
+    if (keys.length > 1) return `\`${op}\` must stand alone`;
+    if (!Array.isArray(o[op]) && !isExprNode(o[op])) return `\`${op}\` takes a list`;
+  }
+  return undefined;
 }
 
 /** Produce the layer's patch for one scope. Static parts are shared (frozen); merging copies what it keeps. */
