@@ -147,6 +147,10 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
     };
     const compileData = (value: unknown, pointer: string, layer: string): Template => {
       const problems: TemplateProblem[] = [];
+      // The schema lets `data` be a string only so editors accept `data: !expr …`; a bare string is a mistake.
+      if (typeof value === "string") {
+        issues.push(issue("layer-schema", "data must be a mapping, or one expression written `data: !expr …`", { ...at(pointer, true), pointer, layer }));
+      }
       const template = compileTemplate(value, "", problems);
       for (const p of problems) {
         const full = pointer + p.pointer;
