@@ -154,7 +154,9 @@ describe("the New task page", () => {
     expect(await omeSkip.textContent()).toContain('deployment_mode == "ome"');
     expect(await omeSkip.textContent()).toContain("deployment_mode = docker");
 
-    // Nothing is stored before Create task.
+    // Nothing is stored before Create task, not even by Enter in a field.
+    await page.getByRole("textbox", { name: /^Model/ }).press("Enter");
+    await page.waitForTimeout(300);
     expect((await apiJson("/api/tasks")).total).toBe(0);
 
     await page.mouse.move(0, 0);
@@ -162,8 +164,8 @@ describe("the New task page", () => {
     await page.evaluate(() => window.scrollTo(0, 0));
     await eventually(() => origin.textContent()).toContain("profiles/low-latency.yaml:");
     await shot(page, "new-task.png");
-    await page.locator(".profiles").scrollIntoViewIfNeeded();
-    await page.evaluate(() => document.querySelector(".profiles")?.scrollIntoView({ block: "start" }));
+    // The profiles, their order and your changes down to the editor's warning, beside the preview.
+    await page.evaluate(() => document.querySelector(".editor-markers")?.scrollIntoView({ block: "end" }));
     await valueLine(page, "/parameters/tp-size").scrollIntoViewIfNeeded();
     await valueLine(page, "/parameters/tp-size").hover();
     await shot(page, "new-task-profiles-and-changes.png");

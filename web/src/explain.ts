@@ -15,11 +15,6 @@ export function describeSource(source: string): { title: string; kind: "layer" |
 export const fileLine = (o: { file?: string; line?: number }): string | undefined =>
   o.file ? (o.line ? `${o.file}:${o.line}` : o.file) : undefined;
 
-export function describeOrigin(o: Origin): string {
-  const where = fileLine(o);
-  return `${describeSource(o.source).title}${where ? ` — ${where}` : ""} (stage ${o.stage})`;
-}
-
 /** JSON-logic in words, for skipped layers: `deployment_mode == "ome"`. Display only. */
 export function describeLogic(rule: unknown): string {
   const d = (node: unknown): string => {
@@ -56,7 +51,7 @@ export function describeIssuePlace(i: Issue, pointerLabel: (p: string) => string
   if (i.pointer !== undefined && i.pointer !== "") parts.push(pointerLabel(i.pointer));
   const at = fileLine(i);
   if (at) parts.push(at);
-  else if (i.origin) parts.push(`set by ${describeOrigin(i.origin)}`);
+  else if (i.origin) parts.push(`set by ${describeSource(i.origin.source).title}${fileLine(i.origin) ? ` at ${fileLine(i.origin)}` : ""}`);
   return parts.join(" · ");
 }
 

@@ -170,10 +170,8 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
         <form
           className="form-column"
           aria-label="Task context"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void create();
-          }}
+          // Only the button creates a task: Enter in a field must not (nothing is stored until Create task).
+          onSubmit={(e) => e.preventDefault()}
           noValidate
         >
           <fieldset className="panel">
@@ -306,7 +304,7 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
           {[...issuesFor("override_mode")].length > 0 && <FieldIssues id="override-mode-issues" issues={issuesFor("override_mode")} />}
 
           <div className="create-bar">
-            <button type="submit" className="primary" disabled={creating} aria-describedby="create-status">
+            <button type="button" className="primary" disabled={creating} aria-describedby="create-status" onClick={() => void create()}>
               {creating ? "Creating…" : "Create task"}
             </button>
             <div id="create-status" className="create-status" aria-live="polite">
@@ -381,7 +379,7 @@ function CreateFailure({ failure }: { failure: ApiFailure }) {
     <div className="load-error" role="alert">
       <p>
         <strong>{heading}</strong>
-        {failure.status === 422 || failure.status === 0 ? ` ${failure.message}` : ""}
+        {failure.status === 0 ? ` ${failure.message}` : ""}
       </p>
       {failure.status === 422 && <IssueList issues={failure.issues} label="Why the config is not valid" />}
     </div>
