@@ -43,8 +43,12 @@ describe("a folder of broken layer files (test/fixtures/broken)", () => {
 
   it("reports every problem with its code, file, line and column, sorted by file", () => {
     expect(set.issues.map(brief)).toEqual([
+      // tp-size: { $append: 8 } — at the directive's mapping
+      { code: "bad-directive", severity: "error", file: "base/append-not-list.yaml", line: 5, column: 14 },
       // description: Note: …  — a colon and a space start a nested mapping
       { code: "parse-error", severity: "error", file: "base/bad-yaml.yaml", line: 3, column: 14 },
+      // tp-size: { $patch: delete, values: [1] }
+      { code: "bad-directive", severity: "error", file: "base/delete-not-alone.yaml", line: 5, column: 14 },
       // the second max_iterations
       { code: "duplicate-key", severity: "error", file: "base/duplicate-key.yaml", line: 6, column: 5 },
       // { $expr: 42 }: at the 42
@@ -55,6 +59,8 @@ describe("a folder of broken layer files (test/fixtures/broken)", () => {
       { code: "layer-schema", severity: "error", file: "base/unknown-field.yaml", line: 3, column: 1 },
       // "equals" is not a JSON-logic operator
       { code: "unknown-operator", severity: "error", file: "base/unknown-operator.yaml", line: 6, column: 9 },
+      // $patch: remove
+      { code: "bad-directive", severity: "error", file: "base/unknown-patch.yaml", line: 6, column: 7 },
       // stage: middle — at the value
       { code: "unknown-stage", severity: "error", file: "base/unknown-stage.yaml", line: 2, column: 8 },
       // !env is not a tag strata knows
@@ -81,10 +87,13 @@ describe("a folder of broken layer files (test/fixtures/broken)", () => {
     expect(byFile.get("base/unknown-stage.yaml")!.message).toBe("unknown stage 'middle' (stages: base, runtime, profiles, user)");
     expect(byFile.get("base/unknown-tag.yaml")!.message).toMatch(/!env.*the only tag strata knows is !expr/);
     expect(byFile.get("runtime/twin.yaml")!.message).toBe("layer 'twin' is defined twice (also in base/twin.yaml)");
+    expect(byFile.get("base/unknown-patch.yaml")).toMatchObject({ message: "unknown $patch directive 'remove' (use delete, replace or merge)", pointer: "/data/parameters/tp-size" });
+    expect(byFile.get("base/delete-not-alone.yaml")!.message).toBe("`$patch: delete` must stand alone");
+    expect(byFile.get("base/append-not-list.yaml")!.message).toBe("`$append` takes a list");
   });
 
   it("formats each issue as one compiler-style line", () => {
-    expect(set.issues.map(formatIssue)[0]).toBe("base/bad-yaml.yaml:3:14: error parse-error: Nested mappings are not allowed in compact mappings");
+    expect(set.issues.map(formatIssue)[1]).toBe("base/bad-yaml.yaml:3:14: error parse-error: Nested mappings are not allowed in compact mappings");
     for (const line of set.issues.map(formatIssue)) expect(line).toMatch(/^[\w/.-]+\.yaml:\d+:\d+: error [a-z-]+: \S/);
   });
 
