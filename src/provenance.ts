@@ -23,15 +23,20 @@ export function lastWrite(trace: Trace, pointer: string): Write | undefined {
 /** Origin of every leaf (scalar, list, empty object) of the config, by JSON Pointer. */
 export function provenanceOf(config: unknown, trace: Trace): Record<string, Origin> {
   const out: Record<string, Origin> = {};
-  const walk = (v: unknown, pointer: string) => {
-    if (isPlainObject(v) && Object.keys(v).length > 0) {
-      for (const k of Object.keys(v)) walk(v[k], `${pointer}/${escapeToken(k)}`);
-      return;
+  // `lastWrite` of every leaf in one walk down: the latest write above is carried along, so each pointer
+  // is looked up once instead of once per leaf below it.
+  const walk = (v: unknown, pointer: string, above: Write | undefined) => {
+    const list = trace.writes.get(pointer);
+    const here = list?.[list.length - 1];
+    const best = here && (!above || here.seq > above.seq) ? here : above;
+    const keys = isPlainObject(v) ? Object.keys(v) : [];
+    if (keys.length > 0) {
+      for (const k of keys) walk((v as Record<string, unknown>)[k], `${pointer}/${escapeToken(k)}`, best);
+    } else if (best) {
+      out[pointer] = best.origin;
     }
-    const w = lastWrite(trace, pointer);
-    if (w) out[pointer] = w.origin;
   };
-  walk(config, "");
+  walk(config, "", undefined);
   return out;
 }
 

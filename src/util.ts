@@ -23,7 +23,9 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
 }
 
 export function escapeToken(t: string | number): string {
-  return String(t).replace(/~/g, "~0").replace(/\//g, "~1");
+  const s = String(t);
+  // Almost no key needs escaping; checking first saves two regex replaces per key on every merge.
+  return s.includes("~") || s.includes("/") ? s.replace(/~/g, "~0").replace(/\//g, "~1") : s;
 }
 
 export function toPointer(path: Path): string {
