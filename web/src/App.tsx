@@ -22,6 +22,10 @@ export function App() {
     requestAnimationFrame(() => focusable(document.querySelector<HTMLElement>("main h1"))?.focus());
   }, [route]);
 
+  useEffect(() => {
+    document.title = `${section === "new" ? "New task" : taskMatch ? `Task #${taskMatch[1]}` : section === "tasks" ? "Tasks" : "Not found"} · strata`;
+  }, [section, taskMatch?.[1]]);
+
   let page;
   if (path === "/") page = <NewTaskPage navigate={navigate} />;
   else if (path === "/tasks") page = <TasksPage />;

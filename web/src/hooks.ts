@@ -19,7 +19,6 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<ApiResult<T>>,
       setValue((v) => (r.ok ? { state: "ready", data: r.data } : r.failure.code === ABORTED ? v : { state: "error", failure: r.failure, data: v.data }));
     });
     return () => ctrl.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   return [value, useCallback(() => setTick((t) => t + 1), [])];
 }

@@ -77,21 +77,26 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
   const schema = options.context_schema as { properties?: Record<string, JsonSchema>; definitions?: Record<string, JsonSchema> };
   const props = schema.properties ?? {};
   const [draft, setDraftState] = useState<Draft>(() => loadDraft() ?? draftFromDefaults(options));
-  const setDraft = (patch: Partial<Draft>) =>
+  const [creating, setCreating] = useState(false);
+  const [createFailure, setCreateFailure] = useState<ApiFailure | null>(null);
+  const [createNote, setCreateNote] = useState<string | null>(null);
+  const setDraft = (patch: Partial<Draft>) => {
     setDraftState((d) => {
       const next = { ...d, ...patch };
       saveDraft(next);
       return next;
     });
+    // What Create said is about the old input; the live preview reports on the new one.
+    // A taken name stays flagged until the name itself changes.
+    setCreateNote(null);
+    setCreateFailure((f) => (f && f.status === 409 && !("task_name" in patch) ? f : null));
+  };
 
   const parsed = useMemo(() => parseOverrides(draft.overrides_text), [draft.overrides_text]);
   const ready = draft.model_name.trim() !== "" && draft.base_runtime !== "";
   const body = useMemo(() => (ready && parsed.ok ? draftToBody(draft, parsed.value) : null), [draft, parsed, ready]);
   const preview = usePreview(body, layerHash);
 
-  const [creating, setCreating] = useState(false);
-  const [createFailure, setCreateFailure] = useState<ApiFailure | null>(null);
-  const [createNote, setCreateNote] = useState<string | null>(null);
   const [highlight, setHighlight] = useState<string | null>(null);
   const taskNameRef = useRef<HTMLInputElement>(null);
 
@@ -202,10 +207,7 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
                     aria-invalid={invalid || undefined}
                     value={draft.task_name}
                     placeholder={pv?.config && typeof pv.config.task_name === "string" ? pv.config.task_name : ""}
-                    onChange={(e) => {
-                      setDraft({ task_name: e.target.value });
-                      if (duplicate) setCreateFailure(null);
-                    }}
+                    onChange={(e) => setDraft({ task_name: e.target.value })}
                   />
                 )}
               </Field>
@@ -227,6 +229,7 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
                     aria-required
                     value={draft.model_name}
                     placeholder={exampleOf(props.model_name)}
+                    list="model-suggestions"
                     onChange={(e) => setDraft({ model_name: e.target.value })}
                   />
                 )}
@@ -287,6 +290,12 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
               </Field>
             </div>
           </fieldset>
+
+          <datalist id="model-suggestions">
+            {(options.options.model_name ?? []).map((o) => (
+              <option key={o.value} value={o.value} />
+            ))}
+          </datalist>
 
           <SloFieldset draft={draft} setDraft={setDraft} schema={schema} issues={[...issuesFor("slo"), ...issuesFor("slo_config")]} />
 

@@ -1,5 +1,5 @@
 // One task: its config (with who set each value), the applied and skipped layers, the context it came from.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { api } from "../api";
 import { ConfigView } from "../components/ConfigView";
 import { IssueList } from "../components/Issues";
@@ -11,6 +11,13 @@ import { formatDate } from "./Tasks";
 export function TaskPage({ id, created }: { id: number; created: boolean }) {
   const [task, reload] = useLoad((s) => api.task(id, s), [id]);
   const [highlight, setHighlight] = useState<string | null>(null);
+  // "Task created" shows once: a reload or a bookmark of this page does not repeat it.
+  useEffect(() => {
+    if (created) history.replaceState(null, "", `#/tasks/${id}`);
+  }, [created, id]);
+  useEffect(() => {
+    if (task.data) document.title = `${task.data.task_name} · strata`;
+  }, [task.data]);
   if (!task.data) {
     return (
       <main id="main" className="page">
