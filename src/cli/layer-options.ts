@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { loadLayerSet, type LayerSet } from "../load.js";
 import { DEFAULT_LAYERS_DIR } from "../schemas.js";
-import { UsageError } from "./common.js";
+import { UsageError, printIssues } from "./common.js";
 import { existsSync } from "node:fs";
 
 export const LAYER_OPTIONS = {
@@ -14,7 +14,8 @@ export const LAYER_HELP = `  -l, --layers DIR        the layer directory (defaul
       --schemas DIR       the schema directory (default: the one beside the layer directory, else shipped)`;
 
 export function layerDirs(values: { layers?: string; schemas?: string }): { layersDir: string; schemasDir?: string } {
-  const layersDir = values.layers ? resolve(values.layers) : existsSync("layers/stages.yaml") ? resolve("layers") : DEFAULT_LAYERS_DIR;
+  // A ./layers folder is the user's, even when it is broken (say, no stages.yaml yet): never fall back silently.
+  const layersDir = values.layers ? resolve(values.layers) : existsSync("layers") ? resolve("layers") : DEFAULT_LAYERS_DIR;
   const beside = resolve(layersDir, "..", "schemas");
   const schemasDir = values.schemas ? resolve(values.schemas) : existsSync(resolve(beside, "task-config.schema.json")) ? beside : undefined;
   return { layersDir, schemasDir };
@@ -30,6 +31,8 @@ export function loadOrExit(values: { layers?: string; schemas?: string }): Layer
     throw new UsageError(`cannot load layers from ${layersDir}: ${(e as Error).message}`);
   }
   const errors = set.issues.filter((i) => i.severity === "error");
+  // Load warnings (a file not named after its layer) are worth seeing, but must not spoil stdout.
+  printIssues(withLayerDir(set.issues.filter((i) => i.severity === "warning"), set, undefined, values));
   if (errors.length > 0) throw new UsageError(`the layer set in ${relativeDir(layersDir)} has ${errors.length} error(s)`, withLayerDir(errors, set, undefined, values));
   return set;
 }

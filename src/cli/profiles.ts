@@ -56,8 +56,8 @@ ${LAYER_HELP}`,
       stages.forEach((s, i) => {
         out(`${i + 1}. ${s.stage}${s.source === "profiles" ? " (the context's profiles, in its order)" : s.source === "overrides" ? " (user_patch or user_replace)" : ""}`);
         for (const l of s.layers as Record<string, unknown>[]) {
-          if ("profile" in l) out(`     profile ${l.profile}  ${l.file}`);
-          else out(`     ${String(l.name).padEnd(20)} ${String(l.file).padEnd(34)} ${l.when ? "when " + l.when : "always"}`);
+          if ("profile" in l) out(`     ${("profile " + l.profile).padEnd(24)} ${String(l.file).padEnd(34)} when listed in profiles`);
+          else out(`     ${String(l.name).padEnd(24)} ${String(l.file).padEnd(34)} ${l.when ? "when " + l.when : "always"}`);
         }
       });
       out(`then checks: ${set.checks.map((c) => c.name).join(", ")}; then JSON Schema validation`);
