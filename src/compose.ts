@@ -9,9 +9,9 @@ import { provenanceOf } from "./provenance.js";
 import { runChecks } from "./checks.js";
 import { validateConfig } from "./validate.js";
 import { issue, warning, hasErrors, type Issue, type Origin } from "./issues.js";
-import { positionOf, type LineCol } from "./source.js";
+import { positionOf, SOURCE_LIMITS, type LineCol } from "./source.js";
 import type { Layer, LayerSet, Stage } from "./load.js";
-import { getOwnPath, isPlainObject } from "./util.js";
+import { findForbiddenKeys, findTooDeep, getOwnPath, isPlainObject } from "./util.js";
 
 export interface SkippedLayer {
   /** The entry it would have had in `applied_layers`. */
@@ -154,6 +154,20 @@ async function applyLayer(layer: Layer, context: TaskContext, config: Record<str
   if (!isPlainObject(patch)) {
     result.errors.push(issue("layer-data-not-object", `layer '${layer.name}': data must produce an object, got ${Array.isArray(patch) ? "a list" : typeof patch}`, inData("")));
     return undefined;
+  }
+  if (layer.template.kind !== "static") {
+    // Static data was checked at load; what expressions built (keys too: `{ model_name: … }`) is checked here.
+    const tooDeep = findTooDeep(patch, SOURCE_LIMITS.maxDepth);
+    const forbidden = tooDeep === undefined ? findForbiddenKeys(patch)[0] : undefined;
+    if (tooDeep !== undefined) {
+      result.errors.push(issue("too-deep", `layer '${layer.name}': its data nests deeper than ${SOURCE_LIMITS.maxDepth} levels`, inData(tooDeep)));
+      return undefined;
+    }
+    if (forbidden !== undefined) {
+      const key = forbidden.slice(forbidden.lastIndexOf("/") + 1);
+      result.errors.push(issue("forbidden-key", `layer '${layer.name}': its data has the key '${key}', which is not allowed: it could reach an object's prototype`, inData(forbidden)));
+      return undefined;
+    }
   }
   try {
     const next = mergeWithLines(layer, config, patch, result.trace);

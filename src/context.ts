@@ -1,7 +1,8 @@
 // The task context: validated against schemas/context.schema.json, with its defaults filled in.
 import { issue, type Issue } from "./issues.js";
 import { errorMessage, errorPointer, usefulErrors, type SchemaSet } from "./schemas.js";
-import { cloneData, findForbiddenKeys, isPlainObject } from "./util.js";
+import { SOURCE_LIMITS } from "./source.js";
+import { cloneData, findForbiddenKeys, findTooDeep, isPlainObject } from "./util.js";
 
 export interface TaskContext {
   model_name: string;
@@ -23,6 +24,11 @@ export interface TaskContext {
 /** Validate a context (never mutated) and return a copy with defaults, or issues naming each bad field. */
 export function normalizeContext(schemas: SchemaSet, input: unknown): { context?: TaskContext; issues: Issue[] } {
   if (!isPlainObject(input)) return { issues: [issue("context-invalid", "the context must be an object (a mapping of fields)", { pointer: "" })] };
+  // Checked first, so that no walk below can exhaust the stack (a cycle counts as too deep).
+  const tooDeep = findTooDeep(input, SOURCE_LIMITS.maxDepth);
+  if (tooDeep !== undefined) {
+    return { issues: [issue("too-deep", `the context nests deeper than ${SOURCE_LIMITS.maxDepth} levels`, { pointer: tooDeep })] };
+  }
   const forbidden = findForbiddenKeys(input);
   if (forbidden.length > 0) {
     return {

@@ -1,10 +1,51 @@
 // JSONata expressions in layer data: compiled once at load, evaluated per compose.
 // Plain field references (`model_name`, `$config.optimization.strategy`) skip the engine entirely.
 import jsonata from "jsonata";
-import { FORBIDDEN_KEYS, cloneData, getOwnPath, isPlainObject } from "./util.js";
+import { SOURCE_LIMITS } from "./source.js";
+import { FORBIDDEN_KEYS, cloneData, findTooDeep, getOwnPath, isPlainObject } from "./util.js";
 
-/** Bounds on one evaluation; JSONata checks them itself (a timer around `evaluate` could never fire). */
-export const EXPRESSION_LIMITS = { timeoutMs: 1000, maxDepth: 200, maxSequence: 100_000 };
+/**
+ * Bounds on one evaluation; JSONata checks the first three itself (a timer around `evaluate` could never fire).
+ * The last two bound what one native call can be handed: a string built by doubling reaches hundreds of
+ * megabytes in a few steps (and `$length` of one aborts Node), and a regex runs uninterruptibly.
+ */
+export const EXPRESSION_LIMITS = { timeoutMs: 1000, maxDepth: 200, maxSequence: 100_000, maxStringLength: 1_000_000, maxRegexInput: 10_000 };
+
+/** A limit strata enforces inside an evaluation; `code` is the issue code. */
+export class ExpressionLimitError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** A long evaluation hands the event loop a turn this often, so a server keeps answering other requests. */
+const YIELD_EVERY_MS = 10;
+let steps = 0;
+let lastYield = 0;
+
+// JSONata awaits this after every step. A string over the limit stops the evaluation right where it was
+// built. JSONata's own awaits only queue microtasks, so without the occasional real yield below a runaway
+// expression would hold the whole process until its timeout.
+function afterStep(_expr: unknown, _input: unknown, _env: unknown, result: unknown): Promise<void> | undefined {
+  if (typeof result === "string" && result.length > EXPRESSION_LIMITS.maxStringLength) {
+    throw new ExpressionLimitError("expression-too-large", `expression built a string of ${result.length} characters (limit ${EXPRESSION_LIMITS.maxStringLength}) and was stopped`);
+  }
+  if ((++steps & 1023) === 0 && performance.now() - lastYield > YIELD_EVERY_MS) {
+    lastYield = performance.now();
+    return new Promise((resolve) => setImmediate(resolve));
+  }
+  return undefined;
+}
+
+/** Every regex of a layer runs through this: a longer input is refused before the (uninterruptible) match. */
+class BoundedRegExp extends RegExp {
+  exec(input: string): RegExpExecArray | null {
+    if (input.length > EXPRESSION_LIMITS.maxRegexInput) {
+      throw new ExpressionLimitError("expression-too-large", `a regex was given ${input.length} characters to match (limit ${EXPRESSION_LIMITS.maxRegexInput})`);
+    }
+    return super.exec(input);
+  }
+}
 
 export interface Scope {
   /** The task context; its fields are the expression's input (`model_name`). */
@@ -31,15 +72,28 @@ export function compileExpression(source: string): CompiledExpression {
   const field = FIELD.test(trimmed) ? trimmed.split(".") : undefined;
   let expr: jsonata.Expression;
   try {
-    expr = jsonata(source, { timeout: EXPRESSION_LIMITS.timeoutMs, stack: EXPRESSION_LIMITS.maxDepth, sequence: EXPRESSION_LIMITS.maxSequence });
+    expr = jsonata(source, {
+      timeout: EXPRESSION_LIMITS.timeoutMs,
+      stack: EXPRESSION_LIMITS.maxDepth,
+      sequence: EXPRESSION_LIMITS.maxSequence,
+      RegexEngine: BoundedRegExp as RegExpConstructor,
+    } as jsonata.JsonataOptions);
   } catch (e) {
     const err = e as { message?: string; position?: number; token?: string };
     throw new ExpressionSyntaxError(err.message ?? String(e), Math.max(0, (err.position ?? 1) - 1));
   }
-  const forbidden = forbiddenNames(expr.ast());
-  if (forbidden) throw new ExpressionSyntaxError(`'${forbidden}' reads a prototype key, which is not allowed`, 0);
+  const forbidden = forbiddenNames(expr.ast(), source);
+  if (forbidden) throw new ExpressionSyntaxError(forbidden.message, forbidden.position);
+  expr.assign(EVALUATE_EXIT as unknown as string, afterStep);
 
-  const slow = async (scope: Scope) => cloneData(await expr.evaluate(scope.context, { config: scope.config }));
+  const slow = async (scope: Scope) => {
+    lastYield = performance.now();
+    const value: unknown = await expr.evaluate(scope.context, { config: scope.config });
+    // Before copying it (recursively): a result can be built deeper than any stack.
+    const tooDeep = findTooDeep(value, SOURCE_LIMITS.maxDepth);
+    if (tooDeep !== undefined) throw new ExpressionLimitError("too-deep", `expression built data nested deeper than ${SOURCE_LIMITS.maxDepth} levels`);
+    return cloneData(value);
+  };
   if (!field) return { source, evaluate: slow };
   const [head, ...rest] = field;
   const root = head === "$config" ? "config" : "context";
@@ -58,30 +112,94 @@ export function compileExpression(source: string): CompiledExpression {
   };
 }
 
-/** A name step or variable that would reach an object's prototype. */
-function forbiddenNames(node: unknown): string | undefined {
+const EVALUATE_EXIT = Symbol.for("jsonata.__evaluate_exit");
+
+/**
+ * What an expression may not contain: a name or a string that is a prototype key (a read, or a key it
+ * would build), `$eval` (it would turn data, e.g. a context field, into an expression), and a regex whose
+ * repeated group repeats inside (`(a+)+`: catastrophic backtracking, which no timeout can interrupt).
+ */
+function forbiddenNames(node: unknown, source: string): { message: string; position: number } | undefined {
   if (Array.isArray(node)) {
     for (const n of node) {
-      const f = forbiddenNames(n);
+      const f = forbiddenNames(n, source);
       if (f) return f;
     }
     return undefined;
   }
   if (node === null || typeof node !== "object") return undefined;
   const n = node as Record<string, unknown>;
-  if (n.type === "name" && typeof n.value === "string" && FORBIDDEN_KEYS.has(n.value)) return n.value;
+  // JSONata positions point just past the token; ExpressionSyntaxError wants the offset of its start.
+  const end = typeof n.position === "number" ? n.position : 0;
+  const at = (length: number) => Math.max(0, end - length);
+  if ((n.type === "name" || n.type === "string") && typeof n.value === "string" && FORBIDDEN_KEYS.has(n.value)) {
+    const quoted = n.type === "string" || source[end - 1] === "`";
+    return { message: `'${n.value}' ${n.type === "name" ? "reads" : "names"} a prototype key, which is not allowed`, position: at(n.value.length + (quoted ? 2 : 0)) };
+  }
+  if (n.type === "variable" && n.value === "eval") {
+    return { message: "$eval is not allowed: it would evaluate data as an expression", position: at(5) };
+  }
+  if (n.type === "regex" && n.value instanceof RegExp && hasNestedQuantifier(n.value.source)) {
+    return {
+      message: `the regex /${n.value.source}/ repeats a group that itself contains a repeat (like (a+)+), which can take forever on some inputs; rewrite it without the nesting`,
+      position: at(n.value.source.length + 2 + n.value.flags.length - 1), // JSONata adds the g flag
+    };
+  }
   for (const k of Object.keys(n)) {
     const v = n[k];
     if (v && typeof v === "object") {
-      const f = forbiddenNames(v);
+      const f = forbiddenNames(v, source);
       if (f) return f;
     }
   }
   return undefined;
 }
 
+/**
+ * True for a repeated group that contains an unbounded repeat: `(a+)+`, `(\w*x)*`, `((ab)*){2,}`. A star-height
+ * check, so it also refuses harmless shapes like `(\d+\.)+`; alternatives that overlap (`(a|a)*`) slip through.
+ */
+export function hasNestedQuantifier(source: string): boolean {
+  const open: boolean[] = [false]; // per open group: does it contain an unbounded repeat?
+  let closed: boolean | undefined; // the group that just closed, while its quantifier may follow
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    const q = c === "*" || c === "+" ? { repeats: true, unbounded: true } : c === "?" ? { repeats: false, unbounded: false } : c === "{" ? braces(source, i) : undefined;
+    if (q) {
+      if (closed && q.repeats) return true;
+      if (q.unbounded) open[open.length - 1] = true;
+      if (c === "{") i = source.indexOf("}", i);
+      if (source[i + 1] === "?") i++; // lazy
+      closed = undefined;
+      continue;
+    }
+    closed = undefined;
+    if (c === "\\") i++;
+    else if (c === "[") {
+      for (i++; i < source.length && source[i] !== "]"; i++) if (source[i] === "\\") i++;
+    } else if (c === "(") {
+      open.push(false);
+      if (source[i + 1] === "?") i++; // (?: (?= (?! (?<name> — the ? is not a quantifier
+    } else if (c === ")" && open.length > 1) {
+      closed = open.pop()!;
+      if (closed) open[open.length - 1] = true;
+      else closed = undefined;
+    }
+  }
+  return false;
+}
+
+/** `{n}`, `{n,}`, `{n,m}` at `i`, or undefined when the brace is a literal. */
+function braces(source: string, i: number): { repeats: boolean; unbounded: boolean } | undefined {
+  const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i, i + 24));
+  if (!m) return undefined;
+  const max = m[2] === undefined ? Number(m[1]) : m[3] === "" ? Infinity : Number(m[3]);
+  return { repeats: max > 1, unbounded: max === Infinity };
+}
+
 /** Turn a JSONata runtime error into a sentence. */
 export function describeEvaluationError(e: unknown): { code: string; message: string } {
+  if (e instanceof ExpressionLimitError) return { code: e.code, message: e.message };
   const err = e as { code?: string; message?: string; value?: unknown };
   if (err?.code === "D1012") return { code: "expression-timeout", message: `expression ran longer than ${EXPRESSION_LIMITS.timeoutMs} ms and was stopped` };
   if (err?.code === "D1011") return { code: "expression-too-deep", message: `expression recursed deeper than ${EXPRESSION_LIMITS.maxDepth} calls and was stopped` };

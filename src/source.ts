@@ -1,6 +1,6 @@
 // Parse a layer file (YAML or JSON) into plain data plus a map from JSON Pointer to line and column,
 // so every later problem can name the file, line and column it concerns.
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isAlias, isPair, type Node, type Document } from "yaml";
+import { LineCounter, parseDocument, visit, isMap, isSeq, isScalar, isAlias, isPair, type Node, type Document } from "yaml";
 import { issue, type Issue } from "./issues.js";
 import { escapeToken } from "./util.js";
 
@@ -39,6 +39,8 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
   if (Buffer.byteLength(file.text) > SOURCE_LIMITS.maxBytes) {
     return fail(`file is larger than ${SOURCE_LIMITS.maxBytes} bytes`, 1, 1, "file-too-large");
   }
+  const deep = nestingBeyond(file.text, SOURCE_LIMITS.maxDepth * 4);
+  if (deep) return fail(`nesting is too deep here (at most ${SOURCE_LIMITS.maxDepth} levels; indentation, brackets and list dashes count)`, deep.line, deep.column, "too-deep");
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -65,19 +67,39 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
       return fail(`unknown tag: ${firstLine(w.message)} (${options.expressions === false ? "user data takes no tags" : "the only tag strata knows is !expr"})`, line, column, "unknown-tag");
     }
   }
+  // A list or mapping as a key has no place in a config, and stringifying nested ones grows exponentially.
+  let complexKey: LineCol | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (pair.key === null || isScalar(pair.key)) return undefined;
+      complexKey = pos((pair.key as Node).range?.[0] ?? 0);
+      return visit.BREAK;
+    },
+  });
+  if (complexKey) return fail("a key must be plain text, not a list, a mapping or an alias", complexKey.line, complexKey.column, "complex-key");
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: SOURCE_LIMITS.maxAliasCount });
   } catch (e) {
     const message = (e as Error).message;
     if (e instanceof RangeError && /call stack/i.test(message)) return fail(`nesting is too deep`, 1, 1, "too-deep");
-    return fail(firstLine(message), 1, 1, /alias/i.test(message) ? "alias-limit" : "parse-error");
+    if (!/alias/i.test(message)) return fail(firstLine(message), 1, 1);
+    // An alias bomb: point at the first alias, where the expansion starts.
+    let at: LineCol = { line: 1, column: 1 };
+    visit(doc, {
+      Alias(_, node) {
+        if (node.range) at = pos(node.range[0]);
+        return visit.BREAK;
+      },
+    });
+    return fail(`${firstLine(message)} (limit: ${SOURCE_LIMITS.maxAliasCount} alias expansions)`, at.line, at.column, "alias-limit");
   }
   const positions = new Map<string, LineCol>();
-  let tooDeep = false;
+  let tooDeep: LineCol | undefined;
   const walk = (node: unknown, pointer: string, depth: number) => {
     if (depth > SOURCE_LIMITS.maxDepth) {
-      tooDeep = true;
+      const range = (node as Node | null)?.range;
+      tooDeep ??= range ? pos(range[0]) : { line: 1, column: 1 };
       return;
     }
     if (isAlias(node)) node = node.resolve(doc);
@@ -106,8 +128,38 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
     }
   };
   walk(doc.contents, "", 0);
-  if (tooDeep) return fail(`nesting is deeper than ${SOURCE_LIMITS.maxDepth} levels`, 1, 1, "too-deep");
+  if (tooDeep) return fail(`nesting is deeper than ${SOURCE_LIMITS.maxDepth} levels`, tooDeep.line, tooDeep.column, "too-deep");
   return { source: { data, positions }, issues: [] };
+}
+
+/**
+ * Where the text could nest deeper than `limit`, judged before parsing: the YAML parser recurses once per
+ * level and overflows the stack near 1,000 levels (and a second overflow can abort Node in V8's regexp
+ * compiler), so a file that could get near that is refused unread. The estimate never falls below the real
+ * depth: indentation, plus the `- `/`? ` indicators earlier on the line, plus open brackets (quotes are not
+ * looked at, so brackets inside strings count too — hence the generous limit).
+ */
+function nestingBeyond(text: string, limit: number): LineCol | undefined {
+  let line = 1, lineStart = 0, indent = 0, indicators = 0, brackets = 0, atIndent = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      line++;
+      lineStart = i + 1;
+      indent = indicators = 0;
+      atIndent = true;
+      continue;
+    }
+    if (c === 32 && atIndent) indent++;
+    else {
+      atIndent = false;
+      if (c === 91 || c === 123) brackets++; // [ {
+      else if ((c === 93 || c === 125) && brackets > 0) brackets--; // ] }
+      else if ((c === 45 || c === 63) && (i + 1 === text.length || " \t\r\n".includes(text[i + 1]))) indicators++; // - ?
+    }
+    if (indent + indicators + brackets > limit) return { line, column: i - lineStart + 1 };
+  }
+  return undefined;
 }
 
 /** Line and column for a pointer, falling back to the nearest ancestor that has one. */

@@ -88,6 +88,18 @@ export function findForbiddenKeys(v: unknown, path: (string | number)[] = [], fo
   return found;
 }
 
+/** Pointer of the first object or list nested deeper than `max` levels, if any (the walk stops there, so a cycle is "too deep"). */
+export function findTooDeep(v: unknown, max: number, depth = 0, path: (string | number)[] = []): string | undefined {
+  if (v === null || typeof v !== "object") return undefined;
+  if (depth >= max) return toPointer(path);
+  const keys = Array.isArray(v) ? v.keys() : Object.keys(v);
+  for (const k of keys) {
+    const found = findTooDeep((v as Record<string, unknown>)[k], max, depth + 1, [...path, k]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 export function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
     Object.freeze(v);

@@ -58,7 +58,8 @@ export function locate(issues: Issue[], file: string, source: ParsedSource): Iss
     if (CONTEXT_CODES.has(i.code)) pointer = i.pointer;
     else if (i.origin?.source === "user_patch" || i.origin?.source === "user_replace") pointer = `/user_overrides${i.pointer}`;
     if (pointer === undefined) return i;
-    const pos = positionOf(source.positions, pointer, true);
+    // A forbidden key is about the key itself; anything else about the value.
+    const pos = positionOf(source.positions, pointer, i.code !== "forbidden-key");
     return { ...i, file, ...(pos ? { line: pos.line, column: pos.column } : {}) };
   });
 }

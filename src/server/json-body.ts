@@ -29,7 +29,52 @@ export function parseJsonBody(text: string, maxDepth = BODY_LIMITS.maxDepth): Bo
   if (tooDeep !== undefined) {
     return { ok: false, issue: issue("body-too-deep", `the request body nests deeper than ${maxDepth} levels`, { pointer: tooDeep }) };
   }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate) {
+    const { line, column } = lineColumn(text, duplicate.offset);
+    const key = duplicate.pointer.slice(duplicate.pointer.lastIndexOf("/") + 1).replace(/~1/g, "/").replace(/~0/g, "~");
+    return { ok: false, issue: issue("duplicate-key", `the key '${key}' appears twice in the same object (line ${line}, column ${column})`, { pointer: duplicate.pointer, line, column }) };
+  }
   return { ok: true, value };
+}
+
+/**
+ * The second occurrence of a key within one object: JSON.parse silently keeps the last, so a body could say two
+ * things at once. Runs only on text JSON.parse accepted (and no deeper than the depth limit), so it can be simple.
+ */
+export function findDuplicateKey(text: string): { offset: number; pointer: string } | undefined {
+  // One frame per open object or list: the keys seen so far (objects) and the current key or index.
+  const frames: { keys?: Set<string>; at: string | number }[] = [];
+  let expectKey = false;
+  const escape = (t: string | number) => String(t).replace(/~/g, "~0").replace(/\//g, "~1");
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const start = i;
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      const frame = frames[frames.length - 1];
+      if (expectKey && frame?.keys) {
+        const raw = text.slice(start, i + 1);
+        const key: string = raw.includes("\\") ? JSON.parse(raw) : raw.slice(1, -1);
+        frame.at = key;
+        if (frame.keys.has(key)) return { offset: start, pointer: frames.map((f) => "/" + escape(f.at)).join("") };
+        frame.keys.add(key);
+      }
+      expectKey = false;
+    } else if (c === 0x7b) {
+      frames.push({ keys: new Set(), at: "" });
+      expectKey = true;
+    } else if (c === 0x5b) {
+      frames.push({ at: 0 });
+    } else if (c === 0x7d || c === 0x5d) {
+      frames.pop();
+    } else if (c === 0x2c) {
+      const frame = frames[frames.length - 1];
+      if (frame?.keys) expectKey = true;
+      else if (frame) frame.at = (frame.at as number) + 1;
+    }
+  }
+  return undefined;
 }
 
 /** Pointer of the first value nested deeper than `max`, if any (recursion stops there). */

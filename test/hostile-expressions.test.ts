@@ -1,0 +1,154 @@
+// Runaway expressions: a layer whose JSONata never ends, recurses without a tail call, builds a huge sequence,
+// a huge string or deep data, or feeds a regex a long input, is stopped with an error that names the layer and
+// its file:line:col; what no limit inside JSONata can stop (a catastrophic regex) is refused at load. A server
+// keeps answering other requests while a runaway expression runs.
+import { cpSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compose, EXPRESSION_LIMITS } from "../src/index.js";
+import { hasNestedQuantifier } from "../src/expression.js";
+import { createServer, type RunningServer } from "../src/server/app.js";
+import { LAYERS_DIR, SCHEMAS_DIR, errorsOf, get, positionIn, post, removeTemps, setWith, tempDir } from "./hostile/setup.js";
+
+afterAll(removeTemps);
+
+const CONTEXT = { model_name: "m", base_runtime: "sglang" };
+/** A layer file whose `description` is the expression (on line 4). */
+const layerWith = (expr: string, name = "runaway") => `name: ${name}\nstage: base\ndata:\n  description: !expr '${expr}'\n`;
+
+async function composeWith(expr: string, context: Record<string, unknown> = CONTEXT) {
+  const text = layerWith(expr);
+  const set = setWith({ path: "hostile/runaway.yaml", text });
+  expect(errorsOf(set)).toEqual([]);
+  return { result: await compose(set, context), text };
+}
+
+describe("stopped by JSONata's own limits (timeout, stack, sequence), with the layer and file:line:col", () => {
+  it.each([
+    ["a tail call that never ends", "($f := function($n){ $f($n + 1) }; $f(0))", "expression-timeout"],
+    ["a loop in $reduce over the largest allowed sequence, forever via recursion", "($f := function(){ $reduce([1..90000], function($a, $x){ $a + $x }, 0) + $f() }; $f())", "expression-timeout"],
+    ["recursion without a tail call", "($f := function($n){ 1 + $f($n + 1) }; $f(0))", "expression-too-deep"],
+    ["mutual recursion", "($a := function($n){ 1 + $b($n) }; $b := function($n){ 1 + $a($n) }; $a(0))", "expression-too-deep"],
+    ["a range of ten million", "$count([1..10000000])", "expression-too-large"],
+    ["a sequence grown by $append", "$count($reduce([1..1000], function($acc, $i){ $append($acc, [1..1000]) }, []))", "expression-too-large"],
+  ])("%s → %s", async (_, expr, code) => {
+    const { result, text } = await composeWith(expr);
+    expect(result.ok).toBe(false);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toMatchObject({ code, layer: "runaway", file: "hostile/runaway.yaml", pointer: "/data/description", ...positionIn(text, "'") });
+    expect(result.errors[0].message).toMatch(/^layer 'runaway': /);
+  });
+
+  it("the limits are the documented defaults", () => {
+    expect(EXPRESSION_LIMITS).toEqual({ timeoutMs: 1000, maxDepth: 200, maxSequence: 100_000, maxStringLength: 1_000_000, maxRegexInput: 10_000 });
+  });
+});
+
+describe("bounded by strata where one step could outgrow any timeout", () => {
+  it.each([
+    // Doubling a string 21 times: two million characters in 21 cheap steps ($length of 2^28 would abort Node).
+    ["a string doubled in a loop", `($f := function($s, $n){ $n = 0 ? $s : $f($s & $s, $n - 1) }; $f("x", 21))`, "expression-too-large"],
+    ["one $pad call", `$pad("x", 2000000)`, "expression-too-large"],
+    ["$join of a large sequence", `$join($map([1..99999], function($i){ "0123456789abcdefghij" }))`, "expression-too-large"],
+    ["$string of a large list", `$string($map([1..99999], function($i){ "0123456789" }))`, "expression-too-large"],
+    ["data nested deeper than 64 levels", `$reduce([1..500], function($acc, $i){ {"a": $acc} }, 0)`, "too-deep"],
+  ])("%s → %s", async (_, expr, code) => {
+    const { result, text } = await composeWith(expr);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toMatchObject({ code, layer: "runaway", file: "hostile/runaway.yaml", ...positionIn(text, "'") });
+  });
+
+  it("a regex gets at most maxRegexInput characters: a longer context value is refused before matching", async () => {
+    const expr = `$string($contains(model_name, /a.*b/))`;
+    const ok = await composeWith(expr, { ...CONTEXT, model_name: "a".repeat(100) + "b" });
+    expect(ok.result.config?.description).toBe("true");
+    const long = await composeWith(expr, { ...CONTEXT, model_name: "a".repeat(EXPRESSION_LIMITS.maxRegexInput + 1) });
+    expect(long.result.errors[0]).toMatchObject({ code: "expression-too-large", layer: "runaway", file: "hostile/runaway.yaml" });
+    expect(long.result.errors[0].message).toContain(`limit ${EXPRESSION_LIMITS.maxRegexInput}`);
+  });
+
+  it("an expression that merely uses strings, regexes and recursion within the limits composes", async () => {
+    const expr = `$join([($f := function($n){ $n <= 1 ? 1 : $n * $f($n - 1) }; $string($f(10))), $replace(model_name, /m+/, "M"), $pad("x", 5, "-")], " ")`;
+    const { result } = await composeWith(expr, { ...CONTEXT, model_name: "mmodel" });
+    expect(result.errors).toEqual([]);
+    expect(result.config?.description).toBe("3628800 Model x----");
+  });
+});
+
+describe("refused at load: what no limit can interrupt once it runs", () => {
+  it.each(["(a+)+$", "(a*)*b", "(\\w+\\s?)*$", "((ab)*)+", "(x+x+)+y", "(?:a|b+){2,}", "((a+)?)+"])("the regex /%s/ (a repeat inside a repeat) is a load error at its file:line:col", (re) => {
+    const text = layerWith(`$match(model_name, /${re}/)`);
+    const errors = errorsOf(setWith({ path: "hostile/runaway.yaml", text }));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: "expression-syntax", file: "hostile/runaway.yaml", pointer: "/data/description", ...positionIn(text, "/") });
+    expect(errors[0].message).toContain("repeats a group that itself contains a repeat");
+  });
+
+  it.each(["^a+b*$", "(ab)+", "(a|b)*c", "\\d+(\\.\\d+)?", "(a{1,3})+", "[(+)]+", "\\(a+\\)+", "(?:x)?y*"])("the regex /%s/ is accepted", (re) => {
+    expect(errorsOf(setWith({ path: "hostile/runaway.yaml", text: layerWith(`$match(model_name, /${re}/)`) }))).toEqual([]);
+  });
+
+  it("the nesting check reads groups, classes, escapes and counted repeats", () => {
+    expect(hasNestedQuantifier("(a+)+")).toBe(true);
+    expect(hasNestedQuantifier("(a+){2}")).toBe(true);
+    expect(hasNestedQuantifier("(a+){1}")).toBe(false);
+    expect(hasNestedQuantifier("(a+)?")).toBe(false);
+    expect(hasNestedQuantifier("(?<n>a*)*")).toBe(true);
+    expect(hasNestedQuantifier("[(a+)]+")).toBe(false);
+    expect(hasNestedQuantifier("\\(a+\\)+")).toBe(false);
+    expect(hasNestedQuantifier("a{2,}b")).toBe(false);
+    expect(hasNestedQuantifier("(a{2,})*")).toBe(true);
+  });
+});
+
+describe("the server keeps answering while a runaway expression runs", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    // The shipped layers plus one whose expression never ends, applied only for model_name "runaway".
+    const root = tempDir();
+    cpSync(LAYERS_DIR, join(root, "layers"), { recursive: true });
+    mkdirSync(join(root, "layers", "hostile"));
+    writeFileSync(
+      join(root, "layers", "hostile", "runaway.yaml"),
+      `name: runaway\nstage: base\nwhen: {"==": [{"var": "model_name"}, "runaway"]}\ndata:\n  description: !expr '($f := function($n){ $f($n + 1) }; $f(0))'\n`,
+    );
+    server = await createServer({ layersDir: join(root, "layers"), schemasDir: SCHEMAS_DIR, db: join(root, "strata.db"), webDir: join(root, "no-web"), watch: false });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("other routes, and other previews, are answered before the runaway preview is stopped", async () => {
+    const order: string[] = [];
+    const runaway = post(server.url, "/api/config/preview", JSON.stringify({ model_name: "runaway", base_runtime: "sglang" })).then((r) => {
+      order.push("runaway");
+      return r;
+    });
+    // Give the runaway request time to reach its expression, then ask for other things.
+    await new Promise((r) => setTimeout(r, 150));
+    const health = get(server.url, "/api/health").then((r) => {
+      order.push("health");
+      return r;
+    });
+    const preview = post(server.url, "/api/config/preview", JSON.stringify({ model_name: "calm", base_runtime: "vllm" })).then((r) => {
+      order.push("preview");
+      return r;
+    });
+    const [h, p, r] = await Promise.all([health, preview, runaway]);
+    expect(h.status).toBe(200);
+    expect(p.status).toBe(200);
+    expect(p.body.ok).toBe(true);
+    // JSONata's awaits queue only microtasks; strata's step hook yields to the event loop, so these got in.
+    expect(order).toEqual(["health", "preview", "runaway"]);
+    expect(r.status).toBe(200);
+    expect(r.body.ok).toBe(false);
+    expect(r.body.errors[0]).toMatchObject({ code: "expression-timeout", layer: "runaway", file: "hostile/runaway.yaml", line: 5 });
+  });
+
+  it("creating a task from a runaway layer is a 422 naming the layer, and nothing is stored", async () => {
+    const res = await post(server.url, "/api/tasks/from-context", JSON.stringify({ model_name: "runaway", base_runtime: "sglang" }));
+    expect(res.status).toBe(422);
+    expect(res.body.error.issues[0]).toMatchObject({ code: "expression-timeout", layer: "runaway", file: "hostile/runaway.yaml" });
+    expect((await get(server.url, "/api/tasks")).body.total).toBe(0);
+  });
+});
