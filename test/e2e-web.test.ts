@@ -331,6 +331,7 @@ describe("the New task page", () => {
     const preview = await page.locator(".preview-column").boundingBox();
     expect(preview!.y).toBeGreaterThanOrEqual(form!.y + form!.height);
     expect(Math.abs(preview!.x - form!.x)).toBeLessThan(2);
+    await page.mouse.move(0, 0);
     await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, "new-task-narrow.png");
     await page.locator(".preview-column").scrollIntoViewIfNeeded();
