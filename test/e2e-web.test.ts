@@ -1,6 +1,6 @@
 // The web page end to end: Debian's Chromium (driven by playwright-core, never a downloaded browser) against
 // the real server on a free localhost port, with a temp database and a temp copy of the layers. The tests
-// also take the screenshots that docs/ui.md shows (docs/images/).
+// also take the screenshots that docs/ui.md shows (docs/images/, written when STRATA_SCREENSHOTS=1).
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -86,8 +86,10 @@ async function waitUpToDate(page: Page) {
   await page.getByTestId("preview-status").filter({ hasText: /^(Up to date|Config not valid)$/ }).waitFor({ timeout: 10_000 });
 }
 
+// Every run takes the screenshots; only STRATA_SCREENSHOTS=1 writes them over docs/images (so a test run
+// leaves the work tree clean).
 async function shot(page: Page, name: string) {
-  await page.screenshot({ path: join(IMAGES, name) });
+  await page.screenshot({ path: join(process.env.STRATA_SCREENSHOTS === "1" ? IMAGES : tmp, name) });
 }
 
 async function apiJson(path: string) {
