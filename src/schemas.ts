@@ -1,9 +1,10 @@
 // The three JSON Schemas strata works with, compiled once per content (ajv compiling is the slow part).
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Ajv, type ValidateFunction, type ErrorObject } from "ajv";
+import type { ValidateFunction, ErrorObject } from "ajv";
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const DEFAULT_SCHEMAS_DIR = join(PACKAGE_ROOT, "schemas");
@@ -40,9 +41,33 @@ export function hashTexts(parts: Iterable<string>): string {
   return h.digest("hex");
 }
 
+/**
+ * Each validator: the ajv instance it is compiled with (by its options) and its schema reference. The build
+ * precompiles these same validators for the shipped schemas (scripts/build-validators.mjs).
+ */
+export const AJV_OPTIONS = {
+  strict: { allErrors: true, strict: false },
+  withDefaults: { allErrors: true, strict: false, useDefaults: true },
+} as const;
+export const VALIDATORS = {
+  strict: {
+    layer: "layer#/definitions/layer",
+    profile: "layer#/definitions/profile",
+    check: "layer#/definitions/check",
+    stages: "layer#/definitions/stages",
+    taskConfig: "taskConfig",
+  },
+  withDefaults: { context: "context" },
+} as const;
+
+type Validators = { [I in keyof typeof VALIDATORS]: Record<keyof (typeof VALIDATORS)[I], ValidateFunction> };
+
+/** The hash that names a set of schema texts (and the precompiled validators made from them). */
+export const schemasKey = (texts: SchemaTexts): string => hashTexts([texts.layer, texts.context, texts.taskConfig]);
+
 /** Compile (or reuse) the validators for these schema texts. Throws on an invalid schema file. */
 export function compileSchemas(texts: SchemaTexts): SchemaSet {
-  const key = hashTexts([texts.layer, texts.context, texts.taskConfig]);
+  const key = schemasKey(texts);
   const hit = cache.get(key);
   if (hit) return hit;
   const json = {
@@ -50,19 +75,44 @@ export function compileSchemas(texts: SchemaTexts): SchemaSet {
     context: JSON.parse(texts.context),
     taskConfig: JSON.parse(texts.taskConfig),
   };
-  const strict = new Ajv({ allErrors: true, strict: false });
-  strict.addSchema(json.layer, "layer");
-  const def = (name: string) => strict.getSchema(`layer#/definitions/${name}`)!;
-  const withDefaults = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+  const { strict, withDefaults } = precompiled(key) ?? compileValidators(json);
   const set: SchemaSet = {
     texts,
     json,
-    layerFile: { layer: def("layer"), profile: def("profile"), check: def("check"), stages: def("stages") },
-    context: withDefaults.compile(json.context),
-    taskConfig: strict.compile(json.taskConfig),
+    layerFile: { layer: strict.layer, profile: strict.profile, check: strict.check, stages: strict.stages },
+    context: withDefaults.context,
+    taskConfig: strict.taskConfig,
   };
   cache.set(key, set);
   return set;
+}
+
+const require = createRequire(import.meta.url);
+
+// `npm run build` writes ajv's standalone code for the shipped schemas to dist/validators.cjs: a start then
+// neither loads ajv nor compiles (~100 ms). Schemas are user-editable files: other texts compile at runtime.
+function precompiled(key: string): Validators | undefined {
+  let mod: Validators & { key: string };
+  try {
+    mod = require("./validators.cjs");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") return undefined; // built by tsc alone
+    throw e;
+  }
+  return mod.key === key ? mod : undefined;
+}
+
+/** Compile every validator with ajv (imported only now: most starts never need it). */
+export function compileValidators(json: SchemaSet["json"], extra: { code?: { source: boolean } } = {}) {
+  const { Ajv } = require("ajv") as typeof import("ajv");
+  const strict = new Ajv({ ...AJV_OPTIONS.strict, ...extra });
+  strict.addSchema(json.layer, "layer");
+  strict.addSchema(json.taskConfig, "taskConfig");
+  const withDefaults = new Ajv({ ...AJV_OPTIONS.withDefaults, ...extra });
+  withDefaults.addSchema(json.context, "context");
+  const get = <T extends Record<string, string>>(ajv: InstanceType<typeof Ajv>, refs: T) =>
+    Object.fromEntries(Object.entries(refs).map(([name, ref]) => [name, ajv.getSchema(ref)!])) as Record<keyof T, ValidateFunction>;
+  return { strict: get(strict, VALIDATORS.strict), withDefaults: get(withDefaults, VALIDATORS.withDefaults), ajv: { strict, withDefaults } };
 }
 
 /** JSON Pointer of the value an ajv error is about (for a missing or unknown key: that key). */
