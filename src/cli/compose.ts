@@ -5,7 +5,8 @@ import { isPlainObject, parseDotPath, setOwn } from "../util.js";
 import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command } from "./common.js";
 import { loadOrExit, withLayerDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
 
-const OPTIONS = {
+/** The options of every command that composes a context (compose, explain). */
+export const OPTIONS = {
   context: { type: "string", short: "c" },
   profile: { type: "string", short: "p", multiple: true },
   set: { type: "string", short: "s", multiple: true },
@@ -75,7 +76,8 @@ export function exitCode(r: ComposeResult): number {
   return r.config ? EXIT.invalid : EXIT.usage;
 }
 
-function buildContext(data: unknown, values: { profile?: string[]; set?: string[]; override?: string[]; mode?: string }): unknown {
+/** The context to compose: the file's fields, then --profile, --mode, --override files and --set patches. */
+export function buildContext(data: unknown, values: { profile?: string[]; set?: string[]; override?: string[]; mode?: string }): unknown {
   if (!isPlainObject(data)) throw new UsageError("the context file must hold a mapping of fields (model_name, base_runtime, …)");
   const ctx: Record<string, unknown> = { ...data };
   if (values.profile?.length) ctx.profiles = [...(Array.isArray(ctx.profiles) ? ctx.profiles : []), ...values.profile];
