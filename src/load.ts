@@ -2,7 +2,7 @@
 // conditions and expressions compiled once. Problems come back as issues with file, line and column.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep, basename, extname } from "node:path";
-import { issue, warning, hasErrors, sortIssues, type Issue } from "./issues.js";
+import { issue, warning, hasErrors, sortIssues, type Issue, type Position } from "./issues.js";
 import { parseSource, positionOf, type LineCol, type SourceFile } from "./source.js";
 import { checkLogic } from "./condition.js";
 import { compileTemplate, type Template, type TemplateProblem } from "./template.js";
@@ -115,7 +115,7 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
   const layers: Layer[] = [];
   const profiles = new Map<string, Profile>();
   const checks: CheckRule[] = [];
-  let stageDefs: { def: { name: string; description?: string; source?: StageSource }[]; file: string } | undefined;
+  let stageDefs: { def: { name: string; description?: string; source?: StageSource }[]; file: string; at: (pointer: string, preferValue?: boolean) => Position } | undefined;
 
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const file of sorted) {
@@ -163,7 +163,7 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
 
     if (kind === "stages") {
       if (stageDefs) issues.push(issue("duplicate-stages", `stage order is already defined in ${stageDefs.file}`, at("")));
-      else stageDefs = { def: doc.stages as never, file: file.path };
+      else stageDefs = { def: doc.stages as never, file: file.path, at };
     } else if (kind === "check") {
       checkCondition(doc.when, "/when", doc.check as string);
       if (checks.some((c) => c.name === doc.check)) issues.push(issue("duplicate-name", `check '${doc.check}' is defined twice (also in ${checks.find((c) => c.name === doc.check)!.file})`, at("/check", true)));
@@ -207,14 +207,14 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
   if (!stageDefs) {
     issues.push(issue("missing-stages", "no stage order found: add layers/stages.yaml with a `stages:` list"));
   } else {
-    const at = { file: stageDefs.file };
-    for (const s of stageDefs.def) {
-      if (stages.some((x) => x.name === s.name)) issues.push(issue("duplicate-name", `stage '${s.name}' is listed twice`, at));
+    const at = stageDefs.at;
+    stageDefs.def.forEach((s, i) => {
+      if (stages.some((x) => x.name === s.name)) issues.push(issue("duplicate-name", `stage '${s.name}' is listed twice`, at(`/stages/${i}/name`, true)));
       stages.push({ name: s.name, description: s.description, source: s.source ?? "layers", layers: [] });
-    }
+    });
     for (const source of ["profiles", "overrides"] as const) {
       const n = stages.filter((s) => s.source === source).length;
-      if (n !== 1) issues.push(issue("stage-source", `exactly one stage must have \`source: ${source}\` (found ${n})`, at));
+      if (n !== 1) issues.push(issue("stage-source", `exactly one stage must have \`source: ${source}\` (found ${n})`, at("/stages")));
     }
     for (const layer of layers) {
       const stage = stages.find((s) => s.name === layer.stage);

@@ -42,6 +42,11 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
   const deep = nestingBeyond(file.text, SOURCE_LIMITS.maxDepth * 4);
   if (deep) return fail(`nesting is too deep here (at most ${SOURCE_LIMITS.maxDepth} levels; indentation, brackets and list dashes count)`, deep.line, deep.column, "too-deep");
   const lineCounter = new LineCounter();
+  // JSON is YAML, but a `.json` file that only YAML accepts (a trailing comma, a comment, bare keys) is broken JSON.
+  if (/\.json$/i.test(file.path)) {
+    const bad = jsonSyntaxError(file.text);
+    if (bad) return fail(`not valid JSON: ${bad.message}`, bad.line, bad.column);
+  }
   let doc: Document.Parsed;
   try {
     doc = parseDocument(file.text, { lineCounter, customTags: options.expressions === false ? [] : [exprTag], uniqueKeys: true, prettyErrors: false, strict: true });
@@ -71,12 +76,12 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
   let complexKey: LineCol | undefined;
   visit(doc, {
     Pair(_, pair) {
-      if (pair.key === null || isScalar(pair.key)) return undefined;
+      if (pair.key === null || (isScalar(pair.key) && (pair.key.value === null || typeof pair.key.value !== "object"))) return undefined;
       complexKey = pos((pair.key as Node).range?.[0] ?? 0);
       return visit.BREAK;
     },
   });
-  if (complexKey) return fail("a key must be plain text, not a list, a mapping or an alias", complexKey.line, complexKey.column, "complex-key");
+  if (complexKey) return fail("a key must be plain text, not a list, a mapping, an alias or an expression", complexKey.line, complexKey.column, "complex-key");
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: SOURCE_LIMITS.maxAliasCount });
@@ -84,15 +89,18 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
     const message = (e as Error).message;
     if (e instanceof RangeError && /call stack/i.test(message)) return fail(`nesting is too deep`, 1, 1, "too-deep");
     if (!/alias/i.test(message)) return fail(firstLine(message), 1, 1);
-    // An alias bomb: point at the first alias, where the expansion starts.
+    // An alias bomb: point at the first alias, where the expansion starts; an unknown anchor: at its alias.
+    const bomb = /excessive/i.test(message);
     let at: LineCol = { line: 1, column: 1 };
     visit(doc, {
       Alias(_, node) {
         if (node.range) at = pos(node.range[0]);
+        if (!bomb && node.resolve(doc)) return undefined;
         return visit.BREAK;
       },
     });
     return fail(`${firstLine(message)} (limit: ${SOURCE_LIMITS.maxAliasCount} alias expansions)`, at.line, at.column, "alias-limit");
+    if (!bomb) return fail(firstLine(message), at.line, at.column);
   }
   const positions = new Map<string, LineCol>();
   let tooDeep: LineCol | undefined;
@@ -163,6 +171,40 @@ function nestingBeyond(text: string, limit: number): LineCol | undefined {
 }
 
 /** Line and column for a pointer, falling back to the nearest ancestor that has one. */
+/** Where JSON.parse stops, as a line and column, with V8's message minus the echoed text. */
+function jsonSyntaxError(text: string): (LineCol & { message: string }) | undefined {
+  const failure = (t: string): { message: string; at?: number } | undefined => {
+    try {
+      JSON.parse(t);
+      return undefined;
+    } catch (e) {
+      const message = (e as Error).message;
+      const at = /at position (\d+)/.exec(message);
+      return { message: message.split(/ in JSON| at position|, "|, \.\.\./)[0], at: at ? Number(at[1]) : undefined };
+    }
+  };
+  const found = failure(text);
+  if (!found) return undefined;
+  let offset = found.at;
+  if (offset === undefined) {
+    // "Unexpected token 'x', "…" is not valid JSON" names no offset: find the shortest prefix that fails before its end.
+    const failsInside = (k: number) => {
+      const f = failure(text.slice(0, k));
+      return f !== undefined && !/end of JSON input/.test(f.message) && (f.at === undefined || f.at < k);
+    };
+    let lo = 1;
+    let hi = text.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (failsInside(mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    offset = Math.max(0, lo - 1);
+  }
+  const before = text.slice(0, offset).split("\n");
+  return { line: before.length, column: before[before.length - 1].length + 1, message: found.message };
+}
+
 export function positionOf(positions: Map<string, LineCol>, pointer: string, preferValue = false): LineCol | undefined {
   if (preferValue) {
     const v = positions.get(pointer + "#value");

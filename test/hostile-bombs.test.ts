@@ -118,7 +118,7 @@ describe("context files given to the CLI (the same reader, with expressions off)
     ["an expression tag (user data takes none)", "model_name: !expr '$string(1)'\nbase_runtime: sglang\n", "unknown-tag"],
   ])("%s: exit 2 with file:line:col", (_, text, code) => {
     const r = compose(text);
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`ctx\\.yaml:\\d+:\\d+: error ${code}`));
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
   });

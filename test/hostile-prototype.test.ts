@@ -239,27 +239,27 @@ describe("CLI: --set, --override and the context file (same checks, reported at 
     ["slo.prototype={polluted: yes}", "/user_overrides/slo/prototype"],
   ])("--set %s: exit 2, forbidden-key", (assignment, pointer) => {
     const r = run(["--set", assignment]);
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.json.errors).toContainEqual(expect.objectContaining({ code: "forbidden-key", pointer }));
     expect(r.json.config).toBeNull();
   });
 
   it.each(PAYLOADS)("--override FILE.json with $name: exit 2, forbidden-key", (p) => {
     const r = run(["--override", "patch.json"], { "patch.json": p.json });
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.json.errors).toContainEqual(expect.objectContaining({ code: "forbidden-key", pointer: "/user_overrides" + p.pointer }));
   });
 
   it.each(YAML_PAYLOADS)("--override FILE.yaml with $name: exit 2, forbidden-key", (p) => {
     const r = run(["--override", "patch.yaml"], { "patch.yaml": p.yaml });
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.json.errors).toContainEqual(expect.objectContaining({ code: "forbidden-key", pointer: "/user_overrides" + p.pointer }));
   });
 
   it("a context file with a prototype key: forbidden-key at its line and column in that file", () => {
     const dir = writeFiles({ "ctx.yaml": "model_name: m\nbase_runtime: sglang\nuser_overrides:\n  parameters:\n    constructor:\n      prototype: {polluted: yes}\n" });
     const r = cli(["compose", "--context", join(dir, "ctx.yaml"), "--layers", LAYERS_DIR, "--schemas", SCHEMAS_DIR], { cwd: dir });
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain(`${join(dir, "ctx.yaml")}:5:5: error forbidden-key`);
   });
 });

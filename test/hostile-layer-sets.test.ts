@@ -1,0 +1,216 @@
+// Bad layer sets: every kind of broken layer file is an error at its file:line:col when the set loads, and a broken
+// edit while the service runs never replaces the good set in use: previews and new tasks keep the last good set,
+// and GET /api/layers/status shows the errors until the files are fixed.
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compose, loadLayerSetFromFiles, type Issue } from "../src/index.js";
+import { createServer, type RunningServer } from "../src/server/app.js";
+import { LAYERS_DIR, SCHEMAS_DIR, SHIPPED, errorsOf, get, positionIn, post, removeTemps, setWith, tempDir } from "./hostile/setup.js";
+
+afterAll(removeTemps);
+
+type Where = string | { line: number; column: number };
+/** [kind, file path, file text, expected code, where: text the error points at (its first occurrence) or a line and column]. */
+const BROKEN: [string, string, string, string, Where][] = [
+  // Syntax
+  ["YAML: an item out of line", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  a: 1\n b: 2\n", "parse-error", " b: 2"],
+  ["YAML: a tab as indentation", "hostile/x.yaml", "name: x\nstage: base\ndata:\n\ta: 1\n", "parse-error", "\ta"],
+  ["YAML: a mapping inside a compact mapping", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  a: b: c\n", "parse-error", "b: c"],
+  ["YAML: a quote never closed", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  a: 'oops\n", "parse-error", { line: 5, column: 1 }],
+  ["YAML: two documents in one file", "hostile/x.yaml", "name: x\nstage: base\ndata: {}\n---\nname: y\n", "parse-error", "---"],
+  ["YAML: a duplicate key", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  a: 1\n  a: 2\n", "duplicate-key", "a: 2"],
+  ["YAML: an alias to no anchor", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  a: *nope\n", "parse-error", "*nope"],
+  ["YAML: a tag other than !expr", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  a: !!js/function 'function(){}'\n", "unknown-tag", "!!js"],
+  ["YAML: an !include tag", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  a: !include other.yaml\n", "unknown-tag", "!include"],
+  ["YAML: a list as a key", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  [a, b]: 1\n", "complex-key", "[a, b]"],
+  ["YAML: an expression as a key", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  !expr model_name: 1\n", "complex-key", "model_name"],
+  ["JSON: a trailing comma", "hostile/x.json", '{"name": "x", "stage": "base",\n "data": {"a": 1,}}', "parse-error", "}}"],
+  ["JSON: a comment", "hostile/x.json", '{"name": "x", "stage": "base", "data": {}}\n// the end\n', "parse-error", "//"],
+  ["JSON: a bare key", "hostile/x.json", '{"name": "x", "stage": "base",\n "data": {a: 1}}', "parse-error", "a: 1"],
+  ["JSON: single quotes", "hostile/x.json", "{\"name\": \"x\", \"stage\": \"base\",\n \"data\": {\"a\": 'one'}}", "parse-error", "'one'"],
+  ["JSON: cut off (a half-saved file)", "hostile/x.json", '{"name": "x", "stage": "base",\n "data": {"a": 1}\n', "parse-error", { line: 3, column: 1 }],
+  ["JSON: a duplicate key", "hostile/x.json", '{"name": "x", "stage": "base",\n "data": {"a": 1, "a": 2}}', "duplicate-key", '"a": 2'],
+  // Shape
+  ["a list instead of a mapping", "hostile/x.yaml", "- name: x\n", "layer-schema", { line: 1, column: 1 }],
+  ["plain text", "hostile/x.yaml", "just text\n", "layer-schema", { line: 1, column: 1 }],
+  ["an empty file", "hostile/x.yaml", "", "layer-schema", { line: 1, column: 1 }],
+  ["binary bytes", "hostile/x.yaml", "\u0089PNG\r\n\u001a\n", "layer-schema", { line: 1, column: 1 }],
+  ["an unknown field (a typo)", "hostile/x.yaml", "name: x\nstage: base\ndata: {}\nwhne: {}\n", "layer-schema", "whne"],
+  ["a wrong type", "hostile/x.yaml", "name: x\nstage: 3\ndata: {}\n", "layer-schema", "3"],
+  ["a missing field", "hostile/x.yaml", "name: x\nstage: base\n", "layer-schema", { line: 1, column: 1 }],
+  ["a name that breaks the pattern", "hostile/x.yaml", "name: 'x y/z'\nstage: base\ndata: {}\n", "layer-schema", "'x y/z'"],
+  ["data that is a list", "hostile/x.yaml", "name: x\nstage: base\ndata: [1, 2]\n", "layer-schema", "[1, 2]"],
+  ["an order that is not a number", "hostile/x.yaml", "name: x\nstage: base\norder: first\ndata: {}\n", "layer-schema", "first"],
+  // Meaning
+  ["an unknown stage", "hostile/x.yaml", "name: x\nstage: basse\ndata: {}\n", "unknown-stage", "basse"],
+  ["the profiles stage in a layer file", "hostile/x.yaml", "name: x\nstage: profiles\ndata: {}\n", "unknown-stage", "profiles"],
+  ["a layer name used twice", "hostile/base-model.yaml", "name: base-model\nstage: base\ndata: {}\n", "duplicate-name", "base-model"],
+  ["an unknown JSON-logic operator", "hostile/x.yaml", 'name: x\nstage: base\nwhen: {"equals": [1, 1]}\ndata: {}\n', "unknown-operator", '"equals"'],
+  ["an unknown operator deep in a condition", "hostile/x.yaml", 'name: x\nstage: base\nwhen:\n  and:\n    - {"==": [1, 1]}\n    - {"regex": [1]}\ndata: {}\n', "unknown-operator", '"regex"'],
+  ["a var that reads a prototype key", "hostile/x.yaml", 'name: x\nstage: base\nwhen: {"var": "constructor"}\ndata: {}\n', "forbidden-path", '"var"'],
+  ["a JSONata syntax error", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  a: !expr 'model_name &'\n", "expression-syntax", { line: 4, column: 24 }],
+  ["a JSONata syntax error in a block", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  a: !expr |\n    model_name\n      & (\n", "expression-syntax", "|"],
+  ["$expr that is not a string", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  a: {$expr: 3}\n", "bad-expression", "3"],
+  ["something beside $expr", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  a: {$expr: model_name, b: 1}\n", "bad-expression", "model_name"],
+  ["an unknown $patch directive", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  a: {$patch: remove}\n", "bad-directive", "{$patch"],
+  ["$append of a non-list", "hostile/x.yaml", "name: x\nstage: base\ndata:\n  a: {$append: 3}\n", "bad-directive", "{$append"],
+  ["a profile defined twice", "profiles/production2.yaml", "profile: production\ntitle: t\ndescription: d\nlayers:\n  - name: a\n    data: {}\n", "duplicate-name", "production"],
+  ["a profile with no layers", "profiles/empty.yaml", "profile: empty\ntitle: t\ndescription: d\nlayers: []\n", "layer-schema", "[]"],
+  ["a layer twice in one profile", "profiles/twice.yaml", "profile: twice\ntitle: t\ndescription: d\nlayers:\n  - name: a\n    data: {}\n  - name: a\n    data: {}\n", "duplicate-name", { line: 7, column: 11 }],
+  ["a check with an unknown severity", "checks/c.yaml", 'check: c\nseverity: fatal\nmessage: m\nwhen: {"==": [1, 1]}\n', "layer-schema", "fatal"],
+  ["a check with an unknown operator", "checks/c.yaml", 'check: c\nseverity: warning\nmessage: m\nwhen: {"nope": [1]}\n', "unknown-operator", '"nope"'],
+];
+
+const expected = (text: string, where: Where) => (typeof where === "string" ? positionIn(text, where) : where);
+
+describe("every kind of broken layer file: an error at file:line:col when the set loads", () => {
+  it.each(BROKEN)("%s", (_, path, text, code, where) => {
+    const at = expected(text, where);
+    const errors = errorsOf(setWith({ path, text }));
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]).toMatchObject({ code, file: path, ...at });
+    expect(errors[0].message.length).toBeGreaterThan(10);
+  });
+
+  it("the stage order: a stage listed twice and a missing profiles stage name stages.yaml and the line", () => {
+    const replace = (text: string) => SHIPPED.map((f) => (f.path === "stages.yaml" ? { ...f, text } : f));
+    const twice = "stages:\n  - name: base\n  - name: base\n  - name: p\n    source: profiles\n  - name: u\n    source: overrides\n";
+    const twiceErrors = errorsOf(loadLayerSetFromFiles(replace(twice), { schemasDir: SCHEMAS_DIR }));
+    expect(twiceErrors).toContainEqual(expect.objectContaining({ code: "duplicate-name", file: "stages.yaml", line: 3, column: 11 }));
+    const noProfiles = "stages:\n  - name: base\n  - name: u\n    source: overrides\n";
+    const noProfileErrors = errorsOf(loadLayerSetFromFiles(replace(noProfiles), { schemasDir: SCHEMAS_DIR }));
+    expect(noProfileErrors).toContainEqual(expect.objectContaining({ code: "stage-source", file: "stages.yaml", line: 1, column: 1 }));
+  });
+
+  it("several broken files at once: each reported, sorted by file and line, and compose refuses the set", async () => {
+    const files = BROKEN.slice(0, 6).map(([, , text], i) => ({ path: `hostile/broken-${i}.yaml`, text: text.replace("name: x", `name: broken-${i}`) }));
+    const set = loadLayerSetFromFiles([...SHIPPED, ...files], { schemasDir: SCHEMAS_DIR });
+    const reported = new Set(errorsOf(set).map((e) => e.file));
+    for (const f of files) expect(reported).toContain(f.path);
+    const r = await compose(set, { model_name: "m", base_runtime: "sglang" });
+    expect(r.ok).toBe(false);
+    expect(r.config).toBeUndefined();
+    expect(r.errors.length).toBeGreaterThanOrEqual(files.length);
+  });
+});
+
+describe("a broken edit while the service runs never replaces the good set in use", () => {
+  let server: RunningServer;
+  let layersDir: string;
+  let schemasDir: string;
+  const CONTEXT = JSON.stringify({ model_name: "m", base_runtime: "sglang" });
+  const baseOptimization = () => join(layersDir, "base", "base-optimization.yaml");
+
+  beforeAll(async () => {
+    const root = tempDir();
+    layersDir = join(root, "layers");
+    schemasDir = join(root, "schemas");
+    cpSync(LAYERS_DIR, layersDir, { recursive: true });
+    cpSync(SCHEMAS_DIR, schemasDir, { recursive: true });
+    server = await createServer({ layersDir, schemasDir, db: join(root, "strata.db"), webDir: join(root, "no-web"), watch: true, watchDebounceMs: 50 });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  /** Wait until the watcher has read the files again after `since` (or fail after a few seconds). */
+  async function reloadedAfter(since: string) {
+    for (let i = 0; i < 200; i++) {
+      const status = (await get(server.url, "/api/layers/status")).body;
+      if (status.checked_at > since) return status;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error("the layer watcher did not pick up the edit");
+  }
+  async function edit(write: () => void) {
+    const since = (await get(server.url, "/api/layers/status")).body.checked_at;
+    await new Promise((r) => setTimeout(r, 5)); // timestamps have millisecond resolution
+    write();
+    return reloadedAfter(since);
+  }
+  const maxIterations = async () => {
+    const res = await post(server.url, "/api/config/preview", CONTEXT);
+    expect(res.status).toBe(200);
+    return { value: res.body.config.optimization.max_iterations, hash: res.body.layer_set_hash };
+  };
+
+  it("a good edit is picked up; then each broken edit is reported while the good set keeps serving", async () => {
+    const original = readFileSync(baseOptimization(), "utf8");
+    const before = await maxIterations();
+    expect(before.value).toBe(10);
+
+    // A good edit: picked up live.
+    let status = await edit(() => writeFileSync(baseOptimization(), original.replace(/max_iterations: 10/, "max_iterations: 11")));
+    expect(status.ok).toBe(true);
+    const good = await maxIterations();
+    expect(good.value).toBe(11);
+    expect(good.hash).not.toBe(before.hash);
+    expect(status.hash).toBe(good.hash);
+    const goodText = readFileSync(baseOptimization(), "utf8");
+
+    const brokenEdits: [string, () => void, () => void, Partial<Issue>][] = [
+      [
+        "a YAML syntax error in the edited file",
+        () => writeFileSync(baseOptimization(), goodText.replace("max_iterations: 11", "max_iterations: 12\n    bad: [unclosed")),
+        () => writeFileSync(baseOptimization(), goodText),
+        { code: "parse-error", file: "base/base-optimization.yaml" },
+      ],
+      [
+        "a half-saved file",
+        () => writeFileSync(baseOptimization(), goodText.slice(0, Math.floor(goodText.length / 2)).replace("max_iterations: 11", "max_iterations: 12")),
+        () => writeFileSync(baseOptimization(), goodText),
+        { file: "base/base-optimization.yaml" },
+      ],
+      [
+        "a new file with a JSONata syntax error",
+        () => writeFileSync(join(layersDir, "base", "extra.yaml"), "name: extra\nstage: base\ndata:\n  optimization:\n    max_iterations: !expr '12 +'\n"),
+        () => rmSync(join(layersDir, "base", "extra.yaml")),
+        { code: "expression-syntax", file: "base/extra.yaml", line: 5 },
+      ],
+      [
+        "a new file that reuses a layer name",
+        () => writeFileSync(join(layersDir, "base", "copy.yaml"), "name: base-optimization\nstage: base\ndata: {optimization: {max_iterations: 12}}\n"),
+        () => rmSync(join(layersDir, "base", "copy.yaml")),
+        { code: "duplicate-name", file: "base/copy.yaml", line: 1 },
+      ],
+      [
+        "a prototype key",
+        () => writeFileSync(baseOptimization(), goodText.replace("max_iterations: 11", "max_iterations: 12\n    __proto__: {polluted: yes}")),
+        () => writeFileSync(baseOptimization(), goodText),
+        { code: "forbidden-key", file: "base/base-optimization.yaml" },
+      ],
+      [
+        "stages.yaml deleted",
+        () => rmSync(join(layersDir, "stages.yaml")),
+        () => cpSync(join(LAYERS_DIR, "stages.yaml"), join(layersDir, "stages.yaml")),
+        { code: "missing-stages" },
+      ],
+      [
+        "a schema file broken",
+        () => writeFileSync(join(schemasDir, "task-config.schema.json"), "{ not json"),
+        () => cpSync(join(SCHEMAS_DIR, "task-config.schema.json"), join(schemasDir, "task-config.schema.json")),
+        { code: "schema-invalid" },
+      ],
+    ];
+
+    for (const [name, breakIt, fixIt, problem] of brokenEdits) {
+      status = await edit(breakIt);
+      expect(status.ok, name).toBe(false);
+      expect(status.hash, name).toBe(good.hash);
+      expect(status.errors[0], name).toMatchObject(problem);
+      if (problem.file) expect(status.errors[0].line, name).toEqual(expect.any(Number));
+      // Previews and new tasks still use the last good set.
+      expect(await maxIterations(), name).toEqual(good);
+      const created = await post(server.url, "/api/tasks/from-context", JSON.stringify({ model_name: "m", base_runtime: "sglang", task_name: `during ${name}` }));
+      expect(created.status, name).toBe(201);
+      expect(created.body.task.config.optimization.max_iterations, name).toBe(11);
+      expect(created.body.task.metadata.layer_set_hash, name).toBe(good.hash);
+
+      status = await edit(fixIt);
+      expect(status.ok, `${name} fixed`).toBe(true);
+      expect(status.errors, `${name} fixed`).toEqual([]);
+      expect(status.hash, `${name} fixed`).toBe(good.hash);
+    }
+  });
+});
