@@ -1,5 +1,6 @@
 // JSON-logic conditions (`when` of layers and check rules): checked once at load, evaluated per compose.
-import jsonLogic from "json-logic-js";
+import type { RulesLogic } from "json-logic-js";
+import { jsonLogic } from "./vendor.js";
 import { FORBIDDEN_KEYS, hasOwn, isPlainObject } from "./util.js";
 
 export type Logic = unknown;
@@ -80,7 +81,7 @@ export function logicData(context: object, config: unknown): Record<string, unkn
 
 /** Evaluate with JSON-logic truthiness (an empty list is false). Throws on a failing operator. */
 export function evaluateLogic(rule: Logic, data: unknown): boolean {
-  return jsonLogic.truthy(jsonLogic.apply(rule as jsonLogic.RulesLogic, data as Record<string, unknown>));
+  return jsonLogic.truthy(jsonLogic.apply(rule as RulesLogic, data as Record<string, unknown>));
 }
 
 /** Every `var` path the rule reads statically, in order and without duplicates (for explanations). */

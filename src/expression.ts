@@ -1,6 +1,7 @@
 // JSONata expressions in layer data: compiled once at load, evaluated per compose.
 // Plain field references (`model_name`, `$config.optimization.strategy`) skip the engine entirely.
-import jsonata from "jsonata";
+import type jsonataTypes from "jsonata";
+import { jsonata } from "./vendor.js";
 import { SOURCE_LIMITS } from "./source.js";
 import { FORBIDDEN_KEYS, cloneData, findTooDeep, getOwnPath, isPlainObject } from "./util.js";
 
@@ -70,14 +71,14 @@ const FIELD = /^(\$config(?:\.[A-Za-z_][A-Za-z0-9_]*)*|[A-Za-z_][A-Za-z0-9_]*(?:
 export function compileExpression(source: string): CompiledExpression {
   const trimmed = source.trim();
   const field = FIELD.test(trimmed) ? trimmed.split(".") : undefined;
-  let expr: jsonata.Expression;
+  let expr: jsonataTypes.Expression;
   try {
     expr = jsonata(source, {
       timeout: EXPRESSION_LIMITS.timeoutMs,
       stack: EXPRESSION_LIMITS.maxDepth,
       sequence: EXPRESSION_LIMITS.maxSequence,
       RegexEngine: BoundedRegExp as RegExpConstructor,
-    } as jsonata.JsonataOptions);
+    } as jsonataTypes.JsonataOptions);
   } catch (e) {
     const err = e as { message?: string; position?: number; token?: string };
     throw new ExpressionSyntaxError(err.message ?? String(e), Math.max(0, (err.position ?? 1) - 1));

@@ -1,5 +1,5 @@
 // `strata compose`: compose one context and print the config (YAML) or the whole result (--json).
-import { parse as parseYaml, stringify } from "yaml";
+import { parseYaml, stringifyYaml as stringify } from "../vendor.js";
 import { compose, type ComposeResult } from "../compose.js";
 import { isPlainObject, parseDotPath, setOwn } from "../util.js";
 import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command } from "./common.js";
