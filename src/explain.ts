@@ -45,6 +45,8 @@ export interface ValueHistory {
   present: boolean;
   /** The value is a (non-empty) object: several writes may each have left part of it (`won` means "part of the final value"). */
   object: boolean;
+  /** More than one write made the final value (an object's values, items appended to a list). */
+  combined: boolean;
   value?: unknown;
   writes: HistoryEntry[];
   /** Skipped layers whose data sets the path (`yes`) or computes it with an expression (`maybe`). */
@@ -137,15 +139,25 @@ export function explainPath(result: ComposeResult, path: string, set?: LayerSet)
         return writes === "no" ? [] : [{ ...s, writes }];
       })
     : [];
-  return { path: pointerToDots(pointer), pointer, present: value !== undefined, object, ...(value !== undefined ? { value } : {}), writes: entries, skipped_writers: skipped };
+  const combined = entries.filter((e) => e.won).length > 1;
+  return { path: pointerToDots(pointer), pointer, present: value !== undefined, object, combined, ...(value !== undefined ? { value } : {}), writes: entries, skipped_writers: skipped };
 }
 
-/** Sequence numbers of the writes that made the final value: its last write, or for an object the last write of each leaf in it. */
+/**
+ * Sequence numbers of the writes that made the final value: its last write — and, when that added items to a
+ * list, the writes it added them to, back to the one that set the list — or for an object the same for each leaf.
+ */
 function winningSeqs(result: ComposeResult, pointer: string, object: boolean): Set<number> {
   const out = new Set<number>();
   if (!object) {
-    const last = lastWrite(result.trace, pointer);
-    if (last) out.add(last.seq);
+    let last = lastWrite(result.trace, pointer);
+    const earlier = (result.trace.writes.get(pointer) ?? []).slice().reverse();
+    while (last) {
+      out.add(last.seq);
+      if (last.op !== "append" && last.op !== "prepend") break;
+      const seq: number = last.seq;
+      last = earlier.find((w) => w.seq < seq);
+    }
     return out;
   }
   for (const p of Object.keys(result.provenance)) {
@@ -310,7 +322,7 @@ export function historyRows(h: ValueHistory, where: (o: Origin, pointer: string)
     else if (w.value === undefined) what = w.op === "delete" ? `deleted${w.relation === "ancestor" ? ` (with ${w.at || "the whole config"})` : ""}` : `removed (${w.at || "the whole config"} ${w.op === "replace" ? "replaced" : "rewritten"} without it)`;
     else if (w.op === "append" || w.op === "prepend") what = `${w.op}s ${inlineValue(w.value)}`;
     else what = `${inlineValue(w.value)}${w.op === "replace" ? " (replace)" : ""}${w.relation === "ancestor" ? ` (in ${w.at || "the whole config"})` : ""}`;
-    return [`${i + 1}`, w.origin.source, where(w.origin, w.pointer), what, w.won ? (h.object ? "← in the final value" : "← wins") : ""];
+    return [`${i + 1}`, w.origin.source, where(w.origin, w.pointer), what, w.won ? (h.combined ? "← in the final value" : "← wins") : ""];
   });
 }
 

@@ -98,6 +98,18 @@ describe("explain (library)", () => {
     ]);
   });
 
+  it("counts the list that items were appended to as part of the final value", async () => {
+    const r = await compose(set, { ...DESIGN, user_overrides: { parameters: { "mem-fraction-static": { $append: [0.9] } } } });
+    const h = explainPath(r, "parameters.mem-fraction-static");
+    expect(h).toMatchObject({ value: [0.7, 0.8, 0.9], combined: true });
+    expect(h.writes.map((w) => [w.origin.source, w.op, w.value, w.won])).toEqual([
+      ["docker-defaults", "set", [0.85, 0.9], false],
+      ["profile:low-latency:low-latency-params", "set", [0.7, 0.8], true],
+      ["user_patch", "append", [0.9], true],
+    ]);
+    expect(explainPath(design, "parameters.tp-size").combined).toBe(false);
+  });
+
   it("for an object, marks each write that is still part of the final value", () => {
     const h = explainPath(design, "parameters", set);
     expect(h.object).toBe(true);

@@ -139,7 +139,7 @@ function textConfig(result: ComposeResult, set: LayerSet, show: Displayer, conte
 function textHistory(h: ValueHistory, result: ComposeResult, set: LayerSet, show: Displayer): string {
   const parts: string[] = [];
   const winner = h.writes.filter((w) => w.won).pop();
-  if (h.present) parts.push(`${h.path}: ${inlineValue(h.value)}${winner && !h.object ? `   (set by ${winner.origin.source}${show.where(winner.origin, h.pointer) ? `, ${show.where(winner.origin, h.pointer)}` : ""})` : ""}`);
+  if (h.present) parts.push(`${h.path}: ${inlineValue(h.value)}${winner && !h.combined ? `   (set by ${winner.origin.source}${show.where(winner.origin, h.pointer) ? `, ${show.where(winner.origin, h.pointer)}` : ""})` : ""}`);
   else parts.push(`${h.path}: not in the config${result.config ? "" : " (composing stopped before a config was made)"}`);
   parts.push("");
   if (h.writes.length === 0) parts.push("No layer wrote it.");
@@ -193,7 +193,7 @@ function jsonExplain(result: ComposeResult, set: LayerSet, show: Displayer, hist
     ...(history
       ? {
           history: {
-            path: history.path, pointer: history.pointer, present: history.present, value: history.value ?? null,
+            path: history.path, pointer: history.pointer, present: history.present, value: history.value ?? null, combined: history.combined,
             writes: history.writes.map((w) => ({
               seq: w.seq, op: w.op, relation: w.relation, at: w.at, ...(w.below ? { below: w.below } : {}),
               value: w.value === undefined ? null : w.value, removed: w.value === undefined && w.relation !== "descendant", won: w.won,
