@@ -1,6 +1,6 @@
 // Explain a composed config: who set each value (layer, file:line), the whole history of one value, and
 // why layers were skipped. Pure functions over a ComposeResult and its LayerSet; surfaces only show them.
-import { stringify } from "yaml";
+import { stringifyYaml as stringify } from "./vendor.js";
 import { describeLogic } from "./condition.js";
 import { inlineValue } from "./compare.js";
 import type { ComposeResult, SkippedLayer } from "./compose.js";

@@ -2,7 +2,7 @@
 // duplicate names, stages), plus what a reviewer would catch by eye: fields the context does not have,
 // `$config` paths the task config does not have, empty profiles, layers that can never apply. Then every
 // scenario is composed, and the ones whose config fails are reported.
-import jsonata from "jsonata";
+import { jsonata } from "./vendor.js";
 import { evaluateLogic, type Logic } from "./condition.js";
 import { formatLocation, issue, warning, sortIssues, type Issue } from "./issues.js";
 import { loadLayerSetFromFiles, type LayerSet, type LoadOptions } from "./load.js";
