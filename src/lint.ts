@@ -120,14 +120,14 @@ class FieldChecker {
 
   /** Every top-level field name (and `$config` path) a JSONata expression reads. */
   checkExpression(source: string, at: (offset: number, name: string) => Position, who: string, layer: string, pointer: string): Issue[] {
-    let ast: unknown;
+    let refs: ReturnType<typeof expressionRefs>;
     try {
-      ast = jsonata(source).ast();
+      refs = expressionRefs(jsonata(source).ast(), source);
     } catch {
-      return []; // a syntax error, reported by loading
+      return []; // a syntax error (reported by loading), or an expression nested too deep to walk
     }
     const out: Issue[] = [];
-    for (const ref of expressionRefs(ast, source)) {
+    for (const ref of refs) {
       const problem = this.reference(ref.path, who, ref.path.join("."));
       if (problem) out.push({ ...problem, ...at(ref.offset, ref.path[ref.path[0] === "$config" ? 1 : 0]), layer, pointer });
     }

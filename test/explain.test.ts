@@ -245,6 +245,14 @@ describe("strata explain (CLI)", () => {
     expect(r.stderr).toContain("error config-invalid: 'parameters.tp-size' must be array or object");
   });
 
+  it("with an invalid context, prints the located errors and exits 2", () => {
+    writeFileSync(join(dir, "bad.yaml"), "model_name: m\nbase_runtime: 3\n");
+    const r = run("--context", "bad.yaml");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("bad.yaml:2:15: error context-invalid: 'base_runtime' must be string\n");
+    expect(r.stdout).toBe("strata explain bad.yaml: the context is invalid, nothing was composed (see the errors above)\n");
+  });
+
   it("refuses a path that nothing wrote, suggesting the one meant", () => {
     const r = run("--context", "ctx.yaml", "--path", "parameters.tp_size");
     expect(r.status).toBe(2);

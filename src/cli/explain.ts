@@ -70,7 +70,8 @@ Exit status: 0 valid config, 1 invalid config, 2 bad input or usage (also an unk
       return exitCode(result);
     }
     printIssues([...errors, ...warnings]);
-    out(history ? textHistory(history, result, set, show) : textConfig(result, set, show, ctxFile.file));
+    if (!result.context) out(`strata explain ${ctxFile.file}: the context is invalid, nothing was composed (see the errors above)`);
+    else out(history ? textHistory(history, result, set, show) : textConfig(result, set, show, ctxFile.file));
     return exitCode(result);
   },
 };
@@ -129,7 +130,7 @@ function textConfig(result: ComposeResult, set: LayerSet, show: Displayer, conte
     parts.push(`# strata explain ${contextFile}: each value with the layer that set it (file:line)${result.ok ? "" : " — the config is INVALID, see the errors"}`);
     parts.push(renderAnnotated(lines).trimEnd());
   } else {
-    parts.push(`# strata explain ${contextFile}: composing stopped before a config was made (see the errors)`);
+    parts.push(`# strata explain ${contextFile}: composing stopped before a config was made (see the errors); what happened until then:`);
   }
   parts.push("");
   parts.push(...comment(layerSummary(result, set, show, undefined)));
