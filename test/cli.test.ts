@@ -174,7 +174,8 @@ describe("strata compose", () => {
   it("a warning is printed as one line and the config still comes out", async () => {
     const r = await strata(["compose", "-c", "-", "--profile", "x"], { input: SMALL });
     expect(r.code).toBe(0);
-    expect(r.stderr.split("\n")).toEqual([expect.stringMatching(/warning profile-not-found: profile 'x' not found$/), ""]);
+    // The profile came from --profile, not from the context file: no file line is blamed for it.
+    expect(r.stderr.split("\n")).toEqual(["warning profile-not-found: profile 'x' not found (at /profiles/0)", ""]);
     expect(parseYaml(r.stdout).task_name).toBe("m_grid_search");
   });
 
@@ -182,7 +183,7 @@ describe("strata compose", () => {
     const r = await strata(["compose", "-c", "-", "--profile", "x", "--strict"], { input: SMALL });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain("error profile-not-found: profile 'x' not found (--strict)\n");
+    expect(r.stderr).toContain("error profile-not-found: profile 'x' not found (--strict) (at /profiles/0)\n");
     noStack(r);
   });
 });

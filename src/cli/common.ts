@@ -49,18 +49,22 @@ const CONTEXT_CODES = new Set(["context-invalid", "forbidden-key", "profile-not-
 
 /**
  * Give issues about the context file its line and column: problems with a context field, and config
- * problems whose value came from the context's user_overrides.
+ * problems whose value came from the context's user_overrides. `fromFlags` names the context fields the
+ * command line added to (`profiles`, `user_overrides`, …): under those, only a place that really is in
+ * the file counts, so a value from `--set` is never blamed on an unrelated line of the file.
  */
-export function locate(issues: Issue[], file: string, source: ParsedSource): Issue[] {
+export function locate(issues: Issue[], file: string, source: ParsedSource, fromFlags: ReadonlySet<string> = new Set()): Issue[] {
   return issues.map((i) => {
     if (i.file || i.pointer === undefined) return i;
     let pointer: string | undefined;
     if (CONTEXT_CODES.has(i.code)) pointer = i.pointer;
     else if (i.origin?.source === "user_patch" || i.origin?.source === "user_replace") pointer = `/user_overrides${i.pointer}`;
     if (pointer === undefined) return i;
-    // A forbidden key is about the key itself; anything else about the value.
-    const pos = positionOf(source.positions, pointer, i.code !== "forbidden-key");
-    return { ...i, file, ...(pos ? { line: pos.line, column: pos.column } : {}) };
+    // A forbidden or unknown key is about the key itself; anything else about the value.
+    const aboutKey = i.code === "forbidden-key" || i.message.startsWith("unknown field");
+    const exact = fromFlags.has(pointer.split("/")[1] ?? "");
+    const pos = exact ? (aboutKey ? undefined : source.positions.get(pointer + "#value")) ?? source.positions.get(pointer) : positionOf(source.positions, pointer, !aboutKey);
+    return pos ? { ...i, file, line: pos.line, column: pos.column } : i;
   });
 }
 

@@ -3,7 +3,7 @@ import { parseYaml, stringifyYaml as stringify } from "../vendor.js";
 import { compose, type ComposeResult } from "../compose.js";
 import { isPlainObject, parseDotPath, setOwn } from "../util.js";
 import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command } from "./common.js";
-import { loadOrExit, withLayerDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
+import { loadOrExit, loadSet, withLayerDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
 
 /** The options of every command that composes a context (compose, explain). */
 export const OPTIONS = {
@@ -33,6 +33,7 @@ Options:
       --json              print {config, applied_layers, warnings, provenance, …} as JSON
       --strict            treat warnings as errors
 ${LAYER_HELP}
+
 Overrides combine in this order: the context's user_overrides, each --override file, each --set.
 They are data: nothing in them is evaluated.
 
@@ -43,10 +44,12 @@ Exit status: 0 valid config, 1 invalid config (errors printed), 2 bad input or u
     if (values.mode !== undefined && values.mode !== "patch" && values.mode !== "replace") throw new UsageError(`--mode must be patch or replace, not '${values.mode}'`);
     const ctxFile = readDataFile(values.context);
     const input = buildContext(ctxFile.data, values);
-    const set = loadOrExit(values);
+    // With --json a broken layer set is reported as JSON too (compose returns the set's errors).
+    const set = values.json ? loadSet(values) : loadOrExit(values);
     const result = await compose(set, input, { strict: values.strict });
-    const errors = locate(result.errors, ctxFile.file, ctxFile.source);
-    const warnings = locate(result.warnings, ctxFile.file, ctxFile.source);
+    const flags = fieldsFromFlags(values);
+    const errors = locate(result.errors, ctxFile.file, ctxFile.source, flags);
+    const warnings = locate(result.warnings, ctxFile.file, ctxFile.source, flags);
     if (values.json) {
       out(JSON.stringify(jsonResult({ ...result, errors, warnings }), null, 2));
     } else {
@@ -74,6 +77,15 @@ export function jsonResult(r: ComposeResult) {
 export function exitCode(r: ComposeResult): number {
   if (r.ok) return EXIT.ok;
   return r.config ? EXIT.invalid : EXIT.usage;
+}
+
+/** The context fields that command-line options add to. */
+export function fieldsFromFlags(values: { profile?: string[]; set?: string[]; override?: string[]; mode?: string }): Set<string> {
+  const fields = new Set<string>();
+  if (values.profile?.length) fields.add("profiles");
+  if (values.set?.length || values.override?.length) fields.add("user_overrides");
+  if (values.mode) fields.add("override_mode");
+  return fields;
 }
 
 /** The context to compose: the file's fields, then --profile, --mode, --override files and --set patches. */

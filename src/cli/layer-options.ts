@@ -21,15 +21,20 @@ export function layerDirs(values: { layers?: string; schemas?: string }): { laye
   return { layersDir, schemasDir };
 }
 
-/** Load the layer set; a broken set is a usage error listing every problem with file:line:col. */
-export function loadOrExit(values: { layers?: string; schemas?: string }): LayerSet {
+/** Load the layer set, broken or not (its problems are in `issues`). */
+export function loadSet(values: { layers?: string; schemas?: string }): LayerSet {
   const { layersDir, schemasDir } = layerDirs(values);
-  let set: LayerSet;
   try {
-    set = loadLayerSet(layersDir, { schemasDir });
+    return loadLayerSet(layersDir, { schemasDir });
   } catch (e) {
     throw new UsageError(`cannot load layers from ${layersDir}: ${(e as Error).message}`);
   }
+}
+
+/** Load the layer set; a broken set is a usage error listing every problem with file:line:col. */
+export function loadOrExit(values: { layers?: string; schemas?: string }): LayerSet {
+  const { layersDir } = layerDirs(values);
+  const set = loadSet(values);
   const errors = set.issues.filter((i) => i.severity === "error");
   // Load warnings (a file not named after its layer) are worth seeing, but must not spoil stdout.
   printIssues(withLayerDir(set.issues.filter((i) => i.severity === "warning"), set, undefined, values));
