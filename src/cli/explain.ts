@@ -11,7 +11,7 @@ import type { LayerSet } from "../load.js";
 import { positionOf } from "../source.js";
 import { getOwnPath, isPlainObject, parsePointer } from "../util.js";
 import { UsageError, parse, readDataFile, locate, printIssues, out, type Command } from "./common.js";
-import { OPTIONS as COMPOSE_OPTIONS, buildContext, exitCode, parseSet } from "./compose.js";
+import { OPTIONS as COMPOSE_OPTIONS, buildContext, exitCode, fieldsFromFlags, parseSet } from "./compose.js";
 import { layerDirs, loadOrExit, relativeDir, withLayerDir, LAYER_HELP } from "./layer-options.js";
 
 const OPTIONS = { ...COMPOSE_OPTIONS, path: { type: "string" } } as const;
@@ -86,7 +86,7 @@ interface Displayer {
 }
 
 /** Paths shown from the current directory; the user's overrides located in the file (or argument) that holds them. */
-function displayer(set: LayerSet, values: { layers?: string; schemas?: string; set?: string[]; override?: string[] }, ctx: ReturnType<typeof readDataFile>): Displayer {
+function displayer(set: LayerSet, values: { layers?: string; schemas?: string; set?: string[]; override?: string[]; profile?: string[]; mode?: string }, ctx: ReturnType<typeof readDataFile>): Displayer {
   const dir = relativeDir(layerDirs(values).layersDir);
   const layerFile = (f: string) => (set.files.includes(f) ? `${dir}/${f}` : f);
   const overrideFiles = (values.override ?? []).map((f) => readDataFile(f));
@@ -110,7 +110,8 @@ function displayer(set: LayerSet, values: { layers?: string; schemas?: string; s
       return l.argument ?? formatLocation({ file: l.file, line: l.line });
     },
     file: layerFile,
-    issues: (list) => withLayerDir(locate(list, ctx.file, ctx.source), set, ctx.file, values),
+    // Values that came from --set, --override or --profile are not blamed on a line of the context file.
+    issues: (list) => withLayerDir(locate(list, ctx.file, ctx.source, fieldsFromFlags(values)), set, ctx.file, values),
   };
 }
 
