@@ -24,19 +24,22 @@ async function composeWith(expr: string, context: Record<string, unknown> = CONT
 }
 
 describe("stopped by JSONata's own limits (timeout, stack, sequence), with the layer and file:line:col", () => {
+  const { timeoutMs, maxDepth, maxSequence } = EXPRESSION_LIMITS;
   it.each([
-    ["a tail call that never ends", "($f := function($n){ $f($n + 1) }; $f(0))", "expression-timeout"],
-    ["a loop in $reduce over the largest allowed sequence, forever via recursion", "($f := function(){ $reduce([1..90000], function($a, $x){ $a + $x }, 0) + $f() }; $f())", "expression-timeout"],
-    ["recursion without a tail call", "($f := function($n){ 1 + $f($n + 1) }; $f(0))", "expression-too-deep"],
-    ["mutual recursion", "($a := function($n){ 1 + $b($n) }; $b := function($n){ 1 + $a($n) }; $a(0))", "expression-too-deep"],
-    ["a range of ten million", "$count([1..10000000])", "expression-too-large"],
-    ["a sequence grown by $append", "$count($reduce([1..1000], function($acc, $i){ $append($acc, [1..1000]) }, []))", "expression-too-large"],
-  ])("%s → %s", async (_, expr, code) => {
+    ["a tail call that never ends", "($f := function($n){ $f($n + 1) }; $f(0))", "expression-timeout", `${timeoutMs} ms`],
+    ["a loop in $reduce over the largest allowed sequence, forever via recursion", "($f := function(){ $reduce([1..90000], function($a, $x){ $a + $x }, 0) + $f() }; $f())", "expression-timeout", `${timeoutMs} ms`],
+    ["recursion without a tail call", "($f := function($n){ 1 + $f($n + 1) }; $f(0))", "expression-too-deep", `${maxDepth} calls`],
+    ["mutual recursion", "($a := function($n){ 1 + $b($n) }; $b := function($n){ 1 + $a($n) }; $a(0))", "expression-too-deep", `${maxDepth} calls`],
+    ["a range of ten million", "$count([1..10000000])", "expression-too-large", `${maxSequence} items`],
+    ["a sequence grown by $append", "$count($reduce([1..1000], function($acc, $i){ $append($acc, [1..1000]) }, []))", "expression-too-large", `${maxSequence} items`],
+  ])("%s → %s", async (_, expr, code, limit) => {
     const { result, text } = await composeWith(expr);
     expect(result.ok).toBe(false);
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]).toMatchObject({ code, layer: "runaway", file: "hostile/runaway.yaml", pointer: "/data/description", ...positionIn(text, "'") });
     expect(result.errors[0].message).toMatch(/^layer 'runaway': /);
+    // Stopped by the limit itself (not by the engine's stack or heap giving out).
+    expect(result.errors[0].message).toContain(limit);
   });
 
   it("the limits are the documented defaults", () => {
@@ -72,6 +75,21 @@ describe("bounded by strata where one step could outgrow any timeout", () => {
     const { result } = await composeWith(expr, { ...CONTEXT, model_name: "mmodel" });
     expect(result.errors).toEqual([]);
     expect(result.config?.description).toBe("3628800 Model x----");
+  });
+});
+
+describe("request data is never evaluated", () => {
+  it("expression-looking values in a context and its overrides stay the strings and objects they are", async () => {
+    const set = setWith();
+    const r = await compose(set, {
+      model_name: '$eval("1 + 1")',
+      base_runtime: "sglang",
+      user_overrides: { description: "$string(1 + 1)", parameters: { "tp-size": [1], "x-opt": { $expr: "model_name" } } },
+    });
+    // A layer reads model_name as data: the text goes into task_name unevaluated.
+    expect(r.config?.task_name).toBe('$eval("1 + 1")_grid_search');
+    expect(r.config?.description).toBe("$string(1 + 1)");
+    expect((r.config?.parameters as Record<string, unknown>)["x-opt"]).toEqual({ $expr: "model_name" });
   });
 });
 
