@@ -9,7 +9,7 @@ import { provenanceOf } from "./provenance.js";
 import { runChecks } from "./checks.js";
 import { validateConfig } from "./validate.js";
 import { issue, warning, hasErrors, type Issue, type Origin } from "./issues.js";
-import { positionOf, SOURCE_LIMITS, type LineCol } from "./source.js";
+import { positionOf, SOURCE_LIMITS } from "./source.js";
 import type { Layer, LayerSet, Stage } from "./load.js";
 import { findForbiddenKeys, findTooDeep, getOwnPath, isPlainObject } from "./util.js";
 
@@ -181,24 +181,27 @@ async function applyLayer(layer: Layer, context: TaskContext, config: Record<str
   }
 }
 
-// A layer's write origins, by line in its file: the same in every compose, so each is built once and shared
-// (frozen: results hold them). Keyed by position, so the cache stays as small as the file.
-const origins = new WeakMap<Layer, Map<LineCol | undefined, Origin>>();
+// A layer's write origins, by the pointer written: the same in every compose, so each is built once and
+// shared (frozen: results hold them). Looking one up reuses the pointer's hash, which the trace computed;
+// finding its line in the file would not. Bounded: an expression can write ever new keys.
+const origins = new WeakMap<Layer, Map<string, Origin>>();
+const MAX_ORIGINS_PER_LAYER = 1000;
 
 /** Merge a layer's patch; each write carries the line in the layer file that produced it. */
 function mergeWithLines(layer: Layer, config: Record<string, unknown>, patch: Record<string, unknown>, trace: Trace) {
-  let byLine = origins.get(layer);
-  if (!byLine) origins.set(layer, (byLine = new Map()));
+  let byPointer = origins.get(layer);
+  if (!byPointer) origins.set(layer, (byPointer = new Map()));
   const at = (pointer: string): Origin => {
-    const pos = positionOf(layer.positions, layer.dataPointer + pointer);
-    let origin = byLine.get(pos);
+    let origin = byPointer.get(pointer);
     if (!origin) {
+      const pos = positionOf(layer.positions, layer.dataPointer + pointer);
       origin = { source: layer.entry, layer: layer.name, stage: layer.stage, file: layer.file };
       if (pos) {
         origin.line = pos.line;
         origin.column = pos.column;
       }
-      byLine.set(pos, Object.freeze(origin));
+      Object.freeze(origin);
+      if (byPointer.size < MAX_ORIGINS_PER_LAYER) byPointer.set(pointer, origin);
     }
     return origin;
   };
