@@ -19,7 +19,7 @@ jsonLogic.add_operation("var", function (this: unknown, path: unknown, fallback:
   const notFound = fallback === undefined ? null : fallback;
   if (path === undefined || path === null || path === "") return this;
   let cur: unknown = this;
-  for (const seg of String(path).split(".")) {
+  for (const seg of segments(String(path))) {
     if (cur === null || typeof cur !== "object" || !hasOwn(cur, seg)) return notFound;
     cur = (cur as Record<string, unknown>)[seg];
     if (cur === undefined) return notFound;
@@ -27,6 +27,17 @@ jsonLogic.add_operation("var", function (this: unknown, path: unknown, fallback:
   return cur;
 });
 jsonLogic.rm_operation("log");
+
+// Rules read the same few paths on every compose: split each once (bounded, paths can be computed).
+const splitPaths = new Map<string, string[]>();
+function segments(path: string): string[] {
+  let segs = splitPaths.get(path);
+  if (!segs) {
+    segs = path.split(".");
+    if (splitPaths.size < 10_000) splitPaths.set(path, segs);
+  }
+  return segs;
+}
 
 export interface LogicProblem {
   /** Path inside the rule (JSON Pointer relative to the rule) where the problem is. */
@@ -73,10 +84,10 @@ export function checkLogic(rule: Logic, pointer = ""): LogicProblem[] {
 
 /** What a rule reads: the context's fields at the top and the config (so far, or finished) as `$config`. */
 export function logicData(context: object, config: unknown): Record<string, unknown> {
-  // Not `{ ...context, $config: config }`: a spread followed by another key leaves V8's fast path (~1.4 µs in Node 20).
-  const data: Record<string, unknown> = Object.assign({}, context) as Record<string, unknown>;
-  data.$config = config;
-  return data;
+  // Not `{ ...context, $config: config }` (nor a key added after a spread): that leaves V8's fast path,
+  // ~2.5 µs in Node 20 against 0.3. Spreading last is fast, and unlike Object.assign never calls a
+  // `__proto__` setter. (A context cannot hold `$config`: its schema rejects unknown fields.)
+  return { $config: config, ...context };
 }
 
 /** Evaluate with JSON-logic truthiness (an empty list is false). Throws on a failing operator. */
