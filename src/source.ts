@@ -42,12 +42,12 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
   }
   const deep = nestingBeyond(file.text, SOURCE_LIMITS.maxDepth * 4);
   if (deep) return fail(`nesting is too deep here (at most ${SOURCE_LIMITS.maxDepth} levels; indentation, brackets and list dashes count)`, deep.line, deep.column, "too-deep");
-  const lineCounter = new LineCounter();
   // JSON is YAML, but a `.json` file that only YAML accepts (a trailing comma, a comment, bare keys) is broken JSON.
   if (/\.json$/i.test(file.path)) {
     const bad = jsonSyntaxError(file.text);
     if (bad) return fail(`not valid JSON: ${bad.message}`, bad.line, bad.column);
   }
+  const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
     doc = parseDocument(file.text, { lineCounter, customTags: options.expressions === false ? [] : [exprTag], uniqueKeys: true, prettyErrors: false, strict: true });
@@ -95,13 +95,13 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
     let at: LineCol = { line: 1, column: 1 };
     visit(doc, {
       Alias(_, node) {
-        if (node.range) at = pos(node.range[0]);
         if (!bomb && node.resolve(doc)) return undefined;
+        if (node.range) at = pos(node.range[0]);
         return visit.BREAK;
       },
     });
-    return fail(`${firstLine(message)} (limit: ${SOURCE_LIMITS.maxAliasCount} alias expansions)`, at.line, at.column, "alias-limit");
     if (!bomb) return fail(firstLine(message), at.line, at.column);
+    return fail(`${firstLine(message)} (limit: ${SOURCE_LIMITS.maxAliasCount} alias expansions)`, at.line, at.column, "alias-limit");
   }
   const positions = new Map<string, LineCol>();
   let tooDeep: LineCol | undefined;
@@ -171,7 +171,6 @@ function nestingBeyond(text: string, limit: number): LineCol | undefined {
   return undefined;
 }
 
-/** Line and column for a pointer, falling back to the nearest ancestor that has one. */
 /** Where JSON.parse stops, as a line and column, with V8's message minus the echoed text. */
 function jsonSyntaxError(text: string): (LineCol & { message: string }) | undefined {
   const failure = (t: string): { message: string; at?: number } | undefined => {
@@ -206,6 +205,7 @@ function jsonSyntaxError(text: string): (LineCol & { message: string }) | undefi
   return { line: before.length, column: before[before.length - 1].length + 1, message: found.message };
 }
 
+/** Line and column for a pointer, falling back to the nearest ancestor that has one. */
 export function positionOf(positions: Map<string, LineCol>, pointer: string, preferValue = false): LineCol | undefined {
   if (preferValue) {
     const v = positions.get(pointer + "#value");
