@@ -1,7 +1,7 @@
 // `strata compose`: compose one context and print the config (YAML) or the whole result (--json).
 import { parseYaml, stringifyYaml as stringify } from "../vendor.js";
 import { compose, type ComposeResult } from "../compose.js";
-import { isPlainObject, parseDotPath, setOwn } from "../util.js";
+import { hasOwn, isPlainObject, parseDotPath, setOwn } from "../util.js";
 import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command } from "./common.js";
 import { loadOrExit, loadSet, withLayerDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
 
@@ -132,6 +132,6 @@ export function combinePatches(a: unknown, b: unknown): unknown {
   const directive = (v: unknown) => isPlainObject(v) && Object.keys(v).some((k) => k.startsWith("$"));
   if (!isPlainObject(a) || !isPlainObject(b) || directive(a) || directive(b)) return b;
   const outObj: Record<string, unknown> = { ...a };
-  for (const k of Object.keys(b)) setOwn(outObj, k, k in outObj ? combinePatches(outObj[k], b[k]) : b[k]);
+  for (const k of Object.keys(b)) setOwn(outObj, k, hasOwn(outObj, k) ? combinePatches(outObj[k], b[k]) : b[k]);
   return outObj;
 }
