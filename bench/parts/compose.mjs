@@ -1,0 +1,120 @@
+// Part 1: compose throughput, warm, in one process: strata's library against the hand-written floor (same
+// process) and the design's Python factory (python3, same run), on the design's example and a mix of 50.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { isDeepStrictEqual } from "node:util";
+import { DESIGN_EXAMPLE, contextMix } from "../contexts.mjs";
+import { composeByHand } from "../handwritten.mjs";
+import { ROOT, summarize, runJson, target, log } from "../lib.mjs";
+import { profileShares } from "./profile.mjs";
+
+/** What each side returns, in one shape: the config, the applied layers and the warnings' messages (sorted). */
+const comparable = (r) => ({ config: r.config, applied_layers: r.applied_layers, warnings: [...r.warnings].sort() });
+
+export async function loadStrata(dist) {
+  const lib = await import(pathToFileURL(join(dist, "index.js")).href);
+  const set = lib.loadLayerSet(join(ROOT, "layers"), { schemasDir: join(ROOT, "schemas") });
+  const errors = set.issues.filter((i) => i.severity === "error");
+  if (errors.length > 0) throw new Error(`the layer set has errors: ${errors.map((e) => e.message).join("; ")}`);
+  return { lib, set, compose: (ctx) => lib.compose(set, ctx) };
+}
+
+/** Throw unless strata, the floor and the Python factory give the same result for every context. */
+async function verify(strata, contexts, python) {
+  for (const [i, ctx] of contexts.entries()) {
+    const r = await strata.compose(ctx);
+    if (!r.ok) throw new Error(`strata did not compose context ${i} cleanly: ${JSON.stringify(r.errors)}`);
+    const mine = comparable({ ...r, warnings: r.warnings.map((w) => w.message) });
+    const floor = comparable(composeByHand(ctx));
+    const py = comparable(python.results[i]);
+    for (const [name, other] of [["the hand-written floor", floor], ["the Python factory", py]]) {
+      if (!isDeepStrictEqual(mine, other)) {
+        throw new Error(`${name} gives a different result than strata for context ${i} ${JSON.stringify(ctx)}:\nstrata: ${JSON.stringify(mine)}\n${name}: ${JSON.stringify(other)}`);
+      }
+    }
+  }
+}
+
+async function strataRate(strata, contexts, n) {
+  const start = performance.now();
+  for (let i = 0; i < n; i++) await strata.compose(contexts[i % contexts.length]);
+  return n / ((performance.now() - start) / 1000);
+}
+
+// Keeps the floor's results alive, so the JIT cannot drop the work.
+let sink = 0;
+function floorRate(contexts, n) {
+  const start = performance.now();
+  for (let i = 0; i < n; i++) sink += composeByHand(contexts[i % contexts.length]).applied_layers.length;
+  return n / ((performance.now() - start) / 1000);
+}
+
+async function pythonRate(file, passes, size) {
+  const out = await runJson("python3", [join(ROOT, "bench", "factory.py"), file, String(passes), "1"]);
+  return { rate: out.rounds[0], out, composes: passes * size };
+}
+
+/** How many composes make a batch of about `ms` milliseconds, from a short trial. */
+async function calibrate(rateOf, ms) {
+  const trial = await rateOf();
+  return Math.max(1, Math.round((trial * ms) / 1000));
+}
+
+export async function composeBench({ dist, tiny, tmp }) {
+  const strata = await loadStrata(dist);
+  const rounds = tiny ? 2 : 7;
+  const batchMs = tiny ? 40 : 600;
+  const workloads = [
+    { id: "example", title: "the design's example context", contexts: [DESIGN_EXAMPLE] },
+    { id: "mix", title: "a mix of 50 varied contexts", contexts: contextMix(50) },
+  ];
+  const out = { rounds, batchMs, workloads: [], targets: [] };
+  for (const w of workloads) {
+    const file = join(tmp, `contexts-${w.id}.json`);
+    writeFileSync(file, JSON.stringify(w.contexts));
+    const size = w.contexts.length;
+    const probe = await pythonRate(file, 1, size);
+    await verify(strata, w.contexts, probe.out);
+    log(`compose ${w.id}: strata, the floor and the Python factory agree on all ${size} context(s)`);
+
+    // Warm up, then size each batch to about batchMs so all three run for the same time per round.
+    const strataN = await calibrate(() => strataRate(strata, w.contexts, Math.max(size, tiny ? 50 : 2000)), batchMs);
+    const floorN = await calibrate(() => floorRate(w.contexts, Math.max(size, tiny ? 500 : 200_000)), batchMs);
+    const pyTrial = await pythonRate(file, Math.max(1, Math.round((tiny ? 200 : 2000) / size)), size);
+    const pyPasses = Math.max(1, Math.round((pyTrial.rate * batchMs) / 1000 / size));
+
+    const rates = { strata: [], floor: [], python: [] };
+    const sides = [
+      ["strata", () => strataRate(strata, w.contexts, strataN)],
+      ["floor", async () => floorRate(w.contexts, floorN)],
+      ["python", async () => (await pythonRate(file, pyPasses, size)).rate],
+    ];
+    for (let r = 0; r < rounds; r++) {
+      // Rotate the order every round so no side always runs first (or right after Python's process exits).
+      for (let k = 0; k < sides.length; k++) {
+        const [name, fn] = sides[(r + k) % sides.length];
+        rates[name].push(await fn());
+      }
+    }
+    const vsPython = rates.strata.map((s, i) => s / rates.python[i]);
+    const floorOver = rates.floor.map((f, i) => f / rates.strata[i]);
+    const result = {
+      ...w,
+      contexts: undefined,
+      size,
+      strata: summarize(rates.strata),
+      floor: summarize(rates.floor),
+      python: summarize(rates.python),
+      vsPython: summarize(vsPython),
+      floorOver: summarize(floorOver),
+    };
+    out.workloads.push(result);
+    out.targets.push(target(1, `compose ${w.id}: strata ≥ 5× the Python factory`, result.vsPython.median, 5, result.vsPython.median >= 5));
+    out.targets.push(target(1, `compose ${w.id}: within 3× of the hand-written floor`, result.floorOver.median, 3, result.floorOver.median <= 3));
+    log(`compose ${w.id}: strata ${Math.round(result.strata.median)}/s, floor ${Math.round(result.floor.median)}/s, python ${Math.round(result.python.median)}/s`);
+  }
+  const mix = workloads[1].contexts;
+  out.profile = await profileShares(() => strataRate(strata, mix, tiny ? 200 : 20_000), dist);
+  return out;
+}
