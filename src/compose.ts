@@ -22,6 +22,8 @@ export interface SkippedLayer {
   reason: "condition-false" | "profile-not-selected";
   /** The condition, as written. */
   when?: unknown;
+  /** The condition in words: `base_runtime == "vllm"`. */
+  when_text?: string;
   /** The context or config values the condition read, by `var` path. */
   read?: Record<string, unknown>;
 }
@@ -131,7 +133,10 @@ async function applyLayer(layer: Layer, context: TaskContext, config: Record<str
     if (!applies) {
       const read: Record<string, unknown> = {};
       for (const path of varsRead(layer.when)) read[path] = getOwnPath(data, path.split(".")) ?? null;
-      result.skipped_layers.push({ layer: layer.entry, stage: layer.stage, file: layer.file, line: layer.line, reason: "condition-false", when: layer.when, read });
+      result.skipped_layers.push({
+        layer: layer.entry, stage: layer.stage, file: layer.file, line: layer.line,
+        reason: "condition-false", when: layer.when, when_text: layer.whenText, read,
+      });
       return config;
     }
   }

@@ -1,7 +1,6 @@
 // Explain a composed config: who set each value (layer, file:line), the whole history of one value, and
 // why layers were skipped. Pure functions over a ComposeResult and its LayerSet; surfaces only show them.
 import { stringifyYaml as stringify } from "./vendor.js";
-import { describeLogic } from "./condition.js";
 import { inlineValue } from "./compare.js";
 import type { ComposeResult, SkippedLayer } from "./compose.js";
 import type { Issue, Origin } from "./issues.js";
@@ -180,7 +179,7 @@ function subValue(w: Write & { pointer: string }, pointer: string): unknown {
 export function explainSkipped(result: ComposeResult): SkipExplanation[] {
   return result.skipped_layers.map((s) => ({
     ...s,
-    condition: s.when === undefined ? "(no condition)" : describeLogic(s.when),
+    condition: s.when_text ?? "(no condition)",
     because: Object.entries(s.read ?? {}).map(([path, v]) => (v === null || v === undefined ? `${path} is not set` : `${path} is ${inlineValue(v)}`)),
   }));
 }

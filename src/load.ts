@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep, basename, extname } from "node:path";
 import { issue, warning, hasErrors, sortIssues, type Issue, type Position } from "./issues.js";
 import { parseSource, positionOf, type LineCol, type SourceFile } from "./source.js";
-import { checkLogic } from "./condition.js";
+import { checkLogic, describeLogic } from "./condition.js";
 import { compileTemplate, type Template, type TemplateProblem } from "./template.js";
 import { compileSchemas, readSchemaTexts, hashTexts, errorPointer, errorMessage, usefulErrors, DEFAULT_LAYERS_DIR, type SchemaSet, type SchemaTexts } from "./schemas.js";
 import { findForbiddenKeys, type Path } from "./util.js";
@@ -23,6 +23,8 @@ export interface Layer {
   line: number;
   column: number;
   when?: unknown;
+  /** The condition in words (`base_runtime == "vllm"`), worked out once at load. */
+  whenText?: string;
   template: Template;
   /** Pointer of `data` inside the file, e.g. `/data` or `/layers/0/data`. */
   dataPointer: string;
@@ -185,7 +187,7 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
         profileLayers.push({
           name: lname, stage: "profiles", description: l.description as string | undefined, order: i,
           entry: `profile:${name}:${lname}`, profile: name, ...at(ptr),
-          when: l.when, template: compileData(l.data, `${ptr}/data`, lname), dataPointer: `${ptr}/data`, positions,
+          when: l.when, whenText: l.when === undefined ? undefined : describeLogic(l.when), template: compileData(l.data, `${ptr}/data`, lname), dataPointer: `${ptr}/data`, positions,
         });
       });
       profiles.set(name, { name, title: doc.title as string, description: doc.description as string, file: file.path, line: at("").line, layers: profileLayers });
@@ -197,7 +199,7 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
       if (doc.when !== undefined) checkCondition(doc.when, "/when", name);
       layers.push({
         name, stage: doc.stage as string, description: doc.description as string | undefined, order: (doc.order as number | undefined) ?? 0,
-        entry: name, ...at("/name"), when: doc.when,
+        entry: name, ...at("/name"), when: doc.when, whenText: doc.when === undefined ? undefined : describeLogic(doc.when),
         template: compileData(doc.data, "/data", name), dataPointer: "/data", positions,
       });
     }

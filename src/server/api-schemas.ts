@@ -103,6 +103,7 @@ const skipped: Schema = {
     line: { type: "integer" },
     reason: { enum: ["condition-false", "profile-not-selected"] },
     when: { description: "The condition, as written (JSON-logic)." },
+    when_text: { type: "string", description: "The condition in words: `base_runtime == \"vllm\"`." },
     read: { type: "object", description: "The values the condition read, by `var` path." },
   },
 };

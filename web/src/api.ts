@@ -29,6 +29,8 @@ export interface SkippedLayer {
   line?: number;
   reason: string;
   when?: unknown;
+  /** The condition in words, from the server: `base_runtime == "vllm"`. */
+  when_text?: string;
   read?: Record<string, unknown>;
 }
 

@@ -15,29 +15,10 @@ export function describeSource(source: string): { title: string; kind: "layer" |
 export const fileLine = (o: { file?: string; line?: number }): string | undefined =>
   o.file ? (o.line ? `${o.file}:${o.line}` : o.file) : undefined;
 
-/** JSON-logic in words, for skipped layers: `deployment_mode == "ome"`. Display only. */
-export function describeLogic(rule: unknown): string {
-  const d = (node: unknown): string => {
-    if (Array.isArray(node)) return `[${node.map(d).join(", ")}]`;
-    if (node === null || typeof node !== "object") return JSON.stringify(node) ?? "null";
-    const [op] = Object.keys(node);
-    if (op === undefined) return "{}";
-    const raw = (node as Record<string, unknown>)[op];
-    const args = Array.isArray(raw) ? raw : [raw];
-    if (op === "var") return typeof args[0] === "string" ? args[0] || "(context)" : `var(${d(args[0])})`;
-    if (["==", "===", "!=", "!==", ">", ">=", "<", "<=", "in"].includes(op) && args.length === 2) return `${d(args[0])} ${op} ${d(args[1])}`;
-    if (op === "and" || op === "or") return args.map(d).join(` ${op} `);
-    if (op === "!") return `not ${d(args[0])}`;
-    if (op === "!!") return `${d(args[0])} is set`;
-    return `${op}(${args.map(d).join(", ")})`;
-  };
-  return d(rule);
-}
-
 export function describeSkip(s: SkippedLayer): { reason: string; read: string } {
   const reason =
     s.reason === "condition-false"
-      ? `condition false: ${s.when === undefined ? "(no condition)" : describeLogic(s.when)}`
+      ? `condition false: ${s.when_text ?? "(no condition)"}`
       : s.reason === "profile-not-selected"
         ? "profile not selected"
         : s.reason.replace(/-/g, " ");
