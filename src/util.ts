@@ -77,12 +77,19 @@ export function cloneData<T>(v: T): T {
 
 /** Every key from FORBIDDEN_KEYS found in data, as JSON Pointers to the offending key. */
 export function findForbiddenKeys(v: unknown, path: (string | number)[] = [], found: string[] = []): string[] {
+  // One path, extended and shortened on the way down (no array per node: this runs on every compose).
   if (Array.isArray(v)) {
-    v.forEach((item, i) => findForbiddenKeys(item, [...path, i], found));
+    for (let i = 0; i < v.length; i++) {
+      path.push(i);
+      findForbiddenKeys(v[i], path, found);
+      path.pop();
+    }
   } else if (v !== null && typeof v === "object") {
     for (const k of Object.keys(v)) {
-      if (FORBIDDEN_KEYS.has(k)) found.push(toPointer([...path, k]));
-      else findForbiddenKeys((v as Record<string, unknown>)[k], [...path, k], found);
+      path.push(k);
+      if (FORBIDDEN_KEYS.has(k)) found.push(toPointer(path));
+      else findForbiddenKeys((v as Record<string, unknown>)[k], path, found);
+      path.pop();
     }
   }
   return found;
@@ -94,7 +101,9 @@ export function findTooDeep(v: unknown, max: number, depth = 0, path: (string | 
   if (depth >= max) return toPointer(path);
   const keys = Array.isArray(v) ? v.keys() : Object.keys(v);
   for (const k of keys) {
-    const found = findTooDeep((v as Record<string, unknown>)[k], max, depth + 1, [...path, k]);
+    path.push(k); // as in findForbiddenKeys: one path for the whole walk
+    const found = findTooDeep((v as Record<string, unknown>)[k], max, depth + 1, path);
+    path.pop();
     if (found !== undefined) return found;
   }
   return undefined;
