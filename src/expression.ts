@@ -3,7 +3,7 @@
 import type jsonataTypes from "jsonata";
 import { jsonata } from "./vendor.js";
 import { SOURCE_LIMITS } from "./source.js";
-import { FORBIDDEN_KEYS, cloneData, findTooDeep, getOwnPath, isPlainObject } from "./util.js";
+import { FORBIDDEN_KEYS, cloneData, findTooDeep, getOwnPath, hasOwn, isPlainObject } from "./util.js";
 
 /**
  * Bounds on one evaluation; JSONata checks the first three itself (a timer around `evaluate` could never fire).
@@ -95,7 +95,10 @@ export function compileExpression(source: string): CompiledExpression {
     if (tooDeep !== undefined) throw new ExpressionLimitError("too-deep", `expression built data nested deeper than ${SOURCE_LIMITS.maxDepth} levels`);
     return cloneData(value);
   };
-  if (!field) return { source, evaluate: slow };
+  if (!field) {
+    const reads = contextFieldsRead(expr.ast());
+    return { source, evaluate: reads ? memoized(slow, reads) : slow };
+  }
   const [head, ...rest] = field;
   const root = head === "$config" ? "config" : "context";
   const path = head === "$config" ? rest : field;
@@ -111,6 +114,45 @@ export function compileExpression(source: string): CompiledExpression {
       return Promise.resolve(cloneData(cur));
     },
   };
+}
+
+/**
+ * An expression that reads only context fields by name (no `$config`, no `$`/`$$` root, no clock or random
+ * function) gives the same value for the same values of those fields: remember it, keyed by them. A server
+ * composing many contexts then runs e.g. the GPU table once per GPU type instead of once per request.
+ */
+function memoized(evaluate: (scope: Scope) => Promise<unknown>, fields: string[]): (scope: Scope) => Promise<unknown> {
+  const cache = new Map<string, unknown>();
+  return async (scope) => {
+    const ctx = scope.context as Record<string, unknown>;
+    let key = "";
+    for (const f of fields) key += (hasOwn(ctx, f) ? JSON.stringify(ctx[f]) : "-") + "\u0000";
+    if (cache.has(key)) return cloneData(cache.get(key));
+    const value = await evaluate(scope);
+    if (cache.size >= MEMO_ENTRIES) cache.clear();
+    cache.set(key, value);
+    return cloneData(value);
+  };
+}
+
+const MEMO_ENTRIES = 1000;
+const IMPURE = new Set(["now", "millis", "random", "config", "", "$"]);
+
+/** The names an expression may read from the context, or undefined when its value may depend on more. */
+function contextFieldsRead(ast: unknown): string[] | undefined {
+  const names = new Set<string>();
+  let pure = true;
+  const visit = (node: unknown): void => {
+    if (!pure || node === null || typeof node !== "object") return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    const n = node as Record<string, unknown>;
+    if (n.type === "variable" && typeof n.value === "string" && IMPURE.has(n.value)) pure = false;
+    else if (n.type === "wildcard" || n.type === "descendant" || n.type === "parent") pure = false;
+    else if (n.type === "name" && typeof n.value === "string") names.add(n.value);
+    for (const k of Object.keys(n)) if (n[k] && typeof n[k] === "object") visit(n[k]);
+  };
+  visit(ast);
+  return pure ? [...names].sort() : undefined;
 }
 
 const EVALUATE_EXIT = Symbol.for("jsonata.__evaluate_exit");
