@@ -129,13 +129,19 @@ function memoized(evaluate: (scope: Scope) => Promise<unknown>, fields: string[]
     for (const f of fields) key += (hasOwn(ctx, f) ? JSON.stringify(ctx[f]) : "-") + "\u0000";
     if (cache.has(key)) return cloneData(cache.get(key));
     const value = await evaluate(scope);
-    if (cache.size >= MEMO_ENTRIES) cache.clear();
-    cache.set(key, value);
+    // Bounded: request data reaches the key, so a long key or a large value is never kept.
+    if (key.length <= MEMO_MAX_KEY && (JSON.stringify(value)?.length ?? 0) <= MEMO_MAX_VALUE) {
+      if (cache.size >= MEMO_ENTRIES) cache.clear();
+      cache.set(key, value);
+    }
     return cloneData(value);
   };
 }
 
-const MEMO_ENTRIES = 1000;
+/** At most 256 entries of ≤ 1 KiB key and ≤ 16 KiB value: ~4 MiB per expression. */
+const MEMO_ENTRIES = 256;
+const MEMO_MAX_KEY = 1024;
+const MEMO_MAX_VALUE = 16 * 1024;
 const IMPURE = new Set(["now", "millis", "random", "config", "", "$"]);
 
 /** The names an expression may read from the context, or undefined when its value may depend on more. */

@@ -40,4 +40,12 @@ describe("remembered expressions", () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(await clock.evaluate({ context: {}, config: {} })).toBeGreaterThan(t1);
   });
+
+  it("stay correct for keys too long to remember (request data)", async () => {
+    const e = compileExpression('model_name & "!"');
+    const long = "x".repeat(5000);
+    expect(await e.evaluate({ context: { model_name: long }, config: {} })).toBe(long + "!");
+    expect(await e.evaluate({ context: { model_name: "short" }, config: {} })).toBe("short!");
+    expect(await e.evaluate({ context: { model_name: long + "y" }, config: {} })).toBe(long + "y!");
+  });
 });
