@@ -221,3 +221,17 @@ function finish(result: ComposeResult, problems: Issue[], options: ComposeOption
   result.ok = !hasErrors(result.errors);
   return result;
 }
+
+/** The JSON view of a result (everything but the trace): what `compose --json` prints and the API answers. */
+export function resultView(r: ComposeResult) {
+  return {
+    ok: r.ok,
+    config: r.config ?? null,
+    applied_layers: r.applied_layers,
+    skipped_layers: r.skipped_layers,
+    warnings: r.warnings,
+    errors: r.errors,
+    provenance: r.provenance,
+    layer_set_hash: r.layer_set_hash,
+  };
+}

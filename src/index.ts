@@ -1,7 +1,7 @@
 // strata's library API: load a layer set once, compose many contexts.
 export { loadLayerSet, loadLayerSetFromFiles, readLayerFiles, isUsable, layerOrder } from "./load.js";
 export type { Layer, LayerSet, Profile, CheckRule, Stage, StageSource, LoadOptions } from "./load.js";
-export { compose } from "./compose.js";
+export { compose, resultView } from "./compose.js";
 export type { ComposeResult, ComposeOptions, SkippedLayer } from "./compose.js";
 export type { TaskContext } from "./context.js";
 export { normalizeContext } from "./context.js";

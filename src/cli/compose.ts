@@ -1,6 +1,6 @@
 // `strata compose`: compose one context and print the config (YAML) or the whole result (--json).
 import { parseYaml, stringifyYaml as stringify } from "../vendor.js";
-import { compose, type ComposeResult } from "../compose.js";
+import { compose, resultView, type ComposeResult } from "../compose.js";
 import { hasOwn, isPlainObject, parseDotPath, setOwn } from "../util.js";
 import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command } from "./common.js";
 import { loadOrExit, loadSet, withLayerDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
@@ -60,18 +60,8 @@ Exit status: 0 valid config, 1 invalid config (errors printed), 2 bad input or u
   },
 };
 
-export function jsonResult(r: ComposeResult) {
-  return {
-    ok: r.ok,
-    config: r.config ?? null,
-    applied_layers: r.applied_layers,
-    warnings: r.warnings,
-    errors: r.errors,
-    provenance: r.provenance,
-    skipped_layers: r.skipped_layers,
-    layer_set_hash: r.layer_set_hash,
-  };
-}
+/** What `--json` prints: the library's view of the result. */
+export const jsonResult = resultView;
 
 /** 1 when a config was composed but is invalid; 2 when composing could not finish (bad context, overrides or layers). */
 export function exitCode(r: ComposeResult): number {

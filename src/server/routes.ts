@@ -1,7 +1,7 @@
 // The API routes: each a thin chain of library calls (read the body → compose → store or render).
 import type { FastifyInstance } from "fastify";
 import { Ajv, type ValidateFunction } from "ajv";
-import { compose, type ComposeResult } from "../compose.js";
+import { compose, resultView, type ComposeResult } from "../compose.js";
 import { issue, type Issue } from "../issues.js";
 import { errorMessage, errorPointer, usefulErrors } from "../schemas.js";
 import { ApiError, invalidRequest, notFound } from "./errors.js";
@@ -51,17 +51,7 @@ const sameCode = (issues: Issue[], fallback: string) => (issues.length > 0 && is
 
 /** The JSON view of a compose result: what `strata compose --json` prints, plus the context with defaults. */
 export function previewView(r: ComposeResult) {
-  return {
-    ok: r.ok,
-    config: r.config ?? null,
-    applied_layers: r.applied_layers,
-    skipped_layers: r.skipped_layers,
-    warnings: r.warnings,
-    errors: r.errors,
-    provenance: r.provenance,
-    layer_set_hash: r.layer_set_hash,
-    context: r.context ?? null,
-  };
+  return { ...resultView(r), context: r.context ?? null };
 }
 
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
