@@ -216,7 +216,7 @@ function mergeWithLines(layer: Layer, config: Record<string, unknown>, patch: Re
 function finish(result: ComposeResult, problems: Issue[], options: ComposeOptions): ComposeResult {
   for (const p of problems) (p.severity === "error" ? result.errors : result.warnings).push(p);
   if (options.strict && result.warnings.length > 0) {
-    result.errors.push(...result.warnings.map((w) => ({ ...w, severity: "error" as const, message: `${w.message} (--strict)` })));
+    result.errors.push(...result.warnings.map((w) => ({ ...w, severity: "error" as const, message: `${w.message} (strict mode)` })));
   }
   result.ok = !hasErrors(result.errors);
   return result;

@@ -183,7 +183,7 @@ describe("strata compose", () => {
     const r = await strata(["compose", "-c", "-", "--profile", "x", "--strict"], { input: SMALL });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain("error profile-not-found: profile 'x' not found (--strict) (at /profiles/0)\n");
+    expect(r.stderr).toContain("error profile-not-found: profile 'x' not found (strict mode) (at /profiles/0)\n");
     noStack(r);
   });
 });
