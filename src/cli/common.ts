@@ -47,21 +47,40 @@ export function readDataFile(path: string): { data: unknown; source: ParsedSourc
 
 const CONTEXT_CODES = new Set(["context-invalid", "forbidden-key", "profile-not-found", "merge-failed"]);
 
+/** Where a value of the user's overrides was written: a file position, or a command-line argument. */
+export interface OverrideLocation {
+  file?: string;
+  line?: number;
+  column?: number;
+  argument?: string;
+}
+
 /**
- * Give issues about the context file its line and column: problems with a context field, and config
- * problems whose value came from the context's user_overrides. `fromFlags` names the context fields the
- * command line added to (`profiles`, `user_overrides`, …): under those, only a place that really is in
- * the file counts, so a value from `--set` is never blamed on an unrelated line of the file.
+ * Give issues about the context their place: a problem with a context field at its line in the context
+ * file, and a config problem whose value came from the user's overrides at the file line or the argument
+ * (`--set …`) that wrote it (`overrideAt`). `fromFlags` names the context fields the command line added to
+ * (`profiles`, `user_overrides`, …): under those, only a place that really is in the file counts.
  */
-export function locate(issues: Issue[], file: string, source: ParsedSource, fromFlags: ReadonlySet<string> = new Set()): Issue[] {
+export function locate(
+  issues: Issue[],
+  file: string,
+  source: ParsedSource,
+  fromFlags: ReadonlySet<string> = new Set(),
+  overrideAt?: (pointer: string, aboutKey: boolean) => OverrideLocation,
+): Issue[] {
   return issues.map((i) => {
     if (i.file || i.pointer === undefined) return i;
+    const aboutKey = i.code === "forbidden-key" || i.message.startsWith("unknown field");
+    if (overrideAt && (i.origin?.source === "user_patch" || i.origin?.source === "user_replace")) {
+      const at = overrideAt(i.pointer, aboutKey);
+      if (at.argument) return { ...i, message: `${i.message} (from ${at.argument})` };
+      return at.file ? { ...i, file: at.file, line: at.line, column: at.column } : i;
+    }
     let pointer: string | undefined;
     if (CONTEXT_CODES.has(i.code)) pointer = i.pointer;
     else if (i.origin?.source === "user_patch" || i.origin?.source === "user_replace") pointer = `/user_overrides${i.pointer}`;
     if (pointer === undefined) return i;
     // A forbidden or unknown key is about the key itself; anything else about the value.
-    const aboutKey = i.code === "forbidden-key" || i.message.startsWith("unknown field");
     const exact = fromFlags.has(pointer.split("/")[1] ?? "");
     const pos = exact ? (aboutKey ? undefined : source.positions.get(pointer + "#value")) ?? source.positions.get(pointer) : positionOf(source.positions, pointer, !aboutKey);
     return pos ? { ...i, file, line: pos.line, column: pos.column } : i;

@@ -1,8 +1,9 @@
 // `strata compose`: compose one context and print the config (YAML) or the whole result (--json).
 import { parseYaml, stringifyYaml as stringify } from "../vendor.js";
 import { compose, resultView, type ComposeResult } from "../compose.js";
-import { hasOwn, isPlainObject, parseDotPath, setOwn } from "../util.js";
-import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command } from "./common.js";
+import { getOwnPath, hasOwn, isPlainObject, parseDotPath, parsePointer, setOwn } from "../util.js";
+import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command, type OverrideLocation } from "./common.js";
+import { positionOf } from "../source.js";
 import { loadOrExit, loadSet, withLayerDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
 
 /** The options of every command that composes a context (compose, explain). */
@@ -48,8 +49,9 @@ Exit status: 0 valid config, 1 invalid config (errors printed), 2 bad input or u
     const set = values.json ? loadSet(values) : loadOrExit(values);
     const result = await compose(set, input, { strict: values.strict });
     const flags = fieldsFromFlags(values);
-    const errors = locate(result.errors, ctxFile.file, ctxFile.source, flags);
-    const warnings = locate(result.warnings, ctxFile.file, ctxFile.source, flags);
+    const at = overrideLocator(ctxFile, values);
+    const errors = locate(result.errors, ctxFile.file, ctxFile.source, flags, at);
+    const warnings = locate(result.warnings, ctxFile.file, ctxFile.source, flags, at);
     if (values.json) {
       out(JSON.stringify(jsonResult({ ...result, errors, warnings }), null, 2));
     } else {
@@ -67,6 +69,28 @@ export const jsonResult = resultView;
 export function exitCode(r: ComposeResult): number {
   if (r.ok) return EXIT.ok;
   return r.config ? EXIT.invalid : EXIT.usage;
+}
+
+/**
+ * Where each value of the user's overrides came from: the last writer wins, as when they combine —
+ * each --set (last first), then each --override file, then the context's user_overrides.
+ */
+export function overrideLocator(ctx: DataFile, values: { set?: string[]; override?: string[] }): (pointer: string, aboutKey?: boolean) => OverrideLocation {
+  const sets = (values.set ?? []).map((a) => ({ argument: `--set ${a}`, patch: parseSet(a) })).reverse();
+  const files = (values.override ?? []).map((f) => readDataFile(f)).reverse();
+  return (pointer, aboutKey = false) => {
+    const segs = parsePointer(pointer);
+    // A value, or a new object that holds it: the deepest existing prefix counts.
+    const writes = (data: unknown) => {
+      for (let n = segs.length; n > 0; n--) if (getOwnPath(data, segs.slice(0, n)) !== undefined) return true;
+      return false;
+    };
+    for (const s of sets) if (writes(s.patch)) return { argument: s.argument };
+    for (const f of files) if (writes(f.data)) return { file: f.file, ...positionOf(f.source.positions, pointer, !aboutKey) };
+    const own = isPlainObject(ctx.data) ? ctx.data.user_overrides : undefined;
+    if (writes(own)) return { file: ctx.file, ...positionOf(ctx.source.positions, `/user_overrides${pointer}`, !aboutKey) };
+    return {};
+  };
 }
 
 /** The context fields that command-line options add to. */
@@ -125,3 +149,5 @@ export function combinePatches(a: unknown, b: unknown): unknown {
   for (const k of Object.keys(b)) setOwn(outObj, k, hasOwn(outObj, k) ? combinePatches(outObj[k], b[k]) : b[k]);
   return outObj;
 }
+
+type DataFile = ReturnType<typeof readDataFile>;

@@ -8,10 +8,8 @@ import {
 import { inlineValue } from "../compare.js";
 import { formatLocation, type Issue, type Origin } from "../issues.js";
 import type { LayerSet } from "../load.js";
-import { positionOf } from "../source.js";
-import { getOwnPath, isPlainObject, parsePointer } from "../util.js";
 import { UsageError, parse, readDataFile, locate, printIssues, out, type Command } from "./common.js";
-import { OPTIONS as COMPOSE_OPTIONS, buildContext, exitCode, fieldsFromFlags, parseSet } from "./compose.js";
+import { OPTIONS as COMPOSE_OPTIONS, buildContext, exitCode, fieldsFromFlags, overrideLocator } from "./compose.js";
 import { layerDirs, loadOrExit, relativeDir, withLayerDir, LAYER_HELP } from "./layer-options.js";
 
 const OPTIONS = { ...COMPOSE_OPTIONS, path: { type: "string" } } as const;
@@ -89,19 +87,11 @@ interface Displayer {
 function displayer(set: LayerSet, values: { layers?: string; schemas?: string; set?: string[]; override?: string[]; profile?: string[]; mode?: string }, ctx: ReturnType<typeof readDataFile>): Displayer {
   const dir = relativeDir(layerDirs(values).layersDir);
   const layerFile = (f: string) => (set.files.includes(f) ? `${dir}/${f}` : f);
-  const overrideFiles = (values.override ?? []).map((f) => readDataFile(f));
+  const overrideAt = overrideLocator(ctx, values);
   const location = (origin: Origin, pointer: string): { file?: string; line?: number; column?: number; argument?: string } => {
     if (origin.file) return { file: layerFile(origin.file), line: origin.line, column: origin.column };
     if (origin.source !== "user_patch" && origin.source !== "user_replace") return {};
-    const segs = parsePointer(pointer);
-    // The last place that writes the value wins: --set, then --override files, then the context's user_overrides.
-    for (const a of [...(values.set ?? [])].reverse()) if (getOwnPath(parseSet(a), segs) !== undefined) return { argument: `--set ${a}` };
-    for (const f of [...overrideFiles].reverse()) {
-      if (getOwnPath(f.data, segs) !== undefined) return { file: f.file, ...positionOf(f.source.positions, pointer) };
-    }
-    const overrides = isPlainObject(ctx.data) ? ctx.data.user_overrides : undefined;
-    if (getOwnPath(overrides, segs) !== undefined) return { file: ctx.file, ...positionOf(ctx.source.positions, `/user_overrides${pointer}`) };
-    return {};
+    return overrideAt(pointer, true);
   };
   return {
     location,
@@ -111,7 +101,7 @@ function displayer(set: LayerSet, values: { layers?: string; schemas?: string; s
     },
     file: layerFile,
     // Values that came from --set, --override or --profile are not blamed on a line of the context file.
-    issues: (list) => withLayerDir(locate(list, ctx.file, ctx.source, fieldsFromFlags(values)), set, ctx.file, values),
+    issues: (list) => withLayerDir(locate(list, ctx.file, ctx.source, fieldsFromFlags(values), overrideAt), set, ctx.file, values),
   };
 }
 
