@@ -448,3 +448,29 @@ describe("test/cases/{design,errors} through strata compose --json", () => {
     });
   }
 });
+
+// Regression: a bad value from --set or --override was blamed on the context file's line for the same path.
+describe("strata compose: a problem from the user's overrides is located where it was written", () => {
+  const ctx = "model_name: m\nbase_runtime: sglang\nuser_overrides:\n  parameters:\n    tp-size: [2]\n";
+
+  it("--set wins over the context file, and is named as the argument", async () => {
+    const r = await strata(["compose", "-c", file("o-ctx.yaml", ctx), "--set", "parameters.tp-size=5"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error config-invalid: 'parameters.tp-size' must be array or object (from --set parameters.tp-size=5)");
+    expect(r.stderr).not.toContain("o-ctx.yaml:");
+    noStack(r);
+  });
+
+  it("an --override file is named with the value's line and column", async () => {
+    const over = file("o-over.yaml", "# a patch\nparameters:\n  tp-size: 5\n");
+    const r = await strata(["compose", "-c", file("o-ctx2.yaml", ctx), "-o", over]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`${over}:3:12: error config-invalid: 'parameters.tp-size' must be array or object [set by user_patch]\n`);
+  });
+
+  it("the context file itself, at the key for an unknown field", async () => {
+    const r = await strata(["compose", "-c", file("o-ctx3.yaml", "model_name: m\nbase_runtime: sglang\nuser_overrides:\n  optimization: {max_iteration: 3}\n")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("o-ctx3.yaml:4:18: error config-invalid: unknown field 'optimization.max_iteration' [set by user_patch]");
+  });
+});
