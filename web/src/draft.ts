@@ -144,7 +144,7 @@ export function draftToBody(draft: Draft, overrides: Record<string, unknown>): T
     overrides,
     override_mode: draft.override_mode,
     slo: sloBody(draft),
-    gpu_type: draft.gpu_type || null,
+    gpu_type: draft.gpu_type.trim() || null,
     total_gpus: draft.total_gpus.trim() === "" ? null : (numberOrText(draft.total_gpus) as number),
   };
   if (draft.task_name.trim()) body.task_name = draft.task_name.trim();

@@ -90,6 +90,57 @@ export function OptionSelect({
   );
 }
 
+/**
+ * A free-text field with the values the server knows as suggestions (`<input list>` + `<datalist>`), for a
+ * field whose known values are only examples: any text is accepted, and leaving it empty means "none".
+ * The browser offers the suggestions on typing, or with Alt+Down / Down arrow; Escape closes them.
+ */
+export function OptionInput({
+  id,
+  describedBy,
+  invalid,
+  value,
+  options,
+  onChange,
+  placeholder,
+}: {
+  id: string;
+  describedBy: string;
+  invalid: boolean;
+  value: string;
+  options: OptionValue[];
+  onChange: (v: string) => void;
+  placeholder?: string;
+}) {
+  const listId = `${id}-suggestions`;
+  return (
+    <span className="option-input">
+      <input
+        id={id}
+        type="text"
+        aria-describedby={describedBy || undefined}
+        aria-invalid={invalid || undefined}
+        autoComplete="off"
+        spellCheck={false}
+        list={listId}
+        value={value}
+        placeholder={placeholder}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <datalist id={listId}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value} label={o.layers.length > 0 ? `layers: ${o.layers.join(", ")}` : undefined} />
+        ))}
+      </datalist>
+      {value !== "" && (
+        <button type="button" className="option-input-clear" aria-label={`Clear ${id.replace(/^f-/, "")} (none)`} onClick={() => onChange("")}>
+          Clear
+        </button>
+      )}
+    </span>
+  );
+}
+
 /** The first sentence always; the rest while the field has focus (screen readers get all of it). */
 function LongHint({ text }: { text: string }) {
   const m = /^(.+?(?<!\b(?:e\.g|i\.e))[.!?])\s+(?=\S)(.*)$/s.exec(text);

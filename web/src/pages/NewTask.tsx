@@ -2,7 +2,7 @@
 // Nothing is stored until Create task; the preview is POST /api/config/preview, debounced.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { api, type ApiFailure, type Issue, type JsonSchema, type Options, type Profile } from "../api";
-import { Field, OptionSelect } from "../components/Field";
+import { Field, OptionInput, OptionSelect } from "../components/Field";
 import { FieldIssues, IssueList } from "../components/Issues";
 import { OverridesEditor, type LineMarker } from "../components/OverridesEditor";
 import { PreviewPanel } from "../components/PreviewPanel";
@@ -241,7 +241,7 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
                 {(a) => <OptionSelect {...a} value={draft.deployment_mode} options={options.options.deployment_mode ?? []} onChange={(v) => setDraft({ deployment_mode: v })} />}
               </Field>
               <Field name="gpu_type" schema={props.gpu_type} issues={issuesFor("gpu_type")}>
-                {(a) => <OptionSelect {...a} value={draft.gpu_type} options={options.options.gpu_type ?? []} placeholder="Not specified" onChange={(v) => setDraft({ gpu_type: v })} />}
+                {(a) => <OptionInput {...a} value={draft.gpu_type} options={options.options.gpu_type ?? []} placeholder="Not specified (type or pick one)" onChange={(v) => setDraft({ gpu_type: v })} />}
               </Field>
               <Field name="total_gpus" schema={props.total_gpus} issues={issuesFor("total_gpus")}>
                 {({ id, describedBy, invalid }) => (
