@@ -9,7 +9,7 @@ import type { Write } from "./merge.js";
 import { historyOf, lastWrite } from "./provenance.js";
 import { pointerToDots } from "./schemas.js";
 import type { Template } from "./template.js";
-import { escapeToken, getOwnPath, isPlainObject, parseDotPath, parsePointer, toPointer } from "./util.js";
+import { editDistance, escapeToken, getOwnPath, isPlainObject, parseDotPath, parsePointer, toPointer } from "./util.js";
 
 /** One leaf of the config (scalar, list or empty object) and who set it. */
 export interface ExplainedValue {
@@ -204,16 +204,6 @@ export function explainProfiles(result: ComposeResult, set: LayerSet): ProfileNo
 export function closeNames(name: string, candidates: readonly string[]): string[] {
   const limit = Math.max(2, Math.floor(name.length / 3));
   return candidates.filter((c) => c !== name && (editDistance(c, name) <= limit || (name.length >= 3 && (c.startsWith(name) || name.startsWith(c)))));
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 /** The layer behind an applied-layer entry (`gpu-aware`, `profile:production:production-params`). */

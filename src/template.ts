@@ -1,6 +1,6 @@
 // A layer's `data` compiled once: static parts kept as frozen data, `{ $expr }` nodes as compiled JSONata.
 import { compileExpression, ExpressionSyntaxError, type CompiledExpression, type Scope } from "./expression.js";
-import { deepFreeze, escapeToken, hasOwn, isPlainObject, setOwn } from "./util.js";
+import { deepFreeze, editDistance, escapeToken, hasOwn, isPlainObject, setOwn } from "./util.js";
 
 export type Template =
   | { kind: "static"; value: unknown }
@@ -59,8 +59,16 @@ export class RenderError extends Error {
 }
 
 /** The same rules merge.ts enforces, checked at load so a mistake in a rarely applied layer is found early. */
+const DIRECTIVES = ["$expr", "$patch", "$append", "$prepend"];
+
 function directiveProblem(o: Record<string, unknown>): string | undefined {
   const keys = Object.keys(o);
+  // A misspelt directive (`$exp`, `$apend`) would otherwise become a config key and fail far from here.
+  const unknown = keys.find((k) => k.startsWith("$") && !DIRECTIVES.includes(k));
+  if (unknown) {
+    const near = DIRECTIVES.find((d) => editDistance(d, unknown) <= 2);
+    return `unknown directive '${unknown}'${near ? ` (did you mean ${near}?)` : ""}; keys starting with $ are directives: ${DIRECTIVES.join(", ")}`;
+  }
   if (hasOwn(o, "$patch")) {
     if (!["delete", "replace", "merge"].includes(o.$patch as string)) return `unknown $patch directive '${String(o.$patch)}' (use delete, replace or merge)`;
     if (o.$patch === "delete" && keys.length > 1) return "`$patch: delete` must stand alone";
