@@ -1,9 +1,9 @@
 // `strata compose`: compose one context and print the config (YAML) or the whole result (--json).
-import { parseYaml, stringifyYaml as stringify } from "../vendor.js";
+import { stringifyYaml as stringify } from "../vendor.js";
 import { compose, resultView, type ComposeResult } from "../compose.js";
 import { getOwnPath, hasOwn, isPlainObject, parseDotPath, parsePointer, setOwn } from "../util.js";
 import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command, type OverrideLocation } from "./common.js";
-import { positionOf } from "../source.js";
+import { parseSource, positionOf } from "../source.js";
 import { loadOrExit, loadSet, withLayerDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
 
 /** The options of every command that composes a context (compose, explain). */
@@ -125,12 +125,10 @@ export function parseSet(assignment: string): Record<string, unknown> {
   if (eq <= 0) throw new UsageError(`--set takes PATH=VALUE, got '${assignment}'`);
   const path = parseDotPath(assignment.slice(0, eq));
   if (path.length === 0) throw new UsageError(`--set: empty path in '${assignment}'`);
-  let value: unknown;
-  try {
-    value = parseYaml(assignment.slice(eq + 1), { customTags: [] });
-  } catch (e) {
-    throw new UsageError(`--set ${assignment}: value is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
-  }
+  // Read like any user data file: no tags (`!expr` is not evaluated here), the same size and alias limits.
+  const parsed = parseSource({ path: "--set", text: assignment.slice(eq + 1) }, { expressions: false });
+  if (!parsed.source) throw new UsageError(`--set ${assignment}: ${parsed.issues.map((i) => i.message).join("; ")}`);
+  const value = parsed.source.data;
   const root: Record<string, unknown> = {};
   let cur = root;
   path.forEach((seg, i) => {
