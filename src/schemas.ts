@@ -130,13 +130,21 @@ export function errorMessage(e: ErrorObject, subject = "value"): string {
   const at = e.instancePath ? `'${pointerToDots(e.instancePath)}'` : subject;
   switch (e.keyword) {
     case "additionalProperties":
-      return `unknown field '${pointerToDots(errorPointer(e))}'${e.instancePath ? "" : ""}`;
+      return `unknown field '${pointerToDots(errorPointer(e))}'`;
     case "required":
       return `missing required field '${pointerToDots(errorPointer(e))}'`;
     case "enum":
       return `${at} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
     case "type":
       return `${at} must be ${String(p.type).replace(/,/g, " or ")}`;
+    case "pattern":
+      if (p.pattern === "^[a-z0-9][a-z0-9-]*$") return `${at} must be lower-case letters, digits and dashes, like 'vllm-defaults'`;
+      return `${at} must match the pattern ${String(p.pattern)}`;
+    case "minLength":
+      if (p.limit === 1) return `${at} must not be empty`;
+      return `${at} must be at least ${String(p.limit)} characters long`;
+    case "uniqueItems":
+      return `${at} lists the same item twice (items ${String(p.j)} and ${String(p.i)})`;
     default:
       return `${at} ${e.message ?? "is invalid"}`;
   }
