@@ -34,6 +34,8 @@ const exprTag = {
 
 /** Parse one file. `expressions: false` (user data) leaves `!expr` unknown: user data is never an expression. */
 export function parseSource(file: SourceFile, options: { expressions?: boolean } = {}): { source?: ParsedSource; issues: Issue[] } {
+  // Editors on Windows may start a file with a byte-order mark: invisible, and not part of the content.
+  if (file.text.charCodeAt(0) === 0xfeff) file = { ...file, text: file.text.slice(1) };
   const fail = (message: string, line?: number, column?: number, code = "parse-error") => ({
     issues: [issue(code, message, { file: file.path, line, column })],
   });

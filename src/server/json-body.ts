@@ -12,6 +12,7 @@ export const BODY_LIMITS = {
 export type BodyResult = { ok: true; value: unknown } | { ok: false; issue: Issue };
 
 export function parseJsonBody(text: string, maxDepth = BODY_LIMITS.maxDepth): BodyResult {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not content (RFC 8259 §8.1)
   if (text.trim() === "") return { ok: false, issue: issue("empty-body", "the request body is empty: send a JSON object", { pointer: "" }) };
   let value: unknown;
   try {
