@@ -30,11 +30,10 @@ Options:
   -p, --profile NAME      add a profile after the context's own (repeatable)
   -s, --set PATH=VALUE    patch one value; VALUE is read as YAML: --set parameters.tp-size=[2]
   -o, --override FILE     a YAML or JSON patch merged over the config (repeatable)
-  -m, --mode patch|replace  how the overrides apply (default: the context's override_mode, patch)
+  -m, --mode MODE         patch or replace: how the overrides apply (default: the context's override_mode)
       --json              print {config, applied_layers, warnings, provenance, …} as JSON
       --strict            treat warnings as errors
 ${LAYER_HELP}
-
 Overrides combine in this order: the context's user_overrides, each --override file, each --set.
 They are data: nothing in them is evaluated.
 

@@ -30,7 +30,7 @@ Options:
   -p, --profile NAME      add a profile after the context's own (repeatable)
   -s, --set PATH=VALUE    patch one value; VALUE is read as YAML: --set parameters.tp-size=[2]
   -o, --override FILE     a YAML or JSON patch merged over the config (repeatable)
-  -m, --mode patch|replace  how the overrides apply (default: the context's override_mode, patch)
+  -m, --mode MODE         patch or replace: how the overrides apply (default: the context's override_mode)
       --json              print the same as data: {config, values | history, skipped_layers, …}
       --strict            treat warnings as errors
 ${LAYER_HELP}

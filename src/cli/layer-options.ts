@@ -11,7 +11,8 @@ export const LAYER_OPTIONS = {
 } as const;
 
 export const LAYER_HELP = `  -l, --layers DIR        the layer directory (default: ./layers, else the one shipped with strata)
-      --schemas DIR       the schema directory (default: the one beside the layer directory, else shipped)`;
+      --schemas DIR       the schema directory (default: the one beside the layer directory, else shipped)
+`; // ends the options block: what follows in a help text starts after a blank line
 
 export function layerDirs(values: { layers?: string; schemas?: string }): { layersDir: string; schemasDir?: string } {
   // A ./layers folder is the user's, even when it is broken (say, no stages.yaml yet): never fall back silently.
