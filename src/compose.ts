@@ -7,6 +7,7 @@ import { renderTemplate, RenderError } from "./template.js";
 import { merge, MergeError, Trace } from "./merge.js";
 import { provenanceOf } from "./provenance.js";
 import { runChecks } from "./checks.js";
+import { unknownValueWarnings } from "./known-values.js";
 import { validateConfig } from "./validate.js";
 import { issue, warning, hasErrors, type Issue, type Origin } from "./issues.js";
 import { positionOf, SOURCE_LIMITS } from "./source.js";
@@ -62,6 +63,8 @@ export async function compose(set: LayerSet, input: unknown, options: ComposeOpt
   const { context, issues } = normalizeContext(set.schemas, input);
   if (!context) return finish(result, issues, options);
   result.context = context;
+  // A value no layer condition names (`vlm`, `dokcer`) applies no layer of its kind: say so up front.
+  result.warnings.push(...unknownValueWarnings(set, context));
 
   let config: Record<string, unknown> = {};
   for (const stage of set.stages) {

@@ -5,12 +5,13 @@
 import { jsonata } from "./vendor.js";
 import { evaluateLogic, type Logic } from "./condition.js";
 import { formatLocation, issue, warning, sortIssues, type Issue } from "./issues.js";
-import { loadLayerSetFromFiles, type LayerSet, type LoadOptions } from "./load.js";
+import { loadLayerSetFromFiles, type Layer, type LayerSet, type LoadOptions } from "./load.js";
 import { runScenario, type Scenario } from "./scenarios.js";
 import { parseSource, positionOf, type LineCol, type SourceFile } from "./source.js";
-import { templateExpressions } from "./template.js";
+import { pointerToDots } from "./schemas.js";
+import { templateExpressions, type Template } from "./template.js";
 import { closeNames } from "./explain.js";
-import { escapeToken, hasOwn, isPlainObject } from "./util.js";
+import { editDistance, escapeToken, hasOwn, isPlainObject } from "./util.js";
 
 export interface LintResult {
   set: LayerSet;
@@ -47,6 +48,7 @@ export function lintLayerSet(set: LayerSet, files: readonly SourceFile[]): Issue
       const never = fields.neverTrue(layer.when);
       if (never) issues.push(warning("never-applies", `layer '${layer.name}' can never apply: its condition is false for every value of ${never}`, { ...at(condAt), layer: layer.name, pointer: condAt }));
     }
+    issues.push(...configKeyIssues(set.schemas.json.taskConfig, layer));
     for (const e of templateExpressions(layer.template)) {
       const pointer = layer.dataPointer + e.pointer;
       const exprAt = layer.positions.has(pointer + "/$expr") ? pointer + "/$expr" : pointer;
@@ -98,6 +100,82 @@ export async function lintScenarios(set: LayerSet, scenarios: readonly Scenario[
     }
   }
   return out;
+}
+
+// ---- Keys a layer writes
+
+const DIRECTIVES = new Set(["$patch", "$append", "$prepend"]);
+
+/**
+ * The static part of a layer's `data` against the task-config schema: a key under a closed object
+ * (`additionalProperties: false`) that the schema does not have is an error (`unknown-config-key`), a null
+ * where the schema wants an object is a warning (`empty-section`: it would replace the whole section).
+ * Open maps (`parameters`, `quant_config`, …), expressions and directive objects (`$patch`, `$append`) are not judged.
+ */
+export function configKeyIssues(config: Schema, layer: Layer): Issue[] {
+  const out: Issue[] = [];
+  const at = (pointer: string) => {
+    const p = layer.dataPointer + pointer;
+    return { file: layer.file, ...(positionOf(layer.positions, p) ?? { line: layer.line, column: layer.column }), layer: layer.name, pointer: p };
+  };
+  const visitObject = (entries: [string, Template | unknown][], isTemplate: boolean, schema: Schema, pointer: string) => {
+    const keys = entries.map(([k]) => k);
+    if (keys.some((k) => DIRECTIVES.has(k))) return;
+    const branches = objectBranches(config, schema);
+    if (branches.length === 0) return; // not an object here: the schema check of the composed config judges it
+    const open = branches.some((b) => b.additionalProperties !== false || b.patternProperties !== undefined);
+    const known = [...new Set(branches.flatMap((b) => Object.keys((b.properties as Schema | undefined) ?? {})))];
+    for (const [key, child] of entries) {
+      const childAt = `${pointer}/${escapeToken(key)}`;
+      const next = branches.flatMap((b) => (isPlainObject(b.properties) && hasOwn(b.properties, key) ? [b.properties[key] as Schema] : []));
+      if (next.length === 0) {
+        if (open) continue;
+        const near = known.filter((k) => editDistance(k, key) <= 2).sort((a, b) => editDistance(a, key) - editDistance(b, key));
+        const where = pointer === "" ? "the task config" : `'${pointerToDots(pointer)}'`;
+        out.push(issue("unknown-config-key", `layer '${layer.name}' writes '${key}', but ${where} has no such key${near.length ? ` (did you mean '${near[0]}'?)` : ""}`, at(childAt)));
+        continue;
+      }
+      for (const s of next) {
+        if (isTemplate) visitTemplate(child as Template, s, childAt);
+        else visitValue(child, s, childAt);
+      }
+    }
+  };
+  const visitValue = (value: unknown, schema: Schema, pointer: string) => {
+    if (value === null) {
+      if (pointer !== "" && objectBranches(config, schema).length > 0 && !allowsNull(config, schema)) {
+        out.push(warning("empty-section", `layer '${layer.name}' sets '${pointerToDots(pointer)}' to nothing (null), where the task config expects a section: it replaces the whole section with null (delete the line, or write the keys under it)`, at(pointer)));
+      }
+      return;
+    }
+    if (isPlainObject(value)) visitObject(Object.keys(value).map((k) => [k, value[k]]), false, schema, pointer);
+  };
+  const visitTemplate = (t: Template, schema: Schema, pointer: string) => {
+    if (t.kind === "static") visitValue(t.value, schema, pointer);
+    else if (t.kind === "object") visitObject(t.entries, true, schema, pointer);
+    // An expression (or a list holding one) is known only when the layer applies.
+  };
+  visitTemplate(layer.template, config, "");
+  // One report per key, even when several schema branches lead to it.
+  const seen = new Set<string>();
+  return out.filter((i) => {
+    const k = `${i.code} ${i.pointer}`;
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+}
+
+function allowsNull(root: Schema, schema: Schema, depth = 0): boolean {
+  if (depth > 20 || !isPlainObject(schema)) return false;
+  if (typeof schema.$ref === "string") {
+    const target = resolveRef(root, schema.$ref);
+    return target ? allowsNull(root, target, depth + 1) : true;
+  }
+  const alternatives = [...((schema.anyOf as Schema[]) ?? []), ...((schema.oneOf as Schema[]) ?? [])];
+  if (alternatives.length > 0) return alternatives.some((s) => allowsNull(root, s, depth + 1));
+  if (Array.isArray(schema.allOf) && schema.allOf.length > 0) return (schema.allOf as Schema[]).every((s) => allowsNull(root, s, depth + 1));
+  if (schema.type === "null" || (Array.isArray(schema.type) && schema.type.includes("null"))) return true;
+  if (Array.isArray(schema.enum) && schema.enum.includes(null)) return true;
+  return hasOwn(schema, "const") && schema.const === null;
 }
 
 // ---- Field references

@@ -226,3 +226,55 @@ describe("strata lint usage", () => {
     expect(lint(dir, "--help").stdout).toContain("Usage: strata lint [DIR] [options]");
   });
 });
+
+describe("strata lint checks the keys a layer writes against the task-config schema", () => {
+  // test/fixtures/lint-config-keys: misspelt section and field keys, a section left empty, a profile layer
+  // with a misspelt section; and what is not judged (open maps, expressions, directive objects).
+  const EXPECTED = [
+    "layers/profiles/fast.yaml:7:7: error unknown-config-key: layer 'fast-params' writes 'optimisation', but the task config has no such key (did you mean 'optimization'?)",
+    "layers/runtime/empty.yaml:5:3: warning empty-section: layer 'empty' sets 'parameters' to nothing (null), where the task config expects a section: it replaces the whole section with null (delete the line, or write the keys under it)",
+    "layers/runtime/typos.yaml:5:3: error unknown-config-key: layer 'typos' writes 'paramters', but the task config has no such key (did you mean 'parameters'?)",
+    "layers/runtime/typos.yaml:9:5: error unknown-config-key: layer 'typos' writes 'max_iteration', but 'optimization' has no such key (did you mean 'max_iterations'?)",
+    "layers/runtime/typos.yaml:15:5: error unknown-config-key: layer 'typos' writes 'zzzz', but 'storage' has no such key",
+  ];
+
+  it("reports each unknown key and empty section at its file:line:col, and exits 1", () => {
+    const dir = project(fixtureDir("lint-config-keys"));
+    const r = lint(dir, "layers");
+    expect(r.stdout.trimEnd().split("\n")).toEqual(EXPECTED);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^strata lint: 4 error\(s\), 1 warning\(s\) in 5 file\(s\) under layers/);
+  });
+
+  it("points at the key itself", () => {
+    const dir = project(fixtureDir("lint-config-keys"));
+    const at = (line: string) => {
+      const [, file, l, c] = line.match(/^([^:]+):(\d+):(\d+):/)!;
+      return readFileSync(join(dir, file), "utf8").split("\n")[Number(l) - 1].slice(Number(c) - 1);
+    };
+    expect(EXPECTED.map(at)).toEqual(["optimisation:", "parameters:", "paramters:", "max_iteration: 10", "zzzz: !expr model_name"]);
+  });
+
+  it("gives the layer-file pointer of each key in --format json", () => {
+    const dir = project(fixtureDir("lint-config-keys"));
+    const data = JSON.parse(lint(dir, "layers", "--format", "json").stdout);
+    expect(data.issues.map((i: { code: string; pointer: string }) => `${i.code} ${i.pointer}`)).toEqual([
+      "unknown-config-key /layers/0/data/optimisation",
+      "empty-section /data/parameters",
+      "unknown-config-key /data/paramters",
+      "unknown-config-key /data/optimization/max_iteration",
+      "unknown-config-key /data/storage/zzzz",
+    ]);
+  });
+
+  it("leaves open maps, expressions and directive objects alone, and finds nothing in the shipped layers", () => {
+    const files = readLayerFiles(fixtureDir("lint-config-keys"));
+    const { issues } = lintLayerFiles(files.filter((f) => f.path === "stages.yaml" || f.path === "base/base.yaml"));
+    expect(issues).toEqual([]);
+    const shipped = lintLayerFiles(readLayerFiles(LAYERS_DIR)).issues;
+    expect(shipped.filter((i) => i.code === "unknown-config-key" || i.code === "empty-section")).toEqual([]);
+    // The same layer with a directive object, an expression and an open map holding unknown keys: no issue.
+    const layer = { path: "runtime/open.yaml", text: "name: open\nstage: runtime\ndata:\n  model: { $patch: replace, nonsense: 1 }\n  optimization: !expr '{\"whatever\": 1}'\n  parameters: { any-flag: [1] }\n  quant_config: { anything: 1 }\n" };
+    expect(lintLayerFiles([files.find((f) => f.path === "stages.yaml")!, layer]).issues).toEqual([]);
+  });
+});

@@ -3,6 +3,7 @@
 import type { Layer, LayerSet, Profile } from "../load.js";
 import type { Template } from "../template.js";
 import { describeLogic } from "../condition.js";
+import { layerLiterals } from "../known-values.js";
 import { isPlainObject, setOwn } from "../util.js";
 
 export interface LayerView {
@@ -72,7 +73,7 @@ export interface OptionValue {
 
 /**
  * For each text field of the context: the values the context schema lists (enum, default, examples)
- * and the literal values layer conditions compare it with (`==`, `===`, `in`), in that order.
+ * and the literal values layer conditions compare it with (`==`, `===`, `in`; see known-values.ts), in that order.
  */
 export function formOptions(set: LayerSet): Record<string, OptionValue[]> {
   const props = (set.schemas.json.context.properties ?? {}) as Record<string, Record<string, unknown>>;
@@ -89,12 +90,9 @@ export function formOptions(set: LayerSet): Record<string, OptionValue[]> {
     out[field] = [];
     for (const v of [...asList(schema.enum), schema.default, ...asList(schema.examples)]) if (typeof v === "string") add(field, v);
   }
-  const layers: Layer[] = [...set.stages.flatMap((s) => s.layers), ...[...set.profiles.values()].flatMap((p) => p.layers)];
-  for (const layer of layers) {
-    if (layer.when === undefined) continue;
-    for (const { field, value } of comparedLiterals(layer.when)) {
-      if (hasField(out, field)) add(field, value, layer.name);
-    }
+  for (const [field, values] of layerLiterals(set)) {
+    if (!hasField(out, field)) continue;
+    for (const [value, layers] of values) for (const layer of layers) add(field, value, layer);
   }
   return out;
 }
@@ -107,34 +105,7 @@ function acceptsString(schema: Record<string, unknown>): boolean {
   return asList(schema.anyOf ?? schema.oneOf).some((s) => isPlainObject(s) && s.type === "string");
 }
 
-/** `{"==": [{"var": "f"}, "x"]}` (either side), `{"in": [{"var": "f"}, ["x", "y"]]}`, anywhere in a rule. */
-export function comparedLiterals(rule: unknown): { field: string; value: string }[] {
-  const found: { field: string; value: string }[] = [];
-  const varName = (n: unknown): string | undefined => {
-    if (!isPlainObject(n) || !hasField(n, "var")) return undefined;
-    const arg = Array.isArray(n.var) ? n.var[0] : n.var;
-    return typeof arg === "string" ? arg : undefined;
-  };
-  const visit = (node: unknown) => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (!isPlainObject(node)) return;
-    for (const [op, raw] of Object.entries(node)) {
-      const args = Array.isArray(raw) ? raw : [raw];
-      if ((op === "==" || op === "===") && args.length === 2) {
-        const [a, b] = args;
-        const field = varName(a) ?? varName(b);
-        const lit = varName(a) !== undefined ? b : a;
-        if (field && typeof lit === "string") found.push({ field, value: lit });
-      } else if (op === "in" && args.length === 2 && Array.isArray(args[1])) {
-        const field = varName(args[0]);
-        if (field) for (const v of args[1]) if (typeof v === "string") found.push({ field, value: v });
-      }
-      visit(raw);
-    }
-  };
-  visit(rule);
-  return found;
-}
+export { comparedLiterals } from "../known-values.js";
 
 /** The context schema's defaults, by field. */
 export function contextDefaults(set: LayerSet): Record<string, unknown> {
