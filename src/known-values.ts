@@ -92,8 +92,9 @@ export function schemaValues(set: LayerSet, field: string): string[] {
 }
 
 /**
- * `unknown-value` warnings: a context field that layer conditions compare with literals holds a string that
- * none of them (nor any value the context schema lists for it) equals. Null and absent values never warn.
+ * `unknown-value` warnings: a context field that layer conditions compare with two or more literals holds a
+ * string that none of them (nor any value the context schema lists for it) equals. Null and absent values
+ * never warn.
  */
 export function unknownValueWarnings(set: LayerSet, context: object): Issue[] {
   const out: Issue[] = [];
@@ -101,7 +102,9 @@ export function unknownValueWarnings(set: LayerSet, context: object): Issue[] {
     if (field.startsWith("$config")) continue;
     const path = field.split(".");
     const value = getOwnPath(context, path);
-    if (typeof value !== "string" || values.has(value)) continue;
+    // Only fields the layers branch on (two or more values, like base_runtime): one model-specific layer
+    // (`model_name == "llama-70b"`) must not make every other model a warning.
+    if (values.size < 2 || typeof value !== "string" || values.has(value)) continue;
     if (path.length === 1 && schemaValues(set, field).includes(value)) continue;
     const known = [...values.keys()].sort();
     const near = [...new Set([...known.filter((k) => k.toLowerCase() === value.toLowerCase()), ...closeNames(value, known)])];

@@ -27,13 +27,17 @@ describe("comparedLiterals", () => {
 });
 
 describe("unknown-value warnings", () => {
-  const set = loadLayerSetFromFiles([STAGES, layer("vllm-only", `{ "==": [{ "var": "base_runtime" }, "vllm"] }`)]);
+  const set = loadLayerSetFromFiles([
+    STAGES,
+    layer("vllm-only", `{ "==": [{ "var": "base_runtime" }, "vllm"] }`),
+    layer("trtllm-only", `{ "==": [{ "var": "base_runtime" }, "trtllm"] }`),
+  ]);
 
   it("warns for a value no layer compares with, at the field, naming the known values", async () => {
     expect(set.issues).toEqual([]);
     const r = await compose(set, { model_name: "m", base_runtime: "tgi" });
     expect(r.warnings).toEqual([
-      { code: "unknown-value", severity: "warning", message: "base_runtime 'tgi' matches no layer (the layers know: vllm)", pointer: "/base_runtime" },
+      { code: "unknown-value", severity: "warning", message: "base_runtime 'tgi' matches no layer (the layers know: trtllm, vllm)", pointer: "/base_runtime" },
     ]);
   });
 
@@ -45,12 +49,21 @@ describe("unknown-value warnings", () => {
   });
 
   it("does not warn for fields no condition compares with literals, nor for null or absent values", () => {
-    const byGpu = loadLayerSetFromFiles([STAGES, layer("h100", `{ "==": [{ "var": "gpu_type" }, "H100"] }`)]);
+    const byGpu = loadLayerSetFromFiles([
+      STAGES,
+      layer("h100", `{ "==": [{ "var": "gpu_type" }, "H100"] }`),
+      layer("b200", `{ "==": [{ "var": "gpu_type" }, "B200"] }`),
+    ]);
     expect(unknownValueWarnings(byGpu, { model_name: "anything", base_runtime: "whatever", gpu_type: null })).toEqual([]);
     expect(unknownValueWarnings(byGpu, { model_name: "m", base_runtime: "x" })).toEqual([]);
     // A100 is one of the context schema's examples for gpu_type: known, though no layer names it.
     expect(unknownValueWarnings(byGpu, { model_name: "m", base_runtime: "x", gpu_type: "A100" })).toEqual([]);
     expect(unknownValueWarnings(byGpu, { model_name: "m", base_runtime: "x", gpu_type: "L4" })).toMatchObject([{ code: "unknown-value", pointer: "/gpu_type" }]);
+  });
+
+  it("does not warn for a field only one literal is compared with (a model-specific layer)", () => {
+    const one = loadLayerSetFromFiles([STAGES, layer("llama-70b", `{ "==": [{ "var": "model_name" }, "llama-70b"] }`)]);
+    expect(unknownValueWarnings(one, { model_name: "mistral-7b", base_runtime: "vllm" })).toEqual([]);
   });
 
   it("is worked out once per layer set, and the API's form options are built from it", () => {
