@@ -176,6 +176,7 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
       const existing = profiles.get(name);
       if (existing) {
         issues.push(issue("duplicate-name", `profile '${name}' is defined twice (also in ${existing.file})`, at("/profile", true)));
+        issues.push(issue("duplicate-name", `profile '${name}' is defined twice (also in ${file.path})`, { file: existing.file, line: existing.line, column: 1 }));
         continue;
       }
       const profileLayers: Layer[] = [];
@@ -195,7 +196,11 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
       const name = doc.name as string;
       if (name !== base) issues.push(warning("name-mismatch", `layer '${name}' is in a file named '${basename(file.path)}'; name the file ${name}${extname(file.path)}`, at("/name", true)));
       const dup = layers.find((l) => l.name === name);
-      if (dup) issues.push(issue("duplicate-name", `layer '${name}' is defined twice (also in ${dup.file})`, at("/name", true)));
+      if (dup) {
+        // Both files are named: which one is the copy is for the reader to say, not the alphabet.
+        issues.push(issue("duplicate-name", `layer '${name}' is defined twice (also in ${dup.file})`, at("/name", true)));
+        issues.push(issue("duplicate-name", `layer '${name}' is defined twice (also in ${file.path})`, { file: dup.file, ...positionOf(dup.positions, "/name", true), layer: name }));
+      }
       if (doc.when !== undefined) checkCondition(doc.when, "/when", name);
       layers.push({
         name, stage: doc.stage as string, description: doc.description as string | undefined, order: (doc.order as number | undefined) ?? 0,

@@ -43,6 +43,7 @@ describe("strata lint on a folder of broken files", () => {
     "layers/deployment/unknown-stage.yaml:2:8: error unknown-stage: unknown stage 'deploy' (stages: base, deployment, runtime, profiles, user)",
     "layers/profiles/empty.yaml:4:9: error profile-empty: the profile has no layers: list at least one under `layers:` (or delete the file)",
     "layers/runtime/also-vllm.yaml:2:7: warning name-mismatch: layer 'vllm' is in a file named 'also-vllm.yaml'; name the file vllm.yaml",
+    "layers/runtime/also-vllm.yaml:2:7: error duplicate-name: layer 'vllm' is defined twice (also in runtime/vllm.yaml)",
     "layers/runtime/bad-operator.yaml:3:9: error unknown-operator: unknown JSON-logic operator 'equals'",
     "layers/runtime/unknown-context-field.yaml:3:25: error unknown-context-field: layer 'unknown-context-field' reads 'base_runtim', but the context has no field 'base_runtim' (did you mean 'base_runtime'?)",
     "layers/runtime/unknown-context-field.yaml:5:20: error unknown-context-field: layer 'unknown-context-field' reads 'modle_name', but the context has no field 'modle_name' (did you mean 'model_name'?)",
@@ -54,7 +55,7 @@ describe("strata lint on a folder of broken files", () => {
     const r = lint(dir, "layers");
     expect(r.stdout.trimEnd().split("\n")).toEqual(EXPECTED);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("strata lint: 9 error(s), 3 warning(s) in 13 file(s) under layers; no scenario directory found beside the layers (use --scenarios DIR)\n");
+    expect(r.stderr).toBe("strata lint: 10 error(s), 3 warning(s) in 13 file(s) under layers; no scenario directory found beside the layers (use --scenarios DIR)\n");
   });
 
   it("points at the right characters: each reported position holds what the message names", () => {
@@ -66,10 +67,11 @@ describe("strata lint on a folder of broken files", () => {
     expect(at(EXPECTED[2])).toMatch(/^priority:/);
     expect(at(EXPECTED[3])).toMatch(/^"\$config\.paramters\.tp-size"/);
     expect(at(EXPECTED[5])).toMatch(/^deploy$/);
-    expect(at(EXPECTED[8])).toMatch(/^"equals"/);
-    expect(at(EXPECTED[9])).toMatch(/^"base_runtim"/);
-    expect(at(EXPECTED[10])).toMatch(/^modle_name & "_sglang"/);
-    expect(at(EXPECTED[11])).toMatch(/^vllm$/);
+    expect(at(EXPECTED[8])).toMatch(/^vllm$/);
+    expect(at(EXPECTED[9])).toMatch(/^"equals"/);
+    expect(at(EXPECTED[10])).toMatch(/^"base_runtim"/);
+    expect(at(EXPECTED[11])).toMatch(/^modle_name & "_sglang"/);
+    expect(at(EXPECTED[12])).toMatch(/^vllm$/);
   });
 
   it("--format json gives the same issues as data", () => {
@@ -77,7 +79,7 @@ describe("strata lint on a folder of broken files", () => {
     const r = lint(dir, "layers", "--format", "json");
     expect(r.status).toBe(1);
     const data = JSON.parse(r.stdout);
-    expect(data).toMatchObject({ ok: false, errors: 9, warnings: 3, layers_dir: "layers", files: 13, scenarios: { dir: null, count: 0, composed: false } });
+    expect(data).toMatchObject({ ok: false, errors: 10, warnings: 3, layers_dir: "layers", files: 13, scenarios: { dir: null, count: 0, composed: false } });
     const asLines = data.issues.map((i: { file: string; line: number; column: number; severity: string; code: string; message: string }) => `${i.file}:${i.line}:${i.column}: ${i.severity} ${i.code}: ${i.message}`);
     expect(asLines).toEqual(EXPECTED);
     expect(data.issues.find((i: { code: string }) => i.code === "unknown-operator")).toMatchObject({ layer: "bad-operator", pointer: "/when/equals" });

@@ -55,6 +55,8 @@ describe("a folder of broken layer files (test/fixtures/broken)", () => {
       { code: "bad-expression", severity: "error", file: "base/expr-not-string.yaml", line: 5, column: 30 },
       // 'model_name & "_" &': at the dangling & inside the quotes
       { code: "expression-syntax", severity: "error", file: "base/expression-syntax.yaml", line: 4, column: 38 },
+      // the first layer named twin: a duplicate names both files
+      { code: "duplicate-name", severity: "error", file: "base/twin.yaml", line: 1, column: 7 },
       // condition: instead of when:
       { code: "layer-schema", severity: "error", file: "base/unknown-field.yaml", line: 3, column: 1 },
       // "equals" is not a JSON-logic operator
@@ -194,6 +196,7 @@ describe("load checks beyond single files", () => {
     const p = (name: string) => `profile: ${name}\ntitle: T\ndescription: D\nlayers:\n  - name: l\n    data: {}\n  - name: l\n    data: {}\n`;
     const set = fromFiles({ "profiles/one.yaml": p("one"), "profiles/z/one.yaml": p("one") });
     expect(set.issues.map((i) => [i.code, i.file, i.line])).toEqual([
+      ["duplicate-name", "profiles/one.yaml", 1],
       ["duplicate-name", "profiles/one.yaml", 7],
       ["duplicate-name", "profiles/z/one.yaml", 1],
     ]);
