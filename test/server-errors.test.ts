@@ -175,12 +175,18 @@ describe("422: a config that fails validation names who set the bad value", () =
 });
 
 describe("404 and 500", () => {
-  it("answers unknown routes and methods with a JSON 404", async () => {
-    for (const [method, path] of [["GET", "/api/nope"], ["POST", "/api/tasks"], ["PUT", "/api/tasks/1"], ["GET", "/api"], ["DELETE", "/api/profiles/low-latency"]]) {
+  it("answers unknown routes with a JSON 404, and a known route asked with another method with 405", async () => {
+    for (const [method, path] of [["GET", "/api/nope"], ["GET", "/api"], ["PUT", "/api/nope/1"]]) {
       const res = await call(server, method, path);
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(res.headers.get("content-type")).toMatch(/application\/json/);
       expect(res.body.error.code).toBe("not-found");
+    }
+    for (const [method, path, allow] of [["POST", "/api/tasks", "GET"], ["PUT", "/api/tasks/1", "GET, DELETE"], ["DELETE", "/api/profiles/low-latency", "GET"]]) {
+      const res = await call(server, method, path);
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get("allow"), `${method} ${path}`).toBe(allow);
+      expect(res.body.error.code).toBe("method-not-allowed");
     }
     const res = await get(server, "/api/tasks/%E0%A4%A");
     expect(res.status).toBe(400);

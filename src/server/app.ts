@@ -98,8 +98,15 @@ export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> 
     req.log.info(`${req.method} ${req.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`);
   });
 
+  // The methods each route answers, so a known path asked with another method gets 405, not 404.
+  const known: { method: string; path: RegExp }[] = [];
+  app.addHook("onRoute", (r) => {
+    const path = new RegExp(`^${r.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:[A-Za-z_]+/g, "[^/]+")}$`);
+    for (const method of [r.method].flat()) known.push({ method, path });
+  });
+  const allowed = (path: string) => [...new Set(known.filter((k) => k.path.test(path)).map((k) => k.method))];
   registerRoutes(app, { layers, store, version: VERSION });
-  await registerWeb(app, resolve(options.webDir ?? DEFAULT_WEB_DIR));
+  await registerWeb(app, resolve(options.webDir ?? DEFAULT_WEB_DIR), allowed);
   if (options.watch ?? true) layers.watch();
   await app.ready();
   return { app, layers, store };

@@ -21,7 +21,7 @@ const NOT_BUILT = `<!doctype html>
 </html>
 `;
 
-export async function registerWeb(app: FastifyInstance, webDir: string): Promise<void> {
+export async function registerWeb(app: FastifyInstance, webDir: string, allowed: (path: string) => string[] = () => []): Promise<void> {
   const index = join(webDir, "index.html");
   // Registered only when the folder exists; a page built after the start is served after a restart.
   const serving = existsSync(webDir);
@@ -46,6 +46,11 @@ export async function registerWeb(app: FastifyInstance, webDir: string): Promise
     if (clientRoute) {
       if (serving && existsSync(index)) return reply.header("cache-control", "no-cache").sendFile("index.html");
       return reply.code(200).type("text/html; charset=utf-8").header("cache-control", "no-cache").send(NOT_BUILT);
+    }
+    const methods = path.startsWith("/api/") ? allowed(path).filter((m) => m !== "HEAD") : [];
+    if (methods.length > 0) {
+      const e = new ApiError(405, "method-not-allowed", `${path} does not take ${req.method}; it takes ${methods.join(", ")}`);
+      return reply.code(405).header("allow", methods.join(", ")).send(e.body());
     }
     const e = new ApiError(404, "not-found", `no route ${req.method} ${path}${path.startsWith("/api") ? " (see /api/openapi.json)" : ""}`);
     return reply.code(404).send(e.body());
