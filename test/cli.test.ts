@@ -267,10 +267,11 @@ describe("strata compose: exit codes and error lines", () => {
     expect(r.code).toBe(2);
     const lines = r.stderr.trimEnd().split("\n");
     const issues = lines.filter((l) => / error /.test(l));
-    expect(issues).toHaveLength(13);
+    expect(issues).toHaveLength(14);
     expect(issues).toContain("test/fixtures/broken/base/bad-yaml.yaml:3:14: error parse-error: Nested mappings are not allowed in compact mappings");
     expect(issues).toContain("test/fixtures/broken/base/unknown-operator.yaml:6:9: error unknown-operator: unknown JSON-logic operator 'equals'");
     expect(issues).toContain("test/fixtures/broken/runtime/twin.yaml:1:7: error duplicate-name: layer 'twin' is defined twice (also in base/twin.yaml)");
+    expect(issues).toContain("test/fixtures/broken/base/twin.yaml:1:7: error duplicate-name: layer 'twin' is defined twice (also in runtime/twin.yaml)");
     for (const l of issues) expect(l).toMatch(/^test\/fixtures\/broken\/[\w/-]+\.yaml:\d+:\d+: error [a-z-]+: /);
     noStack(r);
   });
