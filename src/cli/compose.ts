@@ -1,5 +1,6 @@
 // `strata compose`: compose one context and print the config (YAML) or the whole result (--json).
 import { stringifyYaml as stringify } from "../vendor.js";
+import type { Issue } from "../issues.js";
 import { compose, resultView, type ComposeResult } from "../compose.js";
 import { getOwnPath, hasOwn, isPlainObject, parseDotPath, parsePointer, setOwn } from "../util.js";
 import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command, type OverrideLocation } from "./common.js";
@@ -40,17 +41,12 @@ They are data: nothing in them is evaluated.
 Exit status: 0 valid config, 1 invalid config (errors printed), 2 bad input or usage.`,
   async run(argv) {
     const { values } = parse(argv, OPTIONS);
-    if (!values.context) throw new UsageError("--context FILE is required (use - for standard input)");
-    if (values.mode !== undefined && values.mode !== "patch" && values.mode !== "replace") throw new UsageError(`--mode must be patch or replace, not '${values.mode}'`);
-    const ctxFile = readDataFile(values.context);
-    const input = buildContext(ctxFile.data, values);
+    const { ctxFile, context, locateIssues } = readComposeInput(values);
     // With --json a broken layer set is reported as JSON too (compose returns the set's errors).
     const set = values.json ? loadSet(values) : loadOrExit(values);
-    const result = await compose(set, input, { strict: values.strict });
-    const flags = fieldsFromFlags(values);
-    const at = overrideLocator(ctxFile, values);
-    const errors = locate(result.errors, ctxFile.file, ctxFile.source, flags, at);
-    const warnings = locate(result.warnings, ctxFile.file, ctxFile.source, flags, at);
+    const result = await compose(set, context, { strict: values.strict });
+    const errors = locateIssues(result.errors);
+    const warnings = locateIssues(result.warnings);
     if (values.json) {
       out(JSON.stringify(jsonResult({ ...result, errors, warnings }), null, 2));
     } else {
@@ -70,13 +66,47 @@ export function exitCode(r: ComposeResult): number {
   return r.config ? EXIT.invalid : EXIT.usage;
 }
 
+type OverrideValues = { context?: string; profile?: string[]; set?: string[]; override?: string[]; mode?: string };
+type SetPatch = { argument: string; patch: Record<string, unknown> };
+
+/** What compose and explain read from the command line, each file read and each --set parsed once. */
+export interface ComposeInput {
+  ctxFile: DataFile;
+  /** The context with --profile, --mode, --override files and --set patches applied. */
+  context: unknown;
+  /** Where a user-override value was written: its file line, or the --set argument. */
+  overrideAt: (pointer: string, aboutKey?: boolean) => OverrideLocation;
+  /** Issues given the place in the context file, override file or argument they concern. */
+  locateIssues: (issues: Issue[]) => Issue[];
+}
+
+export function readComposeInput(values: OverrideValues): ComposeInput {
+  if (!values.context) throw new UsageError("--context FILE is required (use - for standard input)");
+  if (values.mode !== undefined && values.mode !== "patch" && values.mode !== "replace") throw new UsageError(`--mode must be patch or replace, not '${values.mode}'`);
+  const ctxFile = readDataFile(values.context);
+  const files = (values.override ?? []).map((path) => {
+    const f = readDataFile(path);
+    if (!isPlainObject(f.data)) throw new UsageError(`${path}: an override file must hold a mapping`);
+    return f;
+  });
+  const sets = (values.set ?? []).map((a) => ({ argument: `--set ${a}`, patch: parseSet(a) }));
+  const overrideAt = overrideLocator(ctxFile, files, sets);
+  const flags = fieldsFromFlags(values);
+  return {
+    ctxFile,
+    context: buildContext(ctxFile.data, values, files, sets),
+    overrideAt,
+    locateIssues: (issues) => locate(issues, ctxFile.file, ctxFile.source, flags, overrideAt),
+  };
+}
+
 /**
  * Where each value of the user's overrides came from: the last writer wins, as when they combine —
  * each --set (last first), then each --override file, then the context's user_overrides.
  */
-export function overrideLocator(ctx: DataFile, values: { set?: string[]; override?: string[] }): (pointer: string, aboutKey?: boolean) => OverrideLocation {
-  const sets = (values.set ?? []).map((a) => ({ argument: `--set ${a}`, patch: parseSet(a) })).reverse();
-  const files = (values.override ?? []).map((f) => readDataFile(f)).reverse();
+function overrideLocator(ctx: DataFile, files: DataFile[], sets: SetPatch[]): (pointer: string, aboutKey?: boolean) => OverrideLocation {
+  const setsLastFirst = [...sets].reverse();
+  const filesLastFirst = [...files].reverse();
   return (pointer, aboutKey = false) => {
     const segs = parsePointer(pointer);
     // A value, or a new object that holds it: the deepest existing prefix counts.
@@ -84,8 +114,8 @@ export function overrideLocator(ctx: DataFile, values: { set?: string[]; overrid
       for (let n = segs.length; n > 0; n--) if (getOwnPath(data, segs.slice(0, n)) !== undefined) return true;
       return false;
     };
-    for (const s of sets) if (writes(s.patch)) return { argument: s.argument };
-    for (const f of files) if (writes(f.data)) return { file: f.file, ...positionOf(f.source.positions, pointer, !aboutKey) };
+    for (const s of setsLastFirst) if (writes(s.patch)) return { argument: s.argument };
+    for (const f of filesLastFirst) if (writes(f.data)) return { file: f.file, ...positionOf(f.source.positions, pointer, !aboutKey) };
     const own = isPlainObject(ctx.data) ? ctx.data.user_overrides : undefined;
     if (writes(own)) return { file: ctx.file, ...positionOf(ctx.source.positions, `/user_overrides${pointer}`, !aboutKey) };
     return {};
@@ -93,7 +123,7 @@ export function overrideLocator(ctx: DataFile, values: { set?: string[]; overrid
 }
 
 /** The context fields that command-line options add to. */
-export function fieldsFromFlags(values: { profile?: string[]; set?: string[]; override?: string[]; mode?: string }): Set<string> {
+function fieldsFromFlags(values: OverrideValues): Set<string> {
   const fields = new Set<string>();
   if (values.profile?.length) fields.add("profiles");
   if (values.set?.length || values.override?.length) fields.add("user_overrides");
@@ -102,18 +132,14 @@ export function fieldsFromFlags(values: { profile?: string[]; set?: string[]; ov
 }
 
 /** The context to compose: the file's fields, then --profile, --mode, --override files and --set patches. */
-export function buildContext(data: unknown, values: { profile?: string[]; set?: string[]; override?: string[]; mode?: string }): unknown {
+function buildContext(data: unknown, values: OverrideValues, files: DataFile[], sets: SetPatch[]): unknown {
   if (!isPlainObject(data)) throw new UsageError("the context file must hold a mapping of fields (model_name, base_runtime, …)");
   const ctx: Record<string, unknown> = { ...data };
   if (values.profile?.length) ctx.profiles = [...(Array.isArray(ctx.profiles) ? ctx.profiles : []), ...values.profile];
   if (values.mode) ctx.override_mode = values.mode;
   let patch: unknown = ctx.user_overrides;
-  for (const file of values.override ?? []) {
-    const f = readDataFile(file);
-    if (!isPlainObject(f.data)) throw new UsageError(`${file}: an override file must hold a mapping`);
-    patch = combinePatches(patch, f.data);
-  }
-  for (const assignment of values.set ?? []) patch = combinePatches(patch, parseSet(assignment));
+  for (const f of files) patch = combinePatches(patch, f.data);
+  for (const s of sets) patch = combinePatches(patch, s.patch);
   if (patch !== undefined) ctx.user_overrides = patch;
   return ctx;
 }

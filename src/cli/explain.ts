@@ -8,8 +8,8 @@ import {
 import { inlineValue } from "../compare.js";
 import { formatLocation, type Issue, type Origin } from "../issues.js";
 import type { LayerSet } from "../load.js";
-import { UsageError, parse, readDataFile, locate, printIssues, out, type Command } from "./common.js";
-import { OPTIONS as COMPOSE_OPTIONS, buildContext, exitCode, fieldsFromFlags, overrideLocator } from "./compose.js";
+import { UsageError, parse, printIssues, out, type Command } from "./common.js";
+import { OPTIONS as COMPOSE_OPTIONS, exitCode, readComposeInput, type ComposeInput } from "./compose.js";
 import { layerDirs, loadOrExit, relativeDir, withLayerDir, LAYER_HELP } from "./layer-options.js";
 
 const OPTIONS = { ...COMPOSE_OPTIONS, path: { type: "string" } } as const;
@@ -41,14 +41,11 @@ can see who set the offending value.
 Exit status: 0 valid config, 1 invalid config, 2 bad input or usage (also an unknown --path).`,
   async run(argv) {
     const { values } = parse(argv, OPTIONS);
-    if (!values.context) throw new UsageError("--context FILE is required (use - for standard input)");
-    if (values.mode !== undefined && values.mode !== "patch" && values.mode !== "replace") throw new UsageError(`--mode must be patch or replace, not '${values.mode}'`);
     if (values.path !== undefined && values.path.trim() === "") throw new UsageError("--path needs a path, e.g. --path parameters.tp-size");
-    const ctxFile = readDataFile(values.context);
-    const input = buildContext(ctxFile.data, values);
+    const input = readComposeInput(values);
     const set = loadOrExit(values);
-    const result = await compose(set, input, { strict: values.strict });
-    const show = displayer(set, values, ctxFile);
+    const result = await compose(set, input.context, { strict: values.strict });
+    const show = displayer(set, values, input);
     const errors = show.issues(result.errors);
     const warnings = show.issues(result.warnings);
 
@@ -64,12 +61,12 @@ Exit status: 0 valid config, 1 invalid config, 2 bad input or usage (also an unk
     }
 
     if (values.json) {
-      out(JSON.stringify(jsonExplain(result, set, show, history, ctxFile.file, errors, warnings), null, 2));
+      out(JSON.stringify(jsonExplain(result, set, show, history, input.ctxFile.file, errors, warnings), null, 2));
       return exitCode(result);
     }
     printIssues([...errors, ...warnings]);
-    if (!result.context) out(`strata explain ${ctxFile.file}: the context is invalid, nothing was composed (see the errors above)`);
-    else out(history ? textHistory(history, result, set, show) : textConfig(result, set, show, ctxFile.file));
+    if (!result.context) out(`strata explain ${input.ctxFile.file}: the context is invalid, nothing was composed (see the errors above)`);
+    else out(history ? textHistory(history, result, set, show) : textConfig(result, set, show, input.ctxFile.file));
     return exitCode(result);
   },
 };
@@ -84,10 +81,10 @@ interface Displayer {
 }
 
 /** Paths shown from the current directory; the user's overrides located in the file (or argument) that holds them. */
-function displayer(set: LayerSet, values: { layers?: string; schemas?: string; set?: string[]; override?: string[]; profile?: string[]; mode?: string }, ctx: ReturnType<typeof readDataFile>): Displayer {
+function displayer(set: LayerSet, values: { layers?: string; schemas?: string }, input: ComposeInput): Displayer {
   const dir = relativeDir(layerDirs(values).layersDir);
   const layerFile = (f: string) => (set.files.includes(f) ? `${dir}/${f}` : f);
-  const overrideAt = overrideLocator(ctx, values);
+  const { overrideAt, ctxFile: ctx } = input;
   const location = (origin: Origin, pointer: string): { file?: string; line?: number; column?: number; argument?: string } => {
     if (origin.file) return { file: layerFile(origin.file), line: origin.line, column: origin.column };
     if (origin.source !== "user_patch" && origin.source !== "user_replace") return {};
@@ -101,7 +98,7 @@ function displayer(set: LayerSet, values: { layers?: string; schemas?: string; s
     },
     file: layerFile,
     // Values that came from --set, --override or --profile are not blamed on a line of the context file.
-    issues: (list) => withLayerDir(locate(list, ctx.file, ctx.source, fieldsFromFlags(values), overrideAt), set, ctx.file, values),
+    issues: (list) => withLayerDir(input.locateIssues(list), set, ctx.file, values),
   };
 }
 
