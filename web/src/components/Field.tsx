@@ -48,6 +48,17 @@ export function Field({ name, schema, issues = [], required, label, hint, childr
   );
 }
 
+/** What both option fields take: the field's id, its state, the values the server knows, and the change handler. */
+interface OptionProps {
+  id: string;
+  describedBy: string;
+  invalid: boolean;
+  value: string;
+  options: OptionValue[];
+  onChange: (v: string) => void;
+  placeholder?: string;
+}
+
 /** A select over the values the server knows for a field; a value not in the list is kept as an extra option. */
 export function OptionSelect({
   id,
@@ -58,16 +69,7 @@ export function OptionSelect({
   onChange,
   placeholder,
   required,
-}: {
-  id: string;
-  describedBy: string;
-  invalid: boolean;
-  value: string;
-  options: OptionValue[];
-  onChange: (v: string) => void;
-  placeholder?: string;
-  required?: boolean;
-}) {
+}: OptionProps & { required?: boolean }) {
   const known = options.some((o) => o.value === value);
   return (
     <select
@@ -103,15 +105,7 @@ export function OptionInput({
   options,
   onChange,
   placeholder,
-}: {
-  id: string;
-  describedBy: string;
-  invalid: boolean;
-  value: string;
-  options: OptionValue[];
-  onChange: (v: string) => void;
-  placeholder?: string;
-}) {
+}: OptionProps) {
   const listId = `${id}-suggestions`;
   return (
     <span className="option-input">
