@@ -46,7 +46,7 @@ export function loadOrExit(values: { layers?: string; schemas?: string }): Layer
 /** Layer issues carry paths relative to the layer directory; on a terminal, show them relative to here. */
 export function withLayerDir<T extends { file?: string }>(issues: T[], set: LayerSet, dataFile: string | undefined, values: { layers?: string; schemas?: string }): T[] {
   const dir = relativeDir(layerDirs(values).layersDir);
-  return issues.map((i) => (i.file && i.file !== dataFile && (set.files.includes(i.file) || set.files.length === 0 || !set.files.length) ? { ...i, file: `${dir}/${i.file}` } : i));
+  return issues.map((i) => (i.file && i.file !== dataFile && (set.files.length === 0 || set.files.includes(i.file)) ? { ...i, file: `${dir}/${i.file}` } : i));
 }
 
 export function relativeDir(dir: string): string {
