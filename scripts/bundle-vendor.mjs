@@ -5,7 +5,7 @@
 import { mkdtempSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "vite";
-import { PACKAGE_ROOT } from "../dist/schemas.js";
+import { PACKAGE_ROOT } from "../dist/core/schemas.js";
 
 const entry = join(PACKAGE_ROOT, "dist", "vendor.js");
 const outDir = mkdtempSync(join(PACKAGE_ROOT, "dist", ".vendor-"));

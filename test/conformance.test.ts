@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compose } from "../src/compose.js";
-import { loadLayerSet } from "../src/load.js";
+import { compose } from "../src/core/compose.js";
+import { loadLayerSet } from "../src/core/load.js";
 import type { RunningServer } from "../src/server/app.js";
 import { LAYERS, ROOT, SCHEMAS, post, removeTempDirs, startServer, tempDir } from "./server-helpers.js";
 

@@ -6,9 +6,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { diffSides, openRepo, readRevision, readWorkingTree, repoPaths, DiffError, type DiffReport } from "../src/diff.js";
+import { diffSides, openRepo, readRevision, readWorkingTree, repoPaths, DiffError, type DiffReport } from "../src/review/diff.js";
 import { formatMarkdown, formatText } from "../src/cli/diff.js";
-import { readLayerFiles } from "../src/load.js";
+import { readLayerFiles } from "../src/core/load.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(root, "dist/cli.js");

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { compose, type ComposeResult } from "../src/compose.js";
-import { describeSkip, explainPath, explainProfiles, explainSkipped, explainValues, inlineYaml, layerWritesPath, findLayer } from "../src/explain.js";
-import { loadLayerSet, type LayerSet } from "../src/load.js";
+import { compose, type ComposeResult } from "../src/core/compose.js";
+import { describeSkip, explainPath, explainProfiles, explainSkipped, explainValues, inlineYaml, layerWritesPath, findLayer } from "../src/review/explain.js";
+import { loadLayerSet, type LayerSet } from "../src/core/load.js";
 import { CLI, LAYERS_DIR, SCHEMAS_DIR } from "./helpers/paths.js";
 
 // The design document's example: sglang on docker, low-latency then production, the user patches tp-size.

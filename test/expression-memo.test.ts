@@ -1,7 +1,7 @@
 // Expressions that read only context fields are remembered by those fields' values (src/expression.ts).
 // These tests fail if the memo keys on too little, shares results between callers, or catches impure ones.
 import { describe, expect, it } from "vitest";
-import { compileExpression } from "../src/expression.js";
+import { compileExpression } from "../src/lang/expression.js";
 
 const run = (src: string, context: Record<string, unknown>, config: unknown = {}) => compileExpression(src).evaluate({ context, config });
 

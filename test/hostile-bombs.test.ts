@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compose, SOURCE_LIMITS } from "../src/index.js";
-import { parseSource } from "../src/source.js";
+import { parseSource } from "../src/core/source.js";
 import { createServer, type RunningServer } from "../src/server/app.js";
 import { LAYERS_DIR, SCHEMAS_DIR, cli, errorsOf, get, positionIn, post, removeTemps, setWith, tempDir, writeFiles } from "./hostile/setup.js";
 

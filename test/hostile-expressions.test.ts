@@ -6,7 +6,7 @@ import { cpSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compose, EXPRESSION_LIMITS } from "../src/index.js";
-import { hasNestedQuantifier } from "../src/expression.js";
+import { hasNestedQuantifier } from "../src/lang/expression.js";
 import { createServer, type RunningServer } from "../src/server/app.js";
 import { LAYERS_DIR, SCHEMAS_DIR, errorsOf, get, positionIn, post, removeTemps, setWith, tempDir } from "./hostile/setup.js";
 

@@ -256,7 +256,7 @@ describe("expressions compile once, at load", () => {
 // Regression: a JSON or YAML file saved with a byte-order mark was rejected with an invisible character.
 describe("a byte-order mark at the start of a file", () => {
   it("is not content, in JSON or YAML", async () => {
-    const { parseSource } = await import("../src/source.js");
+    const { parseSource } = await import("../src/core/source.js");
     for (const path of ["ctx.json", "ctx.yaml"]) {
       const parsed = parseSource({ path, text: '\uFEFF{"model_name": "m"}' });
       expect(parsed.issues).toEqual([]);

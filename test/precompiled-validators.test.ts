@@ -4,10 +4,10 @@ import { createRequire } from "node:module";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compileValidators, readSchemaTexts, schemasKey, VALIDATORS, type SchemaTexts } from "../src/schemas.js";
-import { parseSource } from "../src/source.js";
-import { loadLayerSet } from "../src/load.js";
-import { compose } from "../src/compose.js";
+import { compileValidators, readSchemaTexts, schemasKey, VALIDATORS, type SchemaTexts } from "../src/core/schemas.js";
+import { parseSource } from "../src/core/source.js";
+import { loadLayerSet } from "../src/core/load.js";
+import { compose } from "../src/core/compose.js";
 import { REPO_ROOT, LAYERS_DIR, FIXTURES_DIR, CASES_DIR } from "./helpers/paths.js";
 import { parse } from "yaml";
 
@@ -97,7 +97,7 @@ describe("precompiled validators (dist/validators.cjs)", () => {
 
   it("serve the schema texts they were built from, and only those: an edited schema compiles at runtime", async () => {
     const pre = precompiled();
-    const dist = (await import(join(REPO_ROOT, "dist", "schemas.js"))) as typeof import("../src/schemas.js");
+    const dist = (await import(join(REPO_ROOT, "dist", "core", "schemas.js"))) as typeof import("../src/core/schemas.js");
     const texts = dist.readSchemaTexts();
     const shipped = dist.compileSchemas(texts);
     expect(shipped.context).toBe(pre.withDefaults.context);

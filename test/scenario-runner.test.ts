@@ -7,8 +7,8 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadLayerSet } from "../src/load.js";
-import { loadScenarios, loadScenariosFromFiles, runScenario, updateScenarioText } from "../src/scenarios.js";
+import { loadLayerSet } from "../src/core/load.js";
+import { loadScenarios, loadScenariosFromFiles, runScenario, updateScenarioText } from "../src/review/scenarios.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(root, "dist/cli.js");

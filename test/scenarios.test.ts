@@ -3,10 +3,10 @@
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadLayerSet } from "../src/load.js";
-import { loadScenarios, runScenario, type ScenarioFailure } from "../src/scenarios.js";
-import { formatIssue } from "../src/issues.js";
-import { inlineValue } from "../src/compare.js";
+import { loadLayerSet } from "../src/core/load.js";
+import { loadScenarios, runScenario, type ScenarioFailure } from "../src/review/scenarios.js";
+import { formatIssue } from "../src/core/issues.js";
+import { inlineValue } from "../src/review/compare.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const set = loadLayerSet(join(root, "layers"), { schemasDir: join(root, "schemas") });

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from "node
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildApp, type RunningServer } from "../src/server/app.js";
-import { StrataError } from "../src/issues.js";
+import { StrataError } from "../src/core/issues.js";
 import { CURL_EXAMPLE, copyLayerSet, get, post, removeTempDirs, startServer, tempDir, waitFor } from "./server-helpers.js";
 
 const servers: RunningServer[] = [];

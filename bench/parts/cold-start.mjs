@@ -49,7 +49,7 @@ export async function coldStartBench({ dist, tiny, tmp }) {
   const step = (from, to) => summarize(stepRuns.map((s) => s[to] - (from ? s[from] : 0)));
   const steps = [
     { label: "Node start-up, to the first line of a module", ms: step(undefined, "script") },
-    { label: "import the pipeline (dist/load.js, dist/compose.js and what they import)", ms: step("script", "imported") },
+    { label: "import the pipeline (dist/core/load.js, dist/core/compose.js and what they import)", ms: step("script", "imported") },
     { label: "load the shipped layers (`loadLayerSet`)", ms: step("imported", "loaded") },
     { label: "compose the example", ms: step("loaded", "composed") },
   ];

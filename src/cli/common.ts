@@ -1,8 +1,8 @@
 // What every command shares: argument parsing, reading input files, printing issues, exit codes.
 import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { formatIssue, sortIssues, type Issue } from "../issues.js";
-import { parseSource, positionOf, type ParsedSource } from "../source.js";
+import { formatIssue, sortIssues, type Issue } from "../core/issues.js";
+import { parseSource, positionOf, type ParsedSource } from "../core/source.js";
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 

@@ -1,10 +1,10 @@
 // `strata compose`: compose one context and print the config (YAML) or the whole result (--json).
 import { stringifyYaml as stringify } from "../vendor.js";
-import type { Issue } from "../issues.js";
-import { compose, resultView, type ComposeResult } from "../compose.js";
-import { getOwnPath, hasOwn, isPlainObject, parseDotPath, parsePointer, setOwn } from "../util.js";
+import type { Issue } from "../core/issues.js";
+import { compose, resultView, type ComposeResult } from "../core/compose.js";
+import { getOwnPath, hasOwn, isPlainObject, parseDotPath, parsePointer, setOwn } from "../util/data.js";
 import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command, type OverrideLocation } from "./common.js";
-import { parseSource, positionOf } from "../source.js";
+import { parseSource, positionOf } from "../core/source.js";
 import { loadOrExit, loadSet, withLayerDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
 
 /** The options of every command that composes a context (compose, explain). */

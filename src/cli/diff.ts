@@ -1,8 +1,8 @@
 // `strata diff --base REV [--head REV]`: how a change to the layers alters every scenario's config,
 // as text for a terminal, markdown for a pull-request comment, or JSON. The work is in src/diff.ts.
-import { inlineValue } from "../compare.js";
-import { diffSides, hasChanges, openRepo, readRevision, readWorkingTree, repoPaths, DiffError, type DiffReport, type PathChange, type ProblemLine, type ScenarioDiff } from "../diff.js";
-import type { Origin } from "../issues.js";
+import { inlineValue } from "../review/compare.js";
+import { diffSides, hasChanges, openRepo, readRevision, readWorkingTree, repoPaths, DiffError, type DiffReport, type PathChange, type ProblemLine, type ScenarioDiff } from "../review/diff.js";
+import type { Origin } from "../core/issues.js";
 import { EXIT, UsageError, parse, out, type Command } from "./common.js";
 
 const OPTIONS = {

@@ -1,7 +1,7 @@
 // The options every command that loads layers shares, and loading them with a clean failure.
 import { resolve } from "node:path";
-import { loadLayerSet, type LayerSet } from "../load.js";
-import { DEFAULT_LAYERS_DIR } from "../schemas.js";
+import { loadLayerSet, type LayerSet } from "../core/load.js";
+import { DEFAULT_LAYERS_DIR } from "../core/schemas.js";
 import { UsageError, printIssues } from "./common.js";
 import { existsSync } from "node:fs";
 

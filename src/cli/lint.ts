@@ -2,11 +2,11 @@
 // every scenario and report those that fail. One line per problem, like a compiler; the library (src/lint.ts) finds them.
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { formatIssue, sortIssues, type Issue } from "../issues.js";
-import { readLayerFiles } from "../load.js";
-import { lintLayerFiles, lintScenarios } from "../lint.js";
-import { loadScenarios } from "../scenarios.js";
-import type { SourceFile } from "../source.js";
+import { formatIssue, sortIssues, type Issue } from "../core/issues.js";
+import { readLayerFiles } from "../core/load.js";
+import { lintLayerFiles, lintScenarios } from "../review/lint.js";
+import { loadScenarios } from "../review/scenarios.js";
+import type { SourceFile } from "../core/source.js";
 import { EXIT, UsageError, parse, out, type Command } from "./common.js";
 import { layerDirs, relativeDir } from "./layer-options.js";
 

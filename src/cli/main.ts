@@ -1,18 +1,17 @@
-#!/usr/bin/env node
 // strata's command line: a thin shell over the library. Commands load lazily to keep start-up short.
-import { formatIssue } from "./issues.js";
-import { EXIT, UsageError, printIssues, type Command } from "./cli/common.js";
+import { formatIssue } from "../core/issues.js";
+import { EXIT, UsageError, printIssues, type Command } from "./common.js";
 
 // Each command lives in src/cli/<name>.ts and exports `command`; summaries are here so `--help` loads nothing.
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  compose: { summary: "compose a task config from a context and print it", load: async () => (await import("./cli/compose.js")).composeCommand },
-  explain: { summary: "show which layer (file:line) set each value, and why layers were skipped", load: async () => (await import("./cli/explain.js")).command },
-  profiles: { summary: "list the profiles with their titles and descriptions", load: async () => (await import("./cli/profiles.js")).profilesCommand },
-  layers: { summary: "list the stages and their layers in the order they apply", load: async () => (await import("./cli/profiles.js")).layersCommand },
-  lint: { summary: "check every layer, profile, check rule and scenario without composing", load: async () => (await import("./cli/lint.js")).command },
-  test: { summary: "run the scenario tests in test/scenarios (golden configs)", load: async () => (await import("./cli/test.js")).command },
-  diff: { summary: "show how a change to the layers alters every scenario's config", load: async () => (await import("./cli/diff.js")).command },
-  serve: { summary: "serve the HTTP API and web page", load: async () => (await import("./cli/serve.js")).command },
+  compose: { summary: "compose a task config from a context and print it", load: async () => (await import("./compose.js")).composeCommand },
+  explain: { summary: "show which layer (file:line) set each value, and why layers were skipped", load: async () => (await import("./explain.js")).command },
+  profiles: { summary: "list the profiles with their titles and descriptions", load: async () => (await import("./profiles.js")).profilesCommand },
+  layers: { summary: "list the stages and their layers in the order they apply", load: async () => (await import("./profiles.js")).layersCommand },
+  lint: { summary: "check every layer, profile, check rule and scenario without composing", load: async () => (await import("./lint.js")).command },
+  test: { summary: "run the scenario tests in test/scenarios (golden configs)", load: async () => (await import("./test.js")).command },
+  diff: { summary: "show how a change to the layers alters every scenario's config", load: async () => (await import("./diff.js")).command },
+  serve: { summary: "serve the HTTP API and web page", load: async () => (await import("./serve.js")).command },
 };
 
 export function mainHelp(): string {
@@ -37,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (name === "--version" || name === "-v") {
     const { createRequire } = await import("node:module");
-    process.stdout.write(createRequire(import.meta.url)("../package.json").version + "\n");
+    process.stdout.write(createRequire(import.meta.url)("../../package.json").version + "\n");
     return EXIT.ok;
   }
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;

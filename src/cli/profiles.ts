@@ -1,5 +1,5 @@
 // `strata profiles` and `strata layers`: what the layer set offers, in the order it applies.
-import { describeLogic } from "../condition.js";
+import { describeLogic } from "../lang/condition.js";
 import { EXIT, parse, out, type Command } from "./common.js";
 import { loadOrExit, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
 

@@ -1,6 +1,6 @@
 // `strata serve`: the HTTP API, the task store and the web page, until SIGINT or SIGTERM.
 import { Writable } from "node:stream";
-import { StrataError } from "../issues.js";
+import { StrataError } from "../core/issues.js";
 import { EXIT, UsageError, parse, type Command } from "./common.js";
 import { LAYER_OPTIONS, LAYER_HELP, layerDirs, relativeDir, withLayerDir } from "./layer-options.js";
 

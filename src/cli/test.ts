@@ -2,10 +2,10 @@
 // `--update` records snapshots. The library does the work (src/scenarios.ts); this file only shows it.
 import { readFileSync, writeFileSync, renameSync } from "node:fs";
 import { resolve } from "node:path";
-import { formatIssue, sortIssues, type Issue } from "../issues.js";
-import { inlineValue } from "../compare.js";
-import { loadScenariosFromFiles, loadScenarios, runScenario, updateScenarioText, type ScenarioFailure, type ScenarioResult, type Scenario } from "../scenarios.js";
-import type { LayerSet } from "../load.js";
+import { formatIssue, sortIssues, type Issue } from "../core/issues.js";
+import { inlineValue } from "../review/compare.js";
+import { loadScenariosFromFiles, loadScenarios, runScenario, updateScenarioText, type ScenarioFailure, type ScenarioResult, type Scenario } from "../review/scenarios.js";
+import type { LayerSet } from "../core/load.js";
 import { EXIT, UsageError, parse, out, type Command } from "./common.js";
 import { loadOrExit, withLayerDir, relativeDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
 

@@ -1,9 +1,9 @@
 // Check rules (layers/checks/*.yaml) run on the finished config: condition → severity and message.
-import { evaluateLogic, logicData } from "./condition.js";
+import { evaluateLogic, logicData } from "../lang/condition.js";
 import { issue, type Issue } from "./issues.js";
 import type { LayerSet } from "./load.js";
 import type { TaskContext } from "./context.js";
-import { parseDotPath, toPointer } from "./util.js";
+import { parseDotPath, toPointer } from "../util/data.js";
 
 export function runChecks(set: LayerSet, context: TaskContext, config: unknown): Issue[] {
   const out: Issue[] = [];

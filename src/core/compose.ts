@@ -1,8 +1,8 @@
 // The pipeline: context → stages in order (layers, profiles, the user's overrides) → checks → schema.
 // Every step reports into one result that carries its story: applied and skipped layers, provenance, issues.
 import { normalizeContext, type TaskContext } from "./context.js";
-import { evaluateLogic, logicData, varsRead } from "./condition.js";
-import { describeEvaluationError } from "./expression.js";
+import { evaluateLogic, logicData, varsRead } from "../lang/condition.js";
+import { describeEvaluationError } from "../lang/expression.js";
 import { renderTemplate, RenderError } from "./template.js";
 import { merge, MergeError, Trace } from "./merge.js";
 import { provenanceOf } from "./provenance.js";
@@ -12,7 +12,7 @@ import { validateConfig } from "./validate.js";
 import { issue, warning, hasErrors, type Issue, type Origin } from "./issues.js";
 import { positionOf, SOURCE_LIMITS } from "./source.js";
 import type { Layer, LayerSet, Stage } from "./load.js";
-import { findForbiddenKeys, findTooDeep, getOwnPath, isPlainObject } from "./util.js";
+import { findForbiddenKeys, findTooDeep, getOwnPath, isPlainObject } from "../util/data.js";
 
 export interface SkippedLayer {
   /** The entry it would have had in `applied_layers`. */

@@ -2,7 +2,7 @@
 import { issue, type Issue } from "./issues.js";
 import { errorMessage, errorPointer, usefulErrors, type SchemaSet } from "./schemas.js";
 import { SOURCE_LIMITS } from "./source.js";
-import { cloneData, findForbiddenKeys, findTooDeep, isPlainObject } from "./util.js";
+import { cloneData, findForbiddenKeys, findTooDeep, isPlainObject } from "../util/data.js";
 
 export interface TaskContext {
   model_name: string;

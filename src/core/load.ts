@@ -4,10 +4,10 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep, basename, extname } from "node:path";
 import { issue, warning, hasErrors, sortIssues, type Issue, type Position } from "./issues.js";
 import { parseSource, positionOf, type LineCol, type SourceFile } from "./source.js";
-import { checkLogic, describeLogic } from "./condition.js";
+import { checkLogic, describeLogic } from "../lang/condition.js";
 import { compileTemplate, type Template, type TemplateProblem } from "./template.js";
 import { compileSchemas, readSchemaTexts, hashTexts, errorPointer, errorMessage, usefulErrors, DEFAULT_LAYERS_DIR, type SchemaSet, type SchemaTexts } from "./schemas.js";
-import { findForbiddenKeys, type Path } from "./util.js";
+import { findForbiddenKeys, type Path } from "../util/data.js";
 
 export type StageSource = "layers" | "profiles" | "overrides";
 

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ValidateFunction, ErrorObject } from "ajv";
 
-export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DEFAULT_SCHEMAS_DIR = join(PACKAGE_ROOT, "schemas");
 export const DEFAULT_LAYERS_DIR = join(PACKAGE_ROOT, "layers");
 
@@ -94,7 +94,7 @@ const require = createRequire(import.meta.url);
 function precompiled(key: string): Validators | undefined {
   let mod: Validators & { key: string };
   try {
-    mod = require("./validators.cjs");
+    mod = require("../validators.cjs");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") return undefined; // built by tsc alone
     throw e;

@@ -1,9 +1,9 @@
 // Parse a layer file (YAML or JSON) into plain data plus a map from JSON Pointer to line and column,
 // so every later problem can name the file, line and column it concerns.
 import type { Node, Document } from "yaml";
-import { LineCounter, parseDocument, visit, isMap, isSeq, isScalar, isAlias, isPair } from "./vendor.js";
+import { LineCounter, parseDocument, visit, isMap, isSeq, isScalar, isAlias, isPair } from "../vendor.js";
 import { issue, type Issue } from "./issues.js";
-import { escapeToken } from "./util.js";
+import { escapeToken } from "../util/data.js";
 
 export interface LineCol {
   line: number;

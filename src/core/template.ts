@@ -1,6 +1,6 @@
 // A layer's `data` compiled once: static parts kept as frozen data, `{ $expr }` nodes as compiled JSONata.
-import { compileExpression, ExpressionSyntaxError, type CompiledExpression, type Scope } from "./expression.js";
-import { deepFreeze, editDistance, escapeToken, hasOwn, isPlainObject, setOwn } from "./util.js";
+import { compileExpression, ExpressionSyntaxError, type CompiledExpression, type Scope } from "../lang/expression.js";
+import { deepFreeze, editDistance, escapeToken, hasOwn, isPlainObject, setOwn } from "../util/data.js";
 
 export type Template =
   | { kind: "static"; value: unknown }

@@ -1,7 +1,7 @@
 // JSON-logic conditions (`when` of layers and check rules): checked once at load, evaluated per compose.
 import type { RulesLogic } from "json-logic-js";
-import { jsonLogic } from "./vendor.js";
-import { FORBIDDEN_KEYS, hasOwn, isPlainObject } from "./util.js";
+import { jsonLogic } from "../vendor.js";
+import { FORBIDDEN_KEYS, hasOwn, isPlainObject } from "../util/data.js";
 
 export type Logic = unknown;
 

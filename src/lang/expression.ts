@@ -1,9 +1,9 @@
 // JSONata expressions in layer data: compiled once at load, evaluated per compose.
 // Plain field references (`model_name`, `$config.optimization.strategy`) skip the engine entirely.
 import type jsonataTypes from "jsonata";
-import { jsonata } from "./vendor.js";
-import { SOURCE_LIMITS } from "./source.js";
-import { FORBIDDEN_KEYS, cloneData, findTooDeep, getOwnPath, hasOwn, isPlainObject } from "./util.js";
+import { jsonata } from "../vendor.js";
+import { SOURCE_LIMITS } from "../core/source.js";
+import { FORBIDDEN_KEYS, cloneData, findTooDeep, getOwnPath, hasOwn, isPlainObject } from "../util/data.js";
 
 /**
  * Bounds on one evaluation; JSONata checks the first three itself (a timer around `evaluate` could never fire).

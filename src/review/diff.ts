@@ -4,14 +4,14 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { compose, type ComposeResult } from "./compose.js";
+import { compose, type ComposeResult } from "../core/compose.js";
 import { deepEqual, leafChanges } from "./compare.js";
-import type { Issue, Origin } from "./issues.js";
-import { loadLayerSetFromFiles, readLayerFiles, type LayerSet } from "./load.js";
+import type { Issue, Origin } from "../core/issues.js";
+import { loadLayerSetFromFiles, readLayerFiles, type LayerSet } from "../core/load.js";
 import { loadScenariosFromFiles, problemOf, type Scenario } from "./scenarios.js";
-import { readSchemaTexts, pointerToDots, SCHEMA_FILES, type SchemaTexts } from "./schemas.js";
-import type { SourceFile } from "./source.js";
-import type { Trace } from "./merge.js";
+import { readSchemaTexts, pointerToDots, SCHEMA_FILES, type SchemaTexts } from "../core/schemas.js";
+import type { SourceFile } from "../core/source.js";
+import type { Trace } from "../core/merge.js";
 
 /** Where the layers, schemas and scenarios live, relative to the repository root (forward slashes). */
 export interface DiffPaths {

@@ -1,15 +1,15 @@
 // Explain a composed config: who set each value (layer, file:line), the whole history of one value, and
 // why layers were skipped. Pure functions over a ComposeResult and its LayerSet; surfaces only show them.
-import { stringifyYaml as stringify } from "./vendor.js";
+import { stringifyYaml as stringify } from "../vendor.js";
 import { inlineValue } from "./compare.js";
-import type { ComposeResult, SkippedLayer } from "./compose.js";
-import type { Issue, Origin } from "./issues.js";
-import type { Layer, LayerSet } from "./load.js";
-import type { Write } from "./merge.js";
-import { historyOf, lastWrite } from "./provenance.js";
-import { pointerToDots } from "./schemas.js";
-import type { Template } from "./template.js";
-import { editDistance, escapeToken, getOwnPath, isPlainObject, parseDotPath, parsePointer, toPointer } from "./util.js";
+import type { ComposeResult, SkippedLayer } from "../core/compose.js";
+import type { Issue, Origin } from "../core/issues.js";
+import type { Layer, LayerSet } from "../core/load.js";
+import type { Write } from "../core/merge.js";
+import { historyOf, lastWrite } from "../core/provenance.js";
+import { pointerToDots } from "../core/schemas.js";
+import type { Template } from "../core/template.js";
+import { editDistance, escapeToken, getOwnPath, isPlainObject, parseDotPath, parsePointer, toPointer } from "../util/data.js";
 
 /** One leaf of the config (scalar, list or empty object) and who set it. */
 export interface ExplainedValue {

@@ -2,16 +2,16 @@
 // duplicate names, stages), plus what a reviewer would catch by eye: fields the context does not have,
 // `$config` paths the task config does not have, empty profiles, layers that can never apply. Then every
 // scenario is composed, and the ones whose config fails are reported.
-import { jsonata } from "./vendor.js";
-import { evaluateLogic, type Logic } from "./condition.js";
-import { formatLocation, issue, warning, sortIssues, type Issue } from "./issues.js";
-import { loadLayerSetFromFiles, type Layer, type LayerSet, type LoadOptions } from "./load.js";
+import { jsonata } from "../vendor.js";
+import { evaluateLogic, type Logic } from "../lang/condition.js";
+import { formatLocation, issue, warning, sortIssues, type Issue } from "../core/issues.js";
+import { loadLayerSetFromFiles, type Layer, type LayerSet, type LoadOptions } from "../core/load.js";
 import { runScenario, type Scenario } from "./scenarios.js";
-import { parseSource, positionOf, type LineCol, type SourceFile } from "./source.js";
-import { pointerToDots } from "./schemas.js";
-import { templateExpressions, type Template } from "./template.js";
+import { parseSource, positionOf, type LineCol, type SourceFile } from "../core/source.js";
+import { pointerToDots } from "../core/schemas.js";
+import { templateExpressions, type Template } from "../core/template.js";
 import { closeNames } from "./explain.js";
-import { editDistance, escapeToken, hasOwn, isPlainObject } from "./util.js";
+import { editDistance, escapeToken, hasOwn, isPlainObject } from "../util/data.js";
 
 export interface LintResult {
   set: LayerSet;

@@ -4,13 +4,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import { Document, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from "yaml";
-import { compose, type ComposeResult } from "./compose.js";
+import { compose, type ComposeResult } from "../core/compose.js";
 import { deepEqual, inlineValue, leafChanges, unifiedDiff, type LeafChange } from "./compare.js";
-import { issue, warning, type Issue } from "./issues.js";
-import { readLayerFiles, type LayerSet } from "./load.js";
-import { DEFAULT_SCHEMAS_DIR, errorMessage, errorPointer, pointerToDots, usefulErrors } from "./schemas.js";
-import { parseSource, positionOf, type LineCol, type SourceFile } from "./source.js";
-import { escapeToken, findForbiddenKeys, getOwnPath, isPlainObject, parseDotPath } from "./util.js";
+import { issue, warning, type Issue } from "../core/issues.js";
+import { readLayerFiles, type LayerSet } from "../core/load.js";
+import { DEFAULT_SCHEMAS_DIR, errorMessage, errorPointer, pointerToDots, usefulErrors } from "../core/schemas.js";
+import { parseSource, positionOf, type LineCol, type SourceFile } from "../core/source.js";
+import { escapeToken, findForbiddenKeys, getOwnPath, isPlainObject, parseDotPath } from "../util/data.js";
 
 /** A warning or error as a scenario expects it: the code, optionally the exact message and dotted path. */
 export type ProblemExpectation = string | { code: string; message?: string; path?: string };

@@ -3,7 +3,7 @@
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { PACKAGE_ROOT, DEFAULT_LAYERS_DIR } from "../schemas.js";
+import { PACKAGE_ROOT, DEFAULT_LAYERS_DIR } from "../core/schemas.js";
 import { LayerSource } from "./layer-watcher.js";
 import { TaskStore } from "./store.js";
 import { registerRoutes } from "./routes.js";

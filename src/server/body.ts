@@ -2,9 +2,9 @@
 // The body schema is derived from schemas/context.schema.json: the design's REST names (`overrides`,
 // `slo`) replace the context's own (`user_overrides`, `slo_config`), which stay accepted as aliases.
 import { Ajv, type ValidateFunction } from "ajv";
-import { issue, type Issue } from "../issues.js";
-import { errorMessage, errorPointer, usefulErrors, type SchemaSet } from "../schemas.js";
-import { findForbiddenKeys, hasOwn, isPlainObject, setOwn } from "../util.js";
+import { issue, type Issue } from "../core/issues.js";
+import { errorMessage, errorPointer, usefulErrors, type SchemaSet } from "../core/schemas.js";
+import { findForbiddenKeys, hasOwn, isPlainObject, setOwn } from "../util/data.js";
 
 /** Context field → the name the REST body uses for it (the design's `create_task_from_context`). */
 export const REST_NAMES: Readonly<Record<string, string>> = { user_overrides: "overrides", slo_config: "slo" };

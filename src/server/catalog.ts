@@ -1,10 +1,10 @@
 // What the layer set offers, for clients: profiles with their layers as written, and the form options
 // (runtimes, deployment modes, GPU types, …) the layers and the context schema know about.
-import type { Layer, LayerSet, Profile } from "../load.js";
-import type { Template } from "../template.js";
-import { describeLogic } from "../condition.js";
-import { layerLiterals } from "../known-values.js";
-import { isPlainObject, setOwn } from "../util.js";
+import type { Layer, LayerSet, Profile } from "../core/load.js";
+import type { Template } from "../core/template.js";
+import { describeLogic } from "../lang/condition.js";
+import { layerLiterals } from "../core/known-values.js";
+import { isPlainObject, setOwn } from "../util/data.js";
 
 export interface LayerView {
   name: string;
@@ -105,7 +105,7 @@ function acceptsString(schema: Record<string, unknown>): boolean {
   return asList(schema.anyOf ?? schema.oneOf).some((s) => isPlainObject(s) && s.type === "string");
 }
 
-export { comparedLiterals } from "../known-values.js";
+export { comparedLiterals } from "../core/known-values.js";
 
 /** The context schema's defaults, by field. */
 export function contextDefaults(set: LayerSet): Record<string, unknown> {

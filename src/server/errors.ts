@@ -1,7 +1,7 @@
 // HTTP errors as data: every failure answers `{error: {code, message, issues}}`. User mistakes get a 4xx
 // naming the field; anything else is a bug, logged server-side with its stack and answered generically.
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { issue, type Issue } from "../issues.js";
+import { issue, type Issue } from "../core/issues.js";
 
 export interface ErrorBody {
   error: {

@@ -1,6 +1,6 @@
 // Request bodies: JSON only, within a size and depth limit; a syntax error names its line and column.
 // JSON.parse defines `__proto__` as an own key (never a prototype change); such keys are rejected later.
-import { issue, type Issue } from "../issues.js";
+import { issue, type Issue } from "../core/issues.js";
 
 export const BODY_LIMITS = {
   /** Bytes; larger bodies get 413. */

@@ -2,9 +2,9 @@
 // schemas/ changes. A reload that finds errors keeps the last good set serving and reports the errors.
 import { readdirSync, statSync, watch, type FSWatcher } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { loadLayerSet, type LayerSet } from "../load.js";
-import { DEFAULT_SCHEMAS_DIR, SCHEMA_FILES, readSchemaTexts, compileSchemas, type SchemaTexts } from "../schemas.js";
-import { issue, StrataError, type Issue } from "../issues.js";
+import { loadLayerSet, type LayerSet } from "../core/load.js";
+import { DEFAULT_SCHEMAS_DIR, SCHEMA_FILES, readSchemaTexts, compileSchemas, type SchemaTexts } from "../core/schemas.js";
+import { issue, StrataError, type Issue } from "../core/issues.js";
 
 export interface LayerStatus {
   /** Content hash of the set in use. */

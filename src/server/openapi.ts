@@ -1,6 +1,6 @@
 // GET /api/openapi.json: built from the schemas the routes validate with (api-schemas.ts, and the body
 // schema derived from the context schema of the layer set in use), so the document cannot drift.
-import type { LayerSet } from "../load.js";
+import type { LayerSet } from "../core/load.js";
 import { requestBodySchema } from "./body.js";
 import { PARAM_SCHEMAS, QUERY_SCHEMAS, RESPONSE_SCHEMAS } from "./api-schemas.js";
 

@@ -1,9 +1,9 @@
 // The API routes: each a thin chain of library calls (read the body → compose → store or render).
 import type { FastifyInstance } from "fastify";
 import { Ajv, type ValidateFunction } from "ajv";
-import { compose, resultView, type ComposeResult } from "../compose.js";
-import { issue, type Issue } from "../issues.js";
-import { errorMessage, errorPointer, usefulErrors } from "../schemas.js";
+import { compose, resultView, type ComposeResult } from "../core/compose.js";
+import { issue, type Issue } from "../core/issues.js";
+import { errorMessage, errorPointer, usefulErrors } from "../core/schemas.js";
 import { ApiError, invalidRequest, notFound } from "./errors.js";
 import { readTaskRequest, requestBodySchema, toBodyPointers } from "./body.js";
 import { contextDefaults, formOptions, listProfiles, profileView } from "./catalog.js";

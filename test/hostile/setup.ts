@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadLayerSetFromFiles, readLayerFiles, type LayerSet } from "../../src/index.js";
-import type { SourceFile } from "../../src/source.js";
+import type { SourceFile } from "../../src/core/source.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const LAYERS_DIR = join(ROOT, "layers");

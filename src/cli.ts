@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// The `strata` command (package.json `bin`, `node dist/cli.js …`): the command line itself is cli/main.ts.
+import "./cli/main.js";
