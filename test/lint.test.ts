@@ -5,10 +5,12 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { expressionRefs, lintLayerFiles, varRefs } from "../src/review/lint.js";
+import { lintLayerFiles } from "../src/review/lint.js";
 import { readLayerFiles } from "../src/core/load.js";
 import jsonata from "jsonata";
 import { CLI, LAYERS_DIR, REPO_ROOT, SCHEMAS_DIR, fixtureDir } from "./helpers/paths.js";
+import { expressionRefs } from "../src/lang/expression.js";
+import { varRefs } from "../src/lang/condition.js";
 
 const temps: string[] = [];
 afterEach(() => {

@@ -2,10 +2,11 @@
 import { stringifyYaml as stringify } from "../vendor.js";
 import type { Issue } from "../core/issues.js";
 import { compose, resultView, type ComposeResult } from "../core/compose.js";
-import { getOwnPath, hasOwn, isPlainObject, parseDotPath, parsePointer, setOwn } from "../util/data.js";
+import { getOwnPath, hasOwn, isPlainObject, setOwn } from "../util/data.js";
 import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command, type OverrideLocation } from "./common.js";
 import { parseSource, positionOf } from "../core/source.js";
 import { loadOrExit, loadSet, withLayerDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
+import { parseDotPath, parsePointer } from "../util/pointer.js";
 
 /** The options of every command that composes a context (compose, explain). */
 export const OPTIONS = {

@@ -1,16 +1,14 @@
 // `strata explain`: the composed config with the layer (file:line) behind every value, the history of one
 // value (--path), and why layers were skipped. The library (src/explain.ts) knows; this file only shows.
 import { compose, type ComposeResult } from "../core/compose.js";
-import {
-  alignRows, annotatedLines, closeNames, describeSkip, explainPath, explainProfiles, explainSkipped, explainValues,
-  historyRows, issuesByPointer, renderAnnotated, type SkipExplanation, type ValueHistory,
-} from "../review/explain.js";
+import { alignRows, annotatedLines, describeSkip, explainPath, explainProfiles, explainSkipped, explainValues, historyRows, issuesByPointer, renderAnnotated, type SkipExplanation, type ValueHistory } from "../review/explain.js";
 import { inlineValue } from "../review/compare.js";
 import { formatLocation, type Issue, type Origin } from "../core/issues.js";
 import type { LayerSet } from "../core/load.js";
 import { UsageError, parse, printIssues, out, type Command } from "./common.js";
 import { OPTIONS as COMPOSE_OPTIONS, exitCode, readComposeInput, type ComposeInput } from "./compose.js";
 import { layerDirs, loadOrExit, relativeDir, withLayerDir, LAYER_HELP } from "./layer-options.js";
+import { closeNames } from "../util/names.js";
 
 const OPTIONS = { ...COMPOSE_OPTIONS, path: { type: "string" } } as const;
 

@@ -3,7 +3,7 @@ import { evaluateLogic, logicData } from "../lang/condition.js";
 import { issue, type Issue } from "./issues.js";
 import type { LayerSet } from "./load.js";
 import type { TaskContext } from "./context.js";
-import { parseDotPath, toPointer } from "../util/data.js";
+import { parseDotPath, toPointer } from "../util/pointer.js";
 
 export function runChecks(set: LayerSet, context: TaskContext, config: unknown): Issue[] {
   const out: Issue[] = [];

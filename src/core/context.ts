@@ -1,8 +1,9 @@
 // The task context: validated against schemas/context.schema.json, with its defaults filled in.
 import { issue, type Issue } from "./issues.js";
-import { errorMessage, errorPointer, usefulErrors, type SchemaSet } from "./schemas.js";
+import { type SchemaSet } from "./schemas.js";
 import { SOURCE_LIMITS } from "./source.js";
 import { cloneData, findForbiddenKeys, findTooDeep, isPlainObject } from "../util/data.js";
+import { errorMessage, errorPointer, usefulErrors } from "../lang/json-schema.js";
 
 export interface TaskContext {
   model_name: string;

@@ -2,10 +2,11 @@
 // with (`==`, `===`, `in` a literal list) and the values the context schema lists (enum, default, examples).
 // The form options of the API are built from them, and a context value none of them equals (`vlm`, `dokcer`)
 // is reported as a compose-time warning: otherwise no layer applies and nothing says why.
-import { closeNames } from "../review/explain.js";
 import { warning, type Issue } from "./issues.js";
 import type { Layer, LayerSet } from "./load.js";
-import { getOwnPath, hasOwn, isPlainObject, toPointer } from "../util/data.js";
+import { getOwnPath, hasOwn, isPlainObject } from "../util/data.js";
+import { closeNames } from "../util/names.js";
+import { toPointer } from "../util/pointer.js";
 
 export interface ComparedLiteral {
   field: string;

@@ -6,8 +6,10 @@ import { issue, warning, hasErrors, sortIssues, type Issue, type Position } from
 import { parseSource, positionOf, type LineCol, type SourceFile } from "./source.js";
 import { checkLogic, describeLogic } from "../lang/condition.js";
 import { compileTemplate, type Template, type TemplateProblem } from "./template.js";
-import { compileSchemas, readSchemaTexts, hashTexts, errorPointer, errorMessage, usefulErrors, DEFAULT_LAYERS_DIR, type SchemaSet, type SchemaTexts } from "./schemas.js";
-import { findForbiddenKeys, type Path } from "../util/data.js";
+import { compileSchemas, readSchemaTexts, hashTexts, DEFAULT_LAYERS_DIR, type SchemaSet, type SchemaTexts } from "./schemas.js";
+import { findForbiddenKeys } from "../util/data.js";
+import { errorPointer, errorMessage, usefulErrors } from "../lang/json-schema.js";
+import { type Path } from "../util/pointer.js";
 
 export type StageSource = "layers" | "profiles" | "overrides";
 

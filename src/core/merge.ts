@@ -9,7 +9,8 @@
 // Merging never mutates its inputs: changed objects are copied on the way down, and every value taken
 // from a patch is copied, so the result shares nothing mutable with a layer or a request.
 import type { Origin } from "./issues.js";
-import { cloneData, escapeToken, hasOwn, isPlainObject, setOwn } from "../util/data.js";
+import { cloneData, hasOwn, isPlainObject, setOwn } from "../util/data.js";
+import { escapeToken } from "../util/pointer.js";
 
 export type WriteOp = "set" | "replace" | "delete" | "append" | "prepend";
 

@@ -1,7 +1,8 @@
 // Who set each value: derived from the trace of writes, for every leaf of the final config.
 import type { Origin } from "./issues.js";
 import type { Trace, Write } from "./merge.js";
-import { escapeToken, isPlainObject } from "../util/data.js";
+import { isPlainObject } from "../util/data.js";
+import { escapeToken } from "../util/pointer.js";
 
 /**
  * The write that produced the value at `pointer`: the latest write there or at any ancestor. For a value

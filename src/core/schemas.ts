@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ValidateFunction, ErrorObject } from "ajv";
+import type { ValidateFunction } from "ajv";
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DEFAULT_SCHEMAS_DIR = join(PACKAGE_ROOT, "schemas");
@@ -113,88 +113,4 @@ export function compileValidators(json: SchemaSet["json"], extra: { code?: { sou
   const get = <T extends Record<string, string>>(ajv: InstanceType<typeof Ajv>, refs: T) =>
     Object.fromEntries(Object.entries(refs).map(([name, ref]) => [name, ajv.getSchema(ref)!])) as Record<keyof T, ValidateFunction>;
   return { strict: get(strict, VALIDATORS.strict), withDefaults: get(withDefaults, VALIDATORS.withDefaults), ajv: { strict, withDefaults } };
-}
-
-/** JSON Pointer of the value an ajv error is about (for a missing or unknown key: that key). */
-export function errorPointer(e: ErrorObject): string {
-  const p = e.params as Record<string, unknown>;
-  const esc = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
-  if (e.keyword === "additionalProperties" && typeof p.additionalProperty === "string") return `${e.instancePath}/${esc(p.additionalProperty)}`;
-  if (e.keyword === "required" && typeof p.missingProperty === "string") return `${e.instancePath}/${esc(p.missingProperty)}`;
-  return e.instancePath;
-}
-
-/** A sentence for an ajv error, naming the field. */
-export function errorMessage(e: ErrorObject, subject = "value"): string {
-  const p = e.params as Record<string, unknown>;
-  const at = e.instancePath ? `'${pointerToDots(e.instancePath)}'` : subject;
-  switch (e.keyword) {
-    case "additionalProperties":
-      return `unknown field '${pointerToDots(errorPointer(e))}'`;
-    case "required":
-      return `missing required field '${pointerToDots(errorPointer(e))}'`;
-    case "enum":
-      return `${at} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
-    case "type":
-      return `${at} must be ${String(p.type).replace(/,/g, " or ")}`;
-    case "pattern":
-      if (p.pattern === "^[a-z0-9][a-z0-9-]*$") return `${at} must be lower-case letters, digits and dashes, like 'vllm-defaults'`;
-      return `${at} must match the pattern ${String(p.pattern)}`;
-    case "minLength":
-      if (p.limit === 1) return `${at} must not be empty`;
-      return `${at} must be at least ${String(p.limit)} characters long`;
-    case "uniqueItems":
-      return `${at} lists the same item twice (items ${String(p.j)} and ${String(p.i)})`;
-    default:
-      return `${at} ${e.message ?? "is invalid"}`;
-  }
-}
-
-export function pointerToDots(pointer: string): string {
-  return pointer
-    .split("/")
-    .slice(1)
-    .map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .join(".");
-}
-
-/** Keep the most useful errors: drop the `if`/`then` wrappers ajv adds around the real problem. */
-export function usefulErrors(errors: readonly ErrorObject[] | null | undefined): ErrorObject[] {
-  let list = (errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "anyOf" && e.keyword !== "oneOf");
-  // `anyOf: [{type: null}, {…}]` (an optional field) reports both branches; "must be null" only adds noise
-  // when the other branch says what is wrong.
-  list = list.filter((e) => !(e.keyword === "type" && (e.params as { type?: unknown }).type === "null" && list.some((o) => o !== e && o.instancePath.startsWith(e.instancePath))));
-  const seen = new Set<string>();
-  const unique = list.filter((e) => {
-    const k = `${errorPointer(e)}|${e.keyword}|${e.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-  return joinTypeErrors(unique);
-}
-
-/**
- * An `anyOf` reports each branch: a negative total_gpus gets "must be >= 0" and "must be null", a scalar
- * parameter "must be array" and "must be object". Say it once: drop "must be null" beside another problem
- * with the same value, and join the remaining type errors of one value into "must be array or object".
- */
-function joinTypeErrors(errors: ErrorObject[]): ErrorObject[] {
-  const atPath = (path: string) => errors.filter((e) => e.instancePath === path);
-  const isNull = (e: ErrorObject) => e.keyword === "type" && (e.params as { type?: unknown }).type === "null";
-  const done = new Set<string>();
-  const out: ErrorObject[] = [];
-  for (const e of errors) {
-    if (e.keyword !== "type") {
-      out.push(e);
-      continue;
-    }
-    const same = atPath(e.instancePath);
-    if (isNull(e) && same.some((x) => !isNull(x))) continue;
-    if (done.has(e.instancePath)) continue;
-    done.add(e.instancePath);
-    const types = same.filter((x) => x.keyword === "type" && !(isNull(x) && same.some((y) => !isNull(y)))).map((x) => String((x.params as { type: unknown }).type));
-    out.push(types.length > 1 ? { ...e, params: { ...e.params, type: [...new Set(types)].join(",") } } : e);
-  }
-  return out;
 }

@@ -3,7 +3,8 @@
 import type { Node, Document } from "yaml";
 import { LineCounter, parseDocument, visit, isMap, isSeq, isScalar, isAlias, isPair } from "../vendor.js";
 import { issue, type Issue } from "./issues.js";
-import { escapeToken } from "../util/data.js";
+import { MAX_DEPTH } from "../util/data.js";
+import { escapeToken } from "../util/pointer.js";
 
 export interface LineCol {
   line: number;
@@ -23,7 +24,7 @@ export interface ParsedSource {
 }
 
 /** Limits that keep a hostile or broken file from exhausting time or memory. */
-export const SOURCE_LIMITS = { maxBytes: 1 << 20, maxAliasCount: 100, maxDepth: 64 };
+export const SOURCE_LIMITS = { maxBytes: 1 << 20, maxAliasCount: 100, maxDepth: MAX_DEPTH };
 
 /** `!expr model_name` is sugar for `{ $expr: "model_name" }`. */
 const exprTag = {

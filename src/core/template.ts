@@ -1,6 +1,8 @@
 // A layer's `data` compiled once: static parts kept as frozen data, `{ $expr }` nodes as compiled JSONata.
 import { compileExpression, ExpressionSyntaxError, type CompiledExpression, type Scope } from "../lang/expression.js";
-import { deepFreeze, editDistance, escapeToken, hasOwn, isPlainObject, setOwn } from "../util/data.js";
+import { deepFreeze, hasOwn, isPlainObject, setOwn } from "../util/data.js";
+import { closestName } from "../util/names.js";
+import { escapeToken } from "../util/pointer.js";
 
 export type Template =
   | { kind: "static"; value: unknown }
@@ -66,7 +68,7 @@ function directiveProblem(o: Record<string, unknown>): string | undefined {
   // A misspelt directive (`$exp`, `$apend`) would otherwise become a config key and fail far from here.
   const unknown = keys.find((k) => k.startsWith("$") && !DIRECTIVES.includes(k));
   if (unknown) {
-    const near = DIRECTIVES.find((d) => editDistance(d, unknown) <= 2);
+    const near = closestName(unknown, DIRECTIVES);
     return `unknown directive '${unknown}'${near ? ` (did you mean ${near}?)` : ""}; keys starting with $ are directives: ${DIRECTIVES.join(", ")}`;
   }
   if (hasOwn(o, "$patch")) {

@@ -1,8 +1,9 @@
 // JSON Schema validation of the composed config; each problem names its JSON path and who set the value.
 import { issue, type Issue } from "./issues.js";
-import { errorMessage, errorPointer, usefulErrors, type SchemaSet } from "./schemas.js";
+import { type SchemaSet } from "./schemas.js";
 import { lastWrite } from "./provenance.js";
 import type { Trace } from "./merge.js";
+import { errorMessage, errorPointer, usefulErrors } from "../lang/json-schema.js";
 
 export function validateConfig(schemas: SchemaSet, config: unknown, trace: Trace): Issue[] {
   if (schemas.taskConfig(config)) return [];

@@ -2,6 +2,7 @@
 import type { RulesLogic } from "json-logic-js";
 import { jsonLogic } from "../vendor.js";
 import { FORBIDDEN_KEYS, hasOwn, isPlainObject } from "../util/data.js";
+import { escapeToken } from "../util/pointer.js";
 
 export type Logic = unknown;
 
@@ -65,7 +66,7 @@ export function checkLogic(rule: Logic, pointer = ""): LogicProblem[] {
       return;
     }
     const op = keys[0];
-    const opAt = `${at}/${op.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+    const opAt = `${at}/${escapeToken(op)}`;
     if (!KNOWN_OPERATORS.has(op)) {
       problems.push({ pointer: opAt, code: "unknown-operator", message: `unknown JSON-logic operator '${op}'` });
       return;
@@ -131,4 +132,40 @@ export function describeLogic(rule: Logic): string {
     return `${op}(${args.map(d).join(", ")})`;
   };
   return d(rule);
+}
+
+/**
+ * The `var` paths a condition reads from the context or `$config`, with their pointers. Inside the per-item
+ * logic of map/filter/all/none/some/reduce a `var` reads the item, not the context, so it is left out there.
+ */
+export function varRefs(rule: Logic, pointer: string): { path: string; pointer: string }[] {
+  const out: { path: string; pointer: string }[] = [];
+  const visit = (node: unknown, at: string, item: boolean) => {
+    if (Array.isArray(node)) return node.forEach((n, i) => visit(n, `${at}/${i}`, item));
+    if (!isPlainObject(node)) return;
+    const keys = Object.keys(node);
+    if (keys.length !== 1) return;
+    const op = keys[0];
+    const args = node[op];
+    const opAt = `${at}/${escapeToken(op)}`;
+    const list = Array.isArray(args) ? args : [args];
+    const argAt = (i: number) => (Array.isArray(args) ? `${opAt}/${i}` : opAt);
+    if (op === "var") {
+      if (typeof list[0] === "string" && list[0] !== "") {
+        if (!item) out.push({ path: list[0], pointer: argAt(0) });
+      } else visit(list[0], argAt(0), item);
+      list.slice(1).forEach((a, i) => visit(a, argAt(i + 1), item));
+    } else if (op === "missing" || op === "missing_some") {
+      const names = op === "missing" ? list : Array.isArray(list[1]) ? list[1] : [];
+      names.forEach((n, i) => {
+        const p = op === "missing" ? argAt(i) : `${opAt}/1/${i}`;
+        if (typeof n === "string" && n !== "" && !item) out.push({ path: n, pointer: p });
+        else visit(n, p, item);
+      });
+    } else if (["map", "filter", "all", "none", "some", "reduce"].includes(op)) {
+      list.forEach((a, i) => visit(a, argAt(i), i === 1 ? true : item));
+    } else list.forEach((a, i) => visit(a, argAt(i), item));
+  };
+  visit(rule, pointer, false);
+  return out;
 }

@@ -2,8 +2,7 @@
 // Plain field references (`model_name`, `$config.optimization.strategy`) skip the engine entirely.
 import type jsonataTypes from "jsonata";
 import { jsonata } from "../vendor.js";
-import { SOURCE_LIMITS } from "../core/source.js";
-import { FORBIDDEN_KEYS, cloneData, findTooDeep, getOwnPath, hasOwn, isPlainObject } from "../util/data.js";
+import { FORBIDDEN_KEYS, MAX_DEPTH, cloneData, findTooDeep, getOwnPath, hasOwn, isPlainObject } from "../util/data.js";
 
 /**
  * Bounds on one evaluation; JSONata checks the first three itself (a timer around `evaluate` could never fire).
@@ -91,8 +90,8 @@ export function compileExpression(source: string): CompiledExpression {
     lastYield = performance.now();
     const value: unknown = await expr.evaluate(scope.context, { config: scope.config });
     // Before copying it (recursively): a result can be built deeper than any stack.
-    const tooDeep = findTooDeep(value, SOURCE_LIMITS.maxDepth);
-    if (tooDeep !== undefined) throw new ExpressionLimitError("too-deep", `expression built data nested deeper than ${SOURCE_LIMITS.maxDepth} levels`);
+    const tooDeep = findTooDeep(value, MAX_DEPTH);
+    if (tooDeep !== undefined) throw new ExpressionLimitError("too-deep", `expression built data nested deeper than ${MAX_DEPTH} levels`);
     return cloneData(value);
   };
   if (!field) {
@@ -255,4 +254,67 @@ export function describeEvaluationError(e: unknown): { code: string; message: st
   if (err?.code === "D2015") return { code: "expression-too-large", message: `expression built a sequence longer than ${EXPRESSION_LIMITS.maxSequence} items and was stopped` };
   if (e instanceof RangeError) return { code: "expression-too-deep", message: `expression exhausted the stack: ${e.message}` };
   return { code: "expression-failed", message: `${err?.code ? err.code + ": " : ""}${err?.message ?? String(e)}` };
+}
+
+type AstNode = Record<string, unknown>;
+
+/**
+ * Field paths a JSONata expression reads from its input (the context) — `model_name`, `slo_config.ttft`, `$$.x` —
+ * and from `$config`, with the offset of the first name. Names inside predicates, sort terms and later path steps
+ * read the items they apply to, so only the first step of a path at the top counts.
+ */
+export function expressionRefs(ast: unknown, source = ""): { path: string[]; offset: number }[] {
+  const out: { path: string[]; offset: number }[] = [];
+  // JSONata's position is where the token ends; a quoted name ("tp-size") has its quotes around it.
+  const nameStart = (n: AstNode) => {
+    const end = n.position as number;
+    const quoted = source[end - 1] === '"' || source[end - 1] === "`" || source[end - 1] === "'";
+    return Math.max(0, end - String(n.value).length - (quoted ? 2 : 0));
+  };
+  const names = (steps: AstNode[]) => {
+    const path: string[] = [];
+    for (const s of steps) {
+      if (s.type !== "name" || s.stages || s.predicate || s.group) {
+        if (s.type === "name") path.push(String(s.value));
+        break;
+      }
+      path.push(String(s.value));
+    }
+    return path;
+  };
+  const visit = (node: unknown, top: boolean) => {
+    if (Array.isArray(node)) return node.forEach((n) => visit(n, top));
+    // JSONata builds its nodes on prototypes (the parser's symbol table): any object is a node.
+    if (node === null || typeof node !== "object") return;
+    const n = node as AstNode;
+    if (n.type === "path" && Array.isArray(n.steps)) {
+      const steps = n.steps as AstNode[];
+      const first = steps[0];
+      if (first?.type === "variable" && first.value === "config" && steps[1]?.type === "name") {
+        out.push({ path: ["$config", ...names(steps.slice(1))], offset: nameStart(steps[1]) });
+      } else if (first?.type === "variable" && (first.value === "$" || (first.value === "" && top)) && steps[1]?.type === "name") {
+        out.push({ path: names(steps.slice(1)), offset: nameStart(steps[1]) });
+      } else if (first?.type === "name" && top) {
+        out.push({ path: names(steps), offset: nameStart(first) });
+      }
+      steps.forEach((s, i) => visitStep(s, i === 0 ? top : false));
+      return;
+    }
+    if (n.type === "name") {
+      if (top) out.push({ path: [String(n.value)], offset: nameStart(n) });
+      visitStep(n, top);
+      return;
+    }
+    visitStep(n, top);
+  };
+  // A step: its own parts at its level; its predicates, stages, group and sort terms read the step's items.
+  const visitStep = (n: AstNode, top: boolean) => {
+    for (const [k, v] of Object.entries(n)) {
+      if (k === "steps" || k === "value" || k === "type" || k === "position" || v === null || typeof v !== "object") continue;
+      const itemScoped = k === "predicate" || k === "stages" || k === "group" || k === "terms" || k === "focus";
+      visit(v, itemScoped ? false : top);
+    }
+  };
+  visit(ast, true);
+  return out;
 }

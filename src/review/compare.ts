@@ -1,6 +1,7 @@
 // Comparing composed configs: data equality, the leaves that changed, and a unified diff of two texts.
 // Shared by the scenario runner (`strata test`) and the revision diff (`strata diff`).
-import { escapeToken, hasOwn, isPlainObject } from "../util/data.js";
+import { hasOwn, isPlainObject } from "../util/data.js";
+import { escapeToken } from "../util/pointer.js";
 
 /** Equal as data: objects by their keys whatever their order, lists item by item. */
 export function deepEqual(a: unknown, b: unknown): boolean {

@@ -9,9 +9,10 @@ import { deepEqual, leafChanges } from "./compare.js";
 import type { Issue, Origin } from "../core/issues.js";
 import { loadLayerSetFromFiles, readLayerFiles, type LayerSet } from "../core/load.js";
 import { loadScenariosFromFiles, problemOf, type Scenario } from "./scenarios.js";
-import { readSchemaTexts, pointerToDots, SCHEMA_FILES, type SchemaTexts } from "../core/schemas.js";
+import { readSchemaTexts, SCHEMA_FILES, type SchemaTexts } from "../core/schemas.js";
 import type { SourceFile } from "../core/source.js";
 import type { Trace } from "../core/merge.js";
+import { pointerToDots } from "../util/pointer.js";
 
 /** Where the layers, schemas and scenarios live, relative to the repository root (forward slashes). */
 export interface DiffPaths {

@@ -7,9 +7,10 @@ import type { Issue, Origin } from "../core/issues.js";
 import type { Layer, LayerSet } from "../core/load.js";
 import type { Write } from "../core/merge.js";
 import { historyOf, lastWrite } from "../core/provenance.js";
-import { pointerToDots } from "../core/schemas.js";
 import type { Template } from "../core/template.js";
-import { editDistance, escapeToken, getOwnPath, isPlainObject, parseDotPath, parsePointer, toPointer } from "../util/data.js";
+import { getOwnPath, isPlainObject } from "../util/data.js";
+import { pointerToDots, escapeToken, parseDotPath, parsePointer, toPointer } from "../util/pointer.js";
+import { closeNames } from "../util/names.js";
 
 /** One leaf of the config (scalar, list or empty object) and who set it. */
 export interface ExplainedValue {
@@ -198,12 +199,6 @@ export function explainProfiles(result: ComposeResult, set: LayerSet): ProfileNo
     unknown: asked.flatMap((name, i) => (set.profiles.has(name) ? [] : [{ name, pointer: `/profiles/${i}`, suggestions: closeNames(name, known) }])),
     not_selected: known.filter((n) => !asked.includes(n)),
   };
-}
-
-/** Names within a small edit distance, or sharing a prefix: likely meant instead of a misspelt one. */
-export function closeNames(name: string, candidates: readonly string[]): string[] {
-  const limit = Math.max(2, Math.floor(name.length / 3));
-  return candidates.filter((c) => c !== name && (editDistance(c, name) <= limit || (name.length >= 3 && (c.startsWith(name) || name.startsWith(c)))));
 }
 
 /** The layer behind an applied-layer entry (`gpu-aware`, `profile:production:production-params`). */

@@ -3,15 +3,17 @@
 // `$config` paths the task config does not have, empty profiles, layers that can never apply. Then every
 // scenario is composed, and the ones whose config fails are reported.
 import { jsonata } from "../vendor.js";
-import { evaluateLogic, type Logic } from "../lang/condition.js";
+import { evaluateLogic, varRefs, type Logic } from "../lang/condition.js";
+import { expressionRefs } from "../lang/expression.js";
+import { allowsNull, finiteValues, objectBranches, unknownAt, type Schema } from "../lang/json-schema.js";
 import { formatLocation, issue, warning, sortIssues, type Issue } from "../core/issues.js";
 import { loadLayerSetFromFiles, type Layer, type LayerSet, type LoadOptions } from "../core/load.js";
 import { runScenario, type Scenario } from "./scenarios.js";
 import { parseSource, positionOf, type LineCol, type SourceFile } from "../core/source.js";
-import { pointerToDots } from "../core/schemas.js";
 import { templateExpressions, type Template } from "../core/template.js";
-import { closeNames } from "./explain.js";
-import { editDistance, escapeToken, hasOwn, isPlainObject } from "../util/data.js";
+import { hasOwn, isPlainObject } from "../util/data.js";
+import { pointerToDots, escapeToken } from "../util/pointer.js";
+import { closeNames, closestName } from "../util/names.js";
 
 export interface LintResult {
   set: LayerSet;
@@ -130,9 +132,9 @@ export function configKeyIssues(config: Schema, layer: Layer): Issue[] {
       const next = branches.flatMap((b) => (isPlainObject(b.properties) && hasOwn(b.properties, key) ? [b.properties[key] as Schema] : []));
       if (next.length === 0) {
         if (open) continue;
-        const near = known.filter((k) => editDistance(k, key) <= 2).sort((a, b) => editDistance(a, key) - editDistance(b, key));
+        const near = closestName(key, known);
         const where = pointer === "" ? "the task config" : `'${pointerToDots(pointer)}'`;
-        out.push(issue("unknown-config-key", `layer '${layer.name}' writes '${key}', but ${where} has no such key${near.length ? ` (did you mean '${near[0]}'?)` : ""}`, at(childAt)));
+        out.push(issue("unknown-config-key", `layer '${layer.name}' writes '${key}', but ${where} has no such key${near ? ` (did you mean '${near}'?)` : ""}`, at(childAt)));
         continue;
       }
       for (const s of next) {
@@ -164,23 +166,7 @@ export function configKeyIssues(config: Schema, layer: Layer): Issue[] {
   });
 }
 
-function allowsNull(root: Schema, schema: Schema, depth = 0): boolean {
-  if (depth > 20 || !isPlainObject(schema)) return false;
-  if (typeof schema.$ref === "string") {
-    const target = resolveRef(root, schema.$ref);
-    return target ? allowsNull(root, target, depth + 1) : true;
-  }
-  const alternatives = [...((schema.anyOf as Schema[]) ?? []), ...((schema.oneOf as Schema[]) ?? [])];
-  if (alternatives.length > 0) return alternatives.some((s) => allowsNull(root, s, depth + 1));
-  if (Array.isArray(schema.allOf) && schema.allOf.length > 0) return (schema.allOf as Schema[]).every((s) => allowsNull(root, s, depth + 1));
-  if (schema.type === "null" || (Array.isArray(schema.type) && schema.type.includes("null"))) return true;
-  if (Array.isArray(schema.enum) && schema.enum.includes(null)) return true;
-  return hasOwn(schema, "const") && schema.const === null;
-}
-
 // ---- Field references
-
-type Schema = Record<string, unknown>;
 
 /** Answers "is this a field of the context (or of the task config)?" from the JSON Schemas, following $ref and anyOf. */
 class FieldChecker {
@@ -263,171 +249,6 @@ class FieldChecker {
     if (tryAll(0, {})) return undefined;
     return domains.map(([name, values]) => `${name} (${values.map((v) => JSON.stringify(v)).join(", ")})`).join(" and ");
   }
-}
-
-/** `{index, known}` for the first segment of `path` the schema rules out; undefined when the path may exist. */
-function unknownAt(root: Schema, schema: Schema, path: readonly string[], index = 0): { index: number; known: string[] } | undefined {
-  if (index >= path.length) return undefined;
-  const branches = objectBranches(root, schema);
-  if (branches.length === 0) return undefined; // not an object schema (a list, a scalar, anything): do not judge
-  const seg = path[index];
-  const next = branches.flatMap((b) => (isPlainObject(b.properties) && hasOwn(b.properties, seg) ? [b.properties[seg] as Schema] : []));
-  if (next.length === 0) {
-    if (branches.some((b) => b.additionalProperties !== false || b.patternProperties !== undefined)) return undefined;
-    return { index, known: branches.flatMap((b) => Object.keys((b.properties as Schema | undefined) ?? {})) };
-  }
-  // Reachable through any branch that has the field is enough.
-  const results = next.map((s) => unknownAt(root, s, path, index + 1));
-  return results.every((r) => r) ? results[0] : undefined;
-}
-
-/** The object-shaped alternatives of a schema (following local $ref, anyOf, oneOf, allOf). */
-function objectBranches(root: Schema, schema: Schema, depth = 0): Schema[] {
-  if (depth > 20 || !isPlainObject(schema)) return [];
-  if (typeof schema.$ref === "string") {
-    const target = resolveRef(root, schema.$ref);
-    return target ? objectBranches(root, target, depth + 1) : [];
-  }
-  const alternatives = [...((schema.anyOf as Schema[]) ?? []), ...((schema.oneOf as Schema[]) ?? []), ...((schema.allOf as Schema[]) ?? [])];
-  if (alternatives.length > 0) return alternatives.flatMap((s) => objectBranches(root, s, depth + 1));
-  const isObject = schema.type === "object" || (schema.type === undefined && (schema.properties !== undefined || schema.additionalProperties !== undefined));
-  return isObject ? [schema] : [];
-}
-
-function resolveRef(root: Schema, ref: string): Schema | undefined {
-  if (!ref.startsWith("#/")) return undefined;
-  let cur: unknown = root;
-  for (const seg of ref.slice(2).split("/")) {
-    const key = seg.replace(/~1/g, "/").replace(/~0/g, "~");
-    if (!isPlainObject(cur) || !hasOwn(cur, key)) return undefined;
-    cur = cur[key];
-  }
-  return isPlainObject(cur) ? cur : undefined;
-}
-
-/** Every value a top-level context field can take, when that set is small and fixed (enum, boolean). */
-function finiteValues(context: Schema, field: string): unknown[] | undefined {
-  const props = context.properties as Schema | undefined;
-  const prop = props && hasOwn(props, field) ? (props[field] as Schema) : undefined;
-  if (!prop) return undefined;
-  const values = new Set<unknown>();
-  const add = (s: Schema, depth = 0): boolean => {
-    if (depth > 10) return false;
-    if (typeof s.$ref === "string") {
-      const t = resolveRef(context, s.$ref);
-      return t ? add(t, depth + 1) : false;
-    }
-    const alts = [...((s.anyOf as Schema[]) ?? []), ...((s.oneOf as Schema[]) ?? [])];
-    if (alts.length) return alts.every((a) => add(a, depth + 1));
-    if (Array.isArray(s.enum)) return s.enum.forEach((v) => values.add(v)), true;
-    if (hasOwn(s, "const")) return values.add(s.const), true;
-    if (s.type === "boolean") return values.add(true), values.add(false), true;
-    if (s.type === "null") return values.add(null), true;
-    return false;
-  };
-  if (!add(prop)) return undefined;
-  const required = Array.isArray(context.required) && context.required.includes(field);
-  if (!required && !hasOwn(prop, "default")) values.add(null);
-  return [...values];
-}
-
-/**
- * The `var` paths a condition reads from the context or `$config`, with their pointers. Inside the per-item
- * logic of map/filter/all/none/some/reduce a `var` reads the item, not the context, so it is left out there.
- */
-export function varRefs(rule: Logic, pointer: string): { path: string; pointer: string }[] {
-  const out: { path: string; pointer: string }[] = [];
-  const visit = (node: unknown, at: string, item: boolean) => {
-    if (Array.isArray(node)) return node.forEach((n, i) => visit(n, `${at}/${i}`, item));
-    if (!isPlainObject(node)) return;
-    const keys = Object.keys(node);
-    if (keys.length !== 1) return;
-    const op = keys[0];
-    const args = node[op];
-    const opAt = `${at}/${escapeToken(op)}`;
-    const list = Array.isArray(args) ? args : [args];
-    const argAt = (i: number) => (Array.isArray(args) ? `${opAt}/${i}` : opAt);
-    if (op === "var") {
-      if (typeof list[0] === "string" && list[0] !== "") {
-        if (!item) out.push({ path: list[0], pointer: argAt(0) });
-      } else visit(list[0], argAt(0), item);
-      list.slice(1).forEach((a, i) => visit(a, argAt(i + 1), item));
-    } else if (op === "missing" || op === "missing_some") {
-      const names = op === "missing" ? list : Array.isArray(list[1]) ? list[1] : [];
-      names.forEach((n, i) => {
-        const p = op === "missing" ? argAt(i) : `${opAt}/1/${i}`;
-        if (typeof n === "string" && n !== "" && !item) out.push({ path: n, pointer: p });
-        else visit(n, p, item);
-      });
-    } else if (["map", "filter", "all", "none", "some", "reduce"].includes(op)) {
-      list.forEach((a, i) => visit(a, argAt(i), i === 1 ? true : item));
-    } else list.forEach((a, i) => visit(a, argAt(i), item));
-  };
-  visit(rule, pointer, false);
-  return out;
-}
-
-type AstNode = Record<string, unknown>;
-
-/**
- * Field paths a JSONata expression reads from its input (the context) — `model_name`, `slo_config.ttft`, `$$.x` —
- * and from `$config`, with the offset of the first name. Names inside predicates, sort terms and later path steps
- * read the items they apply to, so only the first step of a path at the top counts.
- */
-export function expressionRefs(ast: unknown, source = ""): { path: string[]; offset: number }[] {
-  const out: { path: string[]; offset: number }[] = [];
-  // JSONata's position is where the token ends; a quoted name ("tp-size") has its quotes around it.
-  const nameStart = (n: AstNode) => {
-    const end = n.position as number;
-    const quoted = source[end - 1] === '"' || source[end - 1] === "`" || source[end - 1] === "'";
-    return Math.max(0, end - String(n.value).length - (quoted ? 2 : 0));
-  };
-  const names = (steps: AstNode[]) => {
-    const path: string[] = [];
-    for (const s of steps) {
-      if (s.type !== "name" || s.stages || s.predicate || s.group) {
-        if (s.type === "name") path.push(String(s.value));
-        break;
-      }
-      path.push(String(s.value));
-    }
-    return path;
-  };
-  const visit = (node: unknown, top: boolean) => {
-    if (Array.isArray(node)) return node.forEach((n) => visit(n, top));
-    // JSONata builds its nodes on prototypes (the parser's symbol table): any object is a node.
-    if (node === null || typeof node !== "object") return;
-    const n = node as AstNode;
-    if (n.type === "path" && Array.isArray(n.steps)) {
-      const steps = n.steps as AstNode[];
-      const first = steps[0];
-      if (first?.type === "variable" && first.value === "config" && steps[1]?.type === "name") {
-        out.push({ path: ["$config", ...names(steps.slice(1))], offset: nameStart(steps[1]) });
-      } else if (first?.type === "variable" && (first.value === "$" || (first.value === "" && top)) && steps[1]?.type === "name") {
-        out.push({ path: names(steps.slice(1)), offset: nameStart(steps[1]) });
-      } else if (first?.type === "name" && top) {
-        out.push({ path: names(steps), offset: nameStart(first) });
-      }
-      steps.forEach((s, i) => visitStep(s, i === 0 ? top : false));
-      return;
-    }
-    if (n.type === "name") {
-      if (top) out.push({ path: [String(n.value)], offset: nameStart(n) });
-      visitStep(n, top);
-      return;
-    }
-    visitStep(n, top);
-  };
-  // A step: its own parts at its level; its predicates, stages, group and sort terms read the step's items.
-  const visitStep = (n: AstNode, top: boolean) => {
-    for (const [k, v] of Object.entries(n)) {
-      if (k === "steps" || k === "value" || k === "type" || k === "position" || v === null || typeof v !== "object") continue;
-      const itemScoped = k === "predicate" || k === "stages" || k === "group" || k === "terms" || k === "focus";
-      visit(v, itemScoped ? false : top);
-    }
-  };
-  visit(ast, true);
-  return out;
 }
 
 /**

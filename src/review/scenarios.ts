@@ -8,9 +8,11 @@ import { compose, type ComposeResult } from "../core/compose.js";
 import { deepEqual, inlineValue, leafChanges, unifiedDiff, type LeafChange } from "./compare.js";
 import { issue, warning, type Issue } from "../core/issues.js";
 import { readLayerFiles, type LayerSet } from "../core/load.js";
-import { DEFAULT_SCHEMAS_DIR, errorMessage, errorPointer, pointerToDots, usefulErrors } from "../core/schemas.js";
+import { DEFAULT_SCHEMAS_DIR } from "../core/schemas.js";
 import { parseSource, positionOf, type LineCol, type SourceFile } from "../core/source.js";
-import { escapeToken, findForbiddenKeys, getOwnPath, isPlainObject, parseDotPath } from "../util/data.js";
+import { findForbiddenKeys, getOwnPath, isPlainObject } from "../util/data.js";
+import { errorMessage, errorPointer, usefulErrors } from "../lang/json-schema.js";
+import { pointerToDots, escapeToken, parseDotPath } from "../util/pointer.js";
 
 /** A warning or error as a scenario expects it: the code, optionally the exact message and dotted path. */
 export type ProblemExpectation = string | { code: string; message?: string; path?: string };

@@ -3,8 +3,9 @@
 // `slo`) replace the context's own (`user_overrides`, `slo_config`), which stay accepted as aliases.
 import { Ajv, type ValidateFunction } from "ajv";
 import { issue, type Issue } from "../core/issues.js";
-import { errorMessage, errorPointer, usefulErrors, type SchemaSet } from "../core/schemas.js";
+import { type SchemaSet } from "../core/schemas.js";
 import { findForbiddenKeys, hasOwn, isPlainObject, setOwn } from "../util/data.js";
+import { errorMessage, errorPointer, usefulErrors } from "../lang/json-schema.js";
 
 /** Context field → the name the REST body uses for it (the design's `create_task_from_context`). */
 export const REST_NAMES: Readonly<Record<string, string>> = { user_overrides: "overrides", slo_config: "slo" };

@@ -1,6 +1,8 @@
 // Request bodies: JSON only, within a size and depth limit; a syntax error names its line and column.
 // JSON.parse defines `__proto__` as an own key (never a prototype change); such keys are rejected later.
 import { issue, type Issue } from "../core/issues.js";
+import { findTooDeep } from "../util/data.js";
+import { escapeToken, unescapeToken } from "../util/pointer.js";
 
 export const BODY_LIMITS = {
   /** Bytes; larger bodies get 413. */
@@ -33,7 +35,7 @@ export function parseJsonBody(text: string, maxDepth = BODY_LIMITS.maxDepth): Bo
   const duplicate = findDuplicateKey(text);
   if (duplicate) {
     const { line, column } = lineColumn(text, duplicate.offset);
-    const key = duplicate.pointer.slice(duplicate.pointer.lastIndexOf("/") + 1).replace(/~1/g, "/").replace(/~0/g, "~");
+    const key = unescapeToken(duplicate.pointer.slice(duplicate.pointer.lastIndexOf("/") + 1));
     return { ok: false, issue: issue("duplicate-key", `the key '${key}' appears twice in the same object (line ${line}, column ${column})`, { pointer: duplicate.pointer, line, column }) };
   }
   return { ok: true, value };
@@ -47,7 +49,6 @@ export function findDuplicateKey(text: string): { offset: number; pointer: strin
   // One frame per open object or list: the keys seen so far (objects) and the current key or index.
   const frames: { keys?: Set<string>; at: string | number }[] = [];
   let expectKey = false;
-  const escape = (t: string | number) => String(t).replace(/~/g, "~0").replace(/\//g, "~1");
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
@@ -58,7 +59,7 @@ export function findDuplicateKey(text: string): { offset: number; pointer: strin
         const raw = text.slice(start, i + 1);
         const key: string = raw.includes("\\") ? JSON.parse(raw) : raw.slice(1, -1);
         frame.at = key;
-        if (frame.keys.has(key)) return { offset: start, pointer: frames.map((f) => "/" + escape(f.at)).join("") };
+        if (frame.keys.has(key)) return { offset: start, pointer: frames.map((f) => "/" + escapeToken(f.at)).join("") };
         frame.keys.add(key);
       }
       expectKey = false;
@@ -74,18 +75,6 @@ export function findDuplicateKey(text: string): { offset: number; pointer: strin
       if (frame?.keys) expectKey = true;
       else if (frame) frame.at = (frame.at as number) + 1;
     }
-  }
-  return undefined;
-}
-
-/** Pointer of the first value nested deeper than `max`, if any (recursion stops there). */
-function findTooDeep(v: unknown, max: number, depth = 0, pointer = ""): string | undefined {
-  if (v === null || typeof v !== "object") return undefined;
-  if (depth >= max) return pointer;
-  const keys = Array.isArray(v) ? v.map((_, i) => String(i)) : Object.keys(v);
-  for (const k of keys) {
-    const found = findTooDeep((v as Record<string, unknown>)[k], max, depth + 1, `${pointer}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`);
-    if (found !== undefined) return found;
   }
   return undefined;
 }

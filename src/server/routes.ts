@@ -3,7 +3,6 @@ import type { FastifyInstance } from "fastify";
 import { Ajv, type ValidateFunction } from "ajv";
 import { compose, resultView, type ComposeResult } from "../core/compose.js";
 import { issue, type Issue } from "../core/issues.js";
-import { errorMessage, errorPointer, usefulErrors } from "../core/schemas.js";
 import { ApiError, invalidRequest, notFound } from "./errors.js";
 import { readTaskRequest, requestBodySchema, toBodyPointers } from "./body.js";
 import { contextDefaults, formOptions, listProfiles, profileView } from "./catalog.js";
@@ -11,6 +10,7 @@ import { openApiDocument } from "./openapi.js";
 import { PARAM_SCHEMAS, QUERY_SCHEMAS } from "./api-schemas.js";
 import type { LayerSource } from "./layer-watcher.js";
 import type { ListQuery, TaskStore } from "./store.js";
+import { errorMessage, errorPointer, usefulErrors } from "../lang/json-schema.js";
 
 export interface RouteDeps {
   layers: LayerSource;

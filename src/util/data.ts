@@ -1,9 +1,11 @@
-// Small data helpers shared by every step: JSON Pointers, safe own-property access, plain-data checks.
+// Plain-data helpers shared by every step: safe own-property access, copies, plain-data and limit checks.
+import { toPointer, type Path } from "./pointer.js";
+
+/** How deep objects and lists may nest: in a file, a context, or what a layer or an expression builds. */
+export const MAX_DEPTH = 64;
 
 /** Keys that must never reach an object's prototype, whatever their source. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
-
-export type Path = readonly (string | number)[];
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
@@ -20,32 +22,6 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
   } else {
     target[key] = value;
   }
-}
-
-export function escapeToken(t: string | number): string {
-  const s = String(t);
-  // Almost no key needs escaping; checking first saves two regex replaces per key on every merge.
-  return s.includes("~") || s.includes("/") ? s.replace(/~/g, "~0").replace(/\//g, "~1") : s;
-}
-
-export function toPointer(path: Path): string {
-  let s = "";
-  for (const seg of path) s += "/" + escapeToken(seg);
-  return s;
-}
-
-export function parsePointer(pointer: string): string[] {
-  if (pointer === "") return [];
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
-}
-
-/** `parameters.tp-size` or `/parameters/tp-size` → path segments. */
-export function parseDotPath(path: string): string[] {
-  if (path.startsWith("/")) return parsePointer(path);
-  return path.split(".").filter((s) => s !== "");
 }
 
 /** Read a value by path using own properties only (never the prototype chain). */
@@ -115,15 +91,4 @@ export function deepFreeze<T>(v: T): T {
     for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
   }
   return v;
-}
-
-/** Levenshtein distance, for "did you mean" on short names. */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
 }

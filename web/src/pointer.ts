@@ -1,16 +1,8 @@
 // JSON Pointers (RFC 6901), as the server's provenance and issues use them: "/parameters/tp-size".
+// Escaping and parsing come from the one home the server uses too (src/util/pointer.ts).
+import { parsePointer } from "../../src/util/pointer";
 
-export const escapeToken = (t: string | number): string => String(t).replace(/~/g, "~0").replace(/\//g, "~1");
-
-export const toPointer = (path: readonly (string | number)[]): string => path.map((t) => `/${escapeToken(t)}`).join("");
-
-export function parsePointer(pointer: string): string[] {
-  if (pointer === "") return [];
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
-}
+export { escapeToken, parsePointer, toPointer } from "../../src/util/pointer";
 
 /** The pointer itself, then each ancestor up to the root (""). */
 export function selfAndAncestors(pointer: string): string[] {

@@ -1,0 +1,164 @@
+// JSON Schema: ajv's errors as readable sentences at JSON Pointers, and walking a schema to the subschema
+// at a path (following local `$ref`, `anyOf`, `oneOf`, `allOf`) for the checks that need no validation.
+import type { ErrorObject } from "ajv";
+import { hasOwn, isPlainObject } from "../util/data.js";
+import { escapeToken, pointerToDots, unescapeToken } from "../util/pointer.js";
+
+/** JSON Pointer of the value an ajv error is about (for a missing or unknown key: that key). */
+export function errorPointer(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  if (e.keyword === "additionalProperties" && typeof p.additionalProperty === "string") return `${e.instancePath}/${escapeToken(p.additionalProperty)}`;
+  if (e.keyword === "required" && typeof p.missingProperty === "string") return `${e.instancePath}/${escapeToken(p.missingProperty)}`;
+  return e.instancePath;
+}
+
+/** A sentence for an ajv error, naming the field. */
+export function errorMessage(e: ErrorObject, subject = "value"): string {
+  const p = e.params as Record<string, unknown>;
+  const at = e.instancePath ? `'${pointerToDots(e.instancePath)}'` : subject;
+  switch (e.keyword) {
+    case "additionalProperties":
+      return `unknown field '${pointerToDots(errorPointer(e))}'`;
+    case "required":
+      return `missing required field '${pointerToDots(errorPointer(e))}'`;
+    case "enum":
+      return `${at} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+    case "type":
+      return `${at} must be ${String(p.type).replace(/,/g, " or ")}`;
+    case "pattern":
+      if (p.pattern === "^[a-z0-9][a-z0-9-]*$") return `${at} must be lower-case letters, digits and dashes, like 'vllm-defaults'`;
+      return `${at} must match the pattern ${String(p.pattern)}`;
+    case "minLength":
+      if (p.limit === 1) return `${at} must not be empty`;
+      return `${at} must be at least ${String(p.limit)} characters long`;
+    case "uniqueItems":
+      return `${at} lists the same item twice (items ${String(p.j)} and ${String(p.i)})`;
+    default:
+      return `${at} ${e.message ?? "is invalid"}`;
+  }
+}
+
+/** Keep the most useful errors: drop the `if`/`then` wrappers ajv adds around the real problem. */
+export function usefulErrors(errors: readonly ErrorObject[] | null | undefined): ErrorObject[] {
+  let list = (errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "anyOf" && e.keyword !== "oneOf");
+  // `anyOf: [{type: null}, {…}]` (an optional field) reports both branches; "must be null" only adds noise
+  // when the other branch says what is wrong.
+  list = list.filter((e) => !(e.keyword === "type" && (e.params as { type?: unknown }).type === "null" && list.some((o) => o !== e && o.instancePath.startsWith(e.instancePath))));
+  const seen = new Set<string>();
+  const unique = list.filter((e) => {
+    const k = `${errorPointer(e)}|${e.keyword}|${e.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return joinTypeErrors(unique);
+}
+
+/**
+ * An `anyOf` reports each branch: a negative total_gpus gets "must be >= 0" and "must be null", a scalar
+ * parameter "must be array" and "must be object". Say it once: drop "must be null" beside another problem
+ * with the same value, and join the remaining type errors of one value into "must be array or object".
+ */
+function joinTypeErrors(errors: ErrorObject[]): ErrorObject[] {
+  const atPath = (path: string) => errors.filter((e) => e.instancePath === path);
+  const isNull = (e: ErrorObject) => e.keyword === "type" && (e.params as { type?: unknown }).type === "null";
+  const done = new Set<string>();
+  const out: ErrorObject[] = [];
+  for (const e of errors) {
+    if (e.keyword !== "type") {
+      out.push(e);
+      continue;
+    }
+    const same = atPath(e.instancePath);
+    if (isNull(e) && same.some((x) => !isNull(x))) continue;
+    if (done.has(e.instancePath)) continue;
+    done.add(e.instancePath);
+    const types = same.filter((x) => x.keyword === "type" && !(isNull(x) && same.some((y) => !isNull(y)))).map((x) => String((x.params as { type: unknown }).type));
+    out.push(types.length > 1 ? { ...e, params: { ...e.params, type: [...new Set(types)].join(",") } } : e);
+  }
+  return out;
+}
+
+// ---- Walking a schema
+
+export type Schema = Record<string, unknown>;
+
+/** `{index, known}` for the first segment of `path` the schema rules out; undefined when the path may exist. */
+export function unknownAt(root: Schema, schema: Schema, path: readonly string[], index = 0): { index: number; known: string[] } | undefined {
+  if (index >= path.length) return undefined;
+  const branches = objectBranches(root, schema);
+  if (branches.length === 0) return undefined; // not an object schema (a list, a scalar, anything): do not judge
+  const seg = path[index];
+  const next = branches.flatMap((b) => (isPlainObject(b.properties) && hasOwn(b.properties, seg) ? [b.properties[seg] as Schema] : []));
+  if (next.length === 0) {
+    if (branches.some((b) => b.additionalProperties !== false || b.patternProperties !== undefined)) return undefined;
+    return { index, known: branches.flatMap((b) => Object.keys((b.properties as Schema | undefined) ?? {})) };
+  }
+  // Reachable through any branch that has the field is enough.
+  const results = next.map((s) => unknownAt(root, s, path, index + 1));
+  return results.every((r) => r) ? results[0] : undefined;
+}
+
+/** The object-shaped alternatives of a schema (following local $ref, anyOf, oneOf, allOf). */
+export function objectBranches(root: Schema, schema: Schema, depth = 0): Schema[] {
+  if (depth > 20 || !isPlainObject(schema)) return [];
+  if (typeof schema.$ref === "string") {
+    const target = resolveRef(root, schema.$ref);
+    return target ? objectBranches(root, target, depth + 1) : [];
+  }
+  const alternatives = [...((schema.anyOf as Schema[]) ?? []), ...((schema.oneOf as Schema[]) ?? []), ...((schema.allOf as Schema[]) ?? [])];
+  if (alternatives.length > 0) return alternatives.flatMap((s) => objectBranches(root, s, depth + 1));
+  const isObject = schema.type === "object" || (schema.type === undefined && (schema.properties !== undefined || schema.additionalProperties !== undefined));
+  return isObject ? [schema] : [];
+}
+
+export function resolveRef(root: Schema, ref: string): Schema | undefined {
+  if (!ref.startsWith("#/")) return undefined;
+  let cur: unknown = root;
+  for (const seg of ref.slice(2).split("/")) {
+    const key = unescapeToken(seg);
+    if (!isPlainObject(cur) || !hasOwn(cur, key)) return undefined;
+    cur = cur[key];
+  }
+  return isPlainObject(cur) ? cur : undefined;
+}
+
+/** Every value a top-level context field can take, when that set is small and fixed (enum, boolean). */
+export function finiteValues(context: Schema, field: string): unknown[] | undefined {
+  const props = context.properties as Schema | undefined;
+  const prop = props && hasOwn(props, field) ? (props[field] as Schema) : undefined;
+  if (!prop) return undefined;
+  const values = new Set<unknown>();
+  const add = (s: Schema, depth = 0): boolean => {
+    if (depth > 10) return false;
+    if (typeof s.$ref === "string") {
+      const t = resolveRef(context, s.$ref);
+      return t ? add(t, depth + 1) : false;
+    }
+    const alts = [...((s.anyOf as Schema[]) ?? []), ...((s.oneOf as Schema[]) ?? [])];
+    if (alts.length) return alts.every((a) => add(a, depth + 1));
+    if (Array.isArray(s.enum)) return s.enum.forEach((v) => values.add(v)), true;
+    if (hasOwn(s, "const")) return values.add(s.const), true;
+    if (s.type === "boolean") return values.add(true), values.add(false), true;
+    if (s.type === "null") return values.add(null), true;
+    return false;
+  };
+  if (!add(prop)) return undefined;
+  const required = Array.isArray(context.required) && context.required.includes(field);
+  if (!required && !hasOwn(prop, "default")) values.add(null);
+  return [...values];
+}
+
+export function allowsNull(root: Schema, schema: Schema, depth = 0): boolean {
+  if (depth > 20 || !isPlainObject(schema)) return false;
+  if (typeof schema.$ref === "string") {
+    const target = resolveRef(root, schema.$ref);
+    return target ? allowsNull(root, target, depth + 1) : true;
+  }
+  const alternatives = [...((schema.anyOf as Schema[]) ?? []), ...((schema.oneOf as Schema[]) ?? [])];
+  if (alternatives.length > 0) return alternatives.some((s) => allowsNull(root, s, depth + 1));
+  if (Array.isArray(schema.allOf) && schema.allOf.length > 0) return (schema.allOf as Schema[]).every((s) => allowsNull(root, s, depth + 1));
+  if (schema.type === "null" || (Array.isArray(schema.type) && schema.type.includes("null"))) return true;
+  if (Array.isArray(schema.enum) && schema.enum.includes(null)) return true;
+  return hasOwn(schema, "const") && schema.const === null;
+}
