@@ -2,7 +2,8 @@
 // `unknown-value` warning for a context value none of them (nor the context schema) knows.
 import { describe, expect, it } from "vitest";
 import { compose } from "../src/core/compose.js";
-import { comparedLiterals, layerLiterals, unknownValueWarnings } from "../src/core/known-values.js";
+import { comparedLiterals } from "../src/lang/condition.js";
+import { layerLiterals, unknownValueWarnings } from "../src/core/known-values.js";
 import { loadLayerSet, loadLayerSetFromFiles } from "../src/core/load.js";
 import { formOptions } from "../src/server/catalog.js";
 import { LAYERS_DIR } from "./helpers/paths.js";

@@ -2,50 +2,13 @@
 // with (`==`, `===`, `in` a literal list) and the values the context schema lists (enum, default, examples).
 // The form options of the API are built from them, and a context value none of them equals (`vlm`, `dokcer`)
 // is reported as a compose-time warning: otherwise no layer applies and nothing says why.
+import { comparedLiterals } from "../lang/condition.js";
+import { propertiesOf } from "../lang/json-schema.js";
 import { warning, type Issue } from "./issues.js";
 import type { Layer, LayerSet } from "./load.js";
 import { getOwnPath, hasOwn, isPlainObject } from "../util/data.js";
 import { closeNames } from "../util/names.js";
 import { toPointer } from "../util/pointer.js";
-
-export interface ComparedLiteral {
-  field: string;
-  value: string;
-}
-
-/**
- * `{"==": [{"var": "f"}, "x"]}` (either side), `{"in": [{"var": "f"}, ["x", "y"]]}`, anywhere in a rule.
- * Inside the per-item logic of map/filter/all/none/some/reduce a `var` reads the item, not the context:
- * comparisons there are left out. `$config` paths are kept (callers that want context fields skip them).
- */
-export function comparedLiterals(rule: unknown): ComparedLiteral[] {
-  const found: ComparedLiteral[] = [];
-  const varName = (n: unknown): string | undefined => {
-    if (!isPlainObject(n) || !hasOwn(n, "var")) return undefined;
-    const arg = Array.isArray(n.var) ? n.var[0] : n.var;
-    return typeof arg === "string" && arg !== "" ? arg : undefined;
-  };
-  const visit = (node: unknown, item: boolean) => {
-    if (Array.isArray(node)) return node.forEach((n) => visit(n, item));
-    if (!isPlainObject(node)) return;
-    for (const [op, raw] of Object.entries(node)) {
-      const args = Array.isArray(raw) ? raw : [raw];
-      if (!item && (op === "==" || op === "===") && args.length === 2) {
-        const [a, b] = args;
-        const field = varName(a) ?? varName(b);
-        const lit = varName(a) !== undefined ? b : a;
-        if (field && typeof lit === "string") found.push({ field, value: lit });
-      } else if (!item && op === "in" && args.length === 2 && Array.isArray(args[1])) {
-        const field = varName(args[0]);
-        if (field) for (const v of args[1]) if (typeof v === "string") found.push({ field, value: v });
-      }
-      if (["map", "filter", "all", "none", "some", "reduce"].includes(op)) args.forEach((a, i) => visit(a, i === 1 ? true : item));
-      else visit(raw, item);
-    }
-  };
-  visit(rule, false);
-  return found;
-}
 
 /** Per field (a `var` path), per literal value in order of first appearance: the layers that compare with it. */
 export type LayerLiterals = ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
@@ -74,12 +37,11 @@ export function layerLiterals(set: LayerSet): LayerLiterals {
   return cached;
 }
 
-type Schema = Record<string, unknown>;
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** The text values the context schema lists for a top-level field: enum, const, default, examples (also in anyOf/oneOf branches). */
 export function schemaValues(set: LayerSet, field: string): string[] {
-  const props = (set.schemas.json.context.properties ?? {}) as Record<string, Schema>;
+  const props = propertiesOf(set.schemas.json.context);
   if (!hasOwn(props, field) || !isPlainObject(props[field])) return [];
   const out: string[] = [];
   const add = (s: unknown, depth = 0) => {

@@ -47,39 +47,76 @@ export interface LogicProblem {
   message: string;
 }
 
-/** Static check of a rule: every operator exists, no `var` reaches for a prototype. */
-export function checkLogic(rule: Logic, pointer = ""): LogicProblem[] {
-  const problems: LogicProblem[] = [];
-  const visit = (node: unknown, at: string) => {
+/** Operators whose second argument is logic run once per item of the first: inside it, `var` reads the item. */
+const PER_ITEM = new Set(["map", "filter", "all", "none", "some", "reduce"]);
+
+/** One object of a rule, as `walkLogic` shows it. */
+export interface LogicNode {
+  /** The operator; undefined for an object with no key or several, which is no operator (nothing inside is visited). */
+  op?: string;
+  keys: string[];
+  /** The operator's arguments as a list (`{"!": x}` has one, `x`); `listed`: written as a list. */
+  args: unknown[];
+  listed: boolean;
+  /** Pointers (relative to where the walk started) of the object and of its operator key. */
+  at: string;
+  opAt: string;
+  /** Inside the per-item logic of map/filter/all/none/some/reduce, where `var` reads the item, not the context. */
+  item: boolean;
+}
+
+/** Pointer of argument `i` of a node: the operator key itself when the argument is not written as a list. */
+export const argAt = (n: LogicNode, i: number): string => (n.listed ? `${n.opAt}/${i}` : n.opAt);
+
+/**
+ * Visit every object of a rule, outside in and in order (the one walker every static look at a rule uses).
+ * `visit` returning false skips what is inside that object.
+ */
+export function walkLogic(rule: Logic, visit: (node: LogicNode) => boolean | void, pointer = ""): void {
+  const walk = (node: unknown, at: string, item: boolean) => {
     if (Array.isArray(node)) {
-      node.forEach((n, i) => visit(n, `${at}/${i}`));
+      for (let i = 0; i < node.length; i++) walk(node[i], `${at}/${i}`, item);
       return;
     }
     if (!isPlainObject(node)) return;
     const keys = Object.keys(node);
     if (keys.length !== 1) {
-      problems.push({
-        pointer: at,
-        code: "unknown-operator",
-        message: `a condition object must have exactly one operator key, found ${keys.length === 0 ? "none" : keys.map((k) => `'${k}'`).join(", ")}`,
-      });
+      visit({ keys, args: [], listed: false, at, opAt: at, item });
       return;
     }
     const op = keys[0];
-    const opAt = `${at}/${escapeToken(op)}`;
-    if (!KNOWN_OPERATORS.has(op)) {
-      problems.push({ pointer: opAt, code: "unknown-operator", message: `unknown JSON-logic operator '${op}'` });
-      return;
-    }
-    if (op === "var") {
-      const arg = Array.isArray(node[op]) ? (node[op] as unknown[])[0] : node[op];
-      if (typeof arg === "string" && arg.split(".").some((s) => FORBIDDEN_KEYS.has(s))) {
-        problems.push({ pointer: opAt, code: "forbidden-path", message: `'${arg}' reads a prototype key, which is not allowed` });
-      }
-    }
-    visit(node[op], opAt);
+    const raw = node[op];
+    const listed = Array.isArray(raw);
+    const n: LogicNode = { op, keys, args: listed ? raw : [raw], listed, at, opAt: `${at}/${escapeToken(op)}`, item };
+    if (visit(n) === false) return;
+    const perItem = PER_ITEM.has(op);
+    n.args.forEach((a, i) => walk(a, argAt(n, i), item || (perItem && i === 1)));
   };
-  visit(rule, pointer);
+  walk(rule, pointer, false);
+}
+
+/** Static check of a rule: every operator exists, no `var` reaches for a prototype. */
+export function checkLogic(rule: Logic, pointer = ""): LogicProblem[] {
+  const problems: LogicProblem[] = [];
+  walkLogic(rule, (n) => {
+    if (n.op === undefined) {
+      problems.push({
+        pointer: n.at,
+        code: "unknown-operator",
+        message: `a condition object must have exactly one operator key, found ${n.keys.length === 0 ? "none" : n.keys.map((k) => `'${k}'`).join(", ")}`,
+      });
+      return false;
+    }
+    if (!KNOWN_OPERATORS.has(n.op)) {
+      problems.push({ pointer: n.opAt, code: "unknown-operator", message: `unknown JSON-logic operator '${n.op}'` });
+      return false;
+    }
+    const arg = n.args[0];
+    if (n.op === "var" && typeof arg === "string" && arg.split(".").some((s) => FORBIDDEN_KEYS.has(s))) {
+      problems.push({ pointer: n.opAt, code: "forbidden-path", message: `'${arg}' reads a prototype key, which is not allowed` });
+    }
+    return true;
+  }, pointer);
   return problems;
 }
 
@@ -96,22 +133,50 @@ export function evaluateLogic(rule: Logic, data: unknown): boolean {
   return jsonLogic.truthy(jsonLogic.apply(rule as RulesLogic, data as Record<string, unknown>));
 }
 
-/** Every `var` path the rule reads statically, in order and without duplicates (for explanations). */
-export function varsRead(rule: Logic): string[] {
+// Rules never change after loading, and compose asks for the paths of every layer it skips.
+const readsByRule = new WeakMap<object, readonly string[]>();
+
+/** Every `var` path the rule reads from the context or `$config`, in order and without duplicates (for explanations). */
+export function varsRead(rule: Logic): readonly string[] {
+  const cached = rule !== null && typeof rule === "object" ? readsByRule.get(rule) : undefined;
+  if (cached) return cached;
   const out: string[] = [];
-  const visit = (node: unknown) => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (!isPlainObject(node)) return;
-    for (const [op, args] of Object.entries(node)) {
-      if (op === "var") {
-        const arg = Array.isArray(args) ? args[0] : args;
-        if (typeof arg === "string" && arg !== "" && !out.includes(arg)) out.push(arg);
-        else visit(arg);
-      } else visit(args);
-    }
-  };
-  visit(rule);
+  for (const { path } of varRefs(rule, "")) if (!out.includes(path)) out.push(path);
+  Object.freeze(out); // shared by every call for the rule
+  if (rule !== null && typeof rule === "object") readsByRule.set(rule, out);
   return out;
+}
+
+export interface ComparedLiteral {
+  field: string;
+  value: string;
+}
+
+/**
+ * `{"==": [{"var": "f"}, "x"]}` (either side), `{"in": [{"var": "f"}, ["x", "y"]]}`, anywhere in a rule.
+ * Inside the per-item logic of map/filter/all/none/some/reduce a `var` reads the item, not the context:
+ * comparisons there are left out. `$config` paths are kept (callers that want context fields skip them).
+ */
+export function comparedLiterals(rule: unknown): ComparedLiteral[] {
+  const found: ComparedLiteral[] = [];
+  const varName = (n: unknown): string | undefined => {
+    if (!isPlainObject(n) || !hasOwn(n, "var")) return undefined;
+    const arg = Array.isArray(n.var) ? n.var[0] : n.var;
+    return typeof arg === "string" && arg !== "" ? arg : undefined;
+  };
+  walkLogic(rule, ({ op, args, item }) => {
+    if (item) return;
+    if ((op === "==" || op === "===") && args.length === 2) {
+      const [a, b] = args;
+      const field = varName(a) ?? varName(b);
+      const lit = varName(a) !== undefined ? b : a;
+      if (field && typeof lit === "string") found.push({ field, value: lit });
+    } else if (op === "in" && args.length === 2 && Array.isArray(args[1])) {
+      const field = varName(args[0]);
+      if (field) for (const v of args[1]) if (typeof v === "string") found.push({ field, value: v });
+    }
+  });
+  return found;
 }
 
 /** A short, readable rendering of a rule: `base_runtime == "vllm"`, `total_gpus and $config.parameters.tp-size`. */
@@ -135,37 +200,18 @@ export function describeLogic(rule: Logic): string {
 }
 
 /**
- * The `var` paths a condition reads from the context or `$config`, with their pointers. Inside the per-item
- * logic of map/filter/all/none/some/reduce a `var` reads the item, not the context, so it is left out there.
+ * The `var` paths a condition reads from the context or `$config`, with their pointers (and the names `missing`
+ * and `missing_some` look up). Inside per-item logic a `var` reads the item, not the context: left out there.
  */
 export function varRefs(rule: Logic, pointer: string): { path: string; pointer: string }[] {
   const out: { path: string; pointer: string }[] = [];
-  const visit = (node: unknown, at: string, item: boolean) => {
-    if (Array.isArray(node)) return node.forEach((n, i) => visit(n, `${at}/${i}`, item));
-    if (!isPlainObject(node)) return;
-    const keys = Object.keys(node);
-    if (keys.length !== 1) return;
-    const op = keys[0];
-    const args = node[op];
-    const opAt = `${at}/${escapeToken(op)}`;
-    const list = Array.isArray(args) ? args : [args];
-    const argAt = (i: number) => (Array.isArray(args) ? `${opAt}/${i}` : opAt);
-    if (op === "var") {
-      if (typeof list[0] === "string" && list[0] !== "") {
-        if (!item) out.push({ path: list[0], pointer: argAt(0) });
-      } else visit(list[0], argAt(0), item);
-      list.slice(1).forEach((a, i) => visit(a, argAt(i + 1), item));
-    } else if (op === "missing" || op === "missing_some") {
-      const names = op === "missing" ? list : Array.isArray(list[1]) ? list[1] : [];
-      names.forEach((n, i) => {
-        const p = op === "missing" ? argAt(i) : `${opAt}/1/${i}`;
-        if (typeof n === "string" && n !== "" && !item) out.push({ path: n, pointer: p });
-        else visit(n, p, item);
-      });
-    } else if (["map", "filter", "all", "none", "some", "reduce"].includes(op)) {
-      list.forEach((a, i) => visit(a, argAt(i), i === 1 ? true : item));
-    } else list.forEach((a, i) => visit(a, argAt(i), item));
-  };
-  visit(rule, pointer, false);
+  walkLogic(rule, (n) => {
+    if (n.item) return;
+    if (n.op === "var" && typeof n.args[0] === "string" && n.args[0] !== "") out.push({ path: n.args[0], pointer: argAt(n, 0) });
+    else if (n.op === "missing") n.args.forEach((a, i) => typeof a === "string" && a !== "" && out.push({ path: a, pointer: argAt(n, i) }));
+    else if (n.op === "missing_some" && Array.isArray(n.args[1])) {
+      n.args[1].forEach((a, i) => typeof a === "string" && a !== "" && out.push({ path: a, pointer: `${argAt(n, 1)}/${i}` }));
+    }
+  }, pointer);
   return out;
 }

@@ -83,16 +83,27 @@ function joinTypeErrors(errors: ErrorObject[]): ErrorObject[] {
 
 export type Schema = Record<string, unknown>;
 
+/** The schemas of property `key` in those of `branches` (object schemas) that list it. */
+export function propertyIn(branches: readonly Schema[], key: string): Schema[] {
+  return branches.flatMap((b) => (isPlainObject(b.properties) && hasOwn(b.properties, key) ? [b.properties[key] as Schema] : []));
+}
+
+/** Every key `branches` (object schemas) list under `properties`. */
+export const propertyNames = (branches: readonly Schema[]): string[] => branches.flatMap((b) => Object.keys((b.properties as Schema | undefined) ?? {}));
+
+/** An object schema's own `properties`, by name (`{}` when it has none). */
+export const propertiesOf = (schema: Schema): Record<string, Schema> => (isPlainObject(schema.properties) ? schema.properties : {}) as Record<string, Schema>;
+
 /** `{index, known}` for the first segment of `path` the schema rules out; undefined when the path may exist. */
 export function unknownAt(root: Schema, schema: Schema, path: readonly string[], index = 0): { index: number; known: string[] } | undefined {
   if (index >= path.length) return undefined;
   const branches = objectBranches(root, schema);
   if (branches.length === 0) return undefined; // not an object schema (a list, a scalar, anything): do not judge
   const seg = path[index];
-  const next = branches.flatMap((b) => (isPlainObject(b.properties) && hasOwn(b.properties, seg) ? [b.properties[seg] as Schema] : []));
+  const next = propertyIn(branches, seg);
   if (next.length === 0) {
     if (branches.some((b) => b.additionalProperties !== false || b.patternProperties !== undefined)) return undefined;
-    return { index, known: branches.flatMap((b) => Object.keys((b.properties as Schema | undefined) ?? {})) };
+    return { index, known: propertyNames(branches) };
   }
   // Reachable through any branch that has the field is enough.
   const results = next.map((s) => unknownAt(root, s, path, index + 1));
@@ -125,8 +136,8 @@ export function resolveRef(root: Schema, ref: string): Schema | undefined {
 
 /** Every value a top-level context field can take, when that set is small and fixed (enum, boolean). */
 export function finiteValues(context: Schema, field: string): unknown[] | undefined {
-  const props = context.properties as Schema | undefined;
-  const prop = props && hasOwn(props, field) ? (props[field] as Schema) : undefined;
+  const props = propertiesOf(context);
+  const prop = hasOwn(props, field) ? props[field] : undefined;
   if (!prop) return undefined;
   const values = new Set<unknown>();
   const add = (s: Schema, depth = 0): boolean => {

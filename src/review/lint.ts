@@ -5,13 +5,13 @@
 import { jsonata } from "../vendor.js";
 import { evaluateLogic, varRefs, type Logic } from "../lang/condition.js";
 import { expressionRefs } from "../lang/expression.js";
-import { allowsNull, finiteValues, objectBranches, unknownAt, type Schema } from "../lang/json-schema.js";
+import { allowsNull, finiteValues, objectBranches, propertyIn, propertyNames, unknownAt, type Schema } from "../lang/json-schema.js";
 import { formatLocation, issue, warning, sortIssues, type Issue } from "../core/issues.js";
 import { loadLayerSetFromFiles, type Layer, type LayerSet, type LoadOptions } from "../core/load.js";
 import { runScenario, type Scenario } from "./scenarios.js";
 import { parseSource, positionOf, type LineCol, type SourceFile } from "../core/source.js";
 import { templateExpressions, type Template } from "../core/template.js";
-import { hasOwn, isPlainObject } from "../util/data.js";
+import { isPlainObject } from "../util/data.js";
 import { pointerToDots, escapeToken } from "../util/pointer.js";
 import { closeNames, closestName } from "../util/names.js";
 
@@ -126,10 +126,10 @@ export function configKeyIssues(config: Schema, layer: Layer): Issue[] {
     const branches = objectBranches(config, schema);
     if (branches.length === 0) return; // not an object here: the schema check of the composed config judges it
     const open = branches.some((b) => b.additionalProperties !== false || b.patternProperties !== undefined);
-    const known = [...new Set(branches.flatMap((b) => Object.keys((b.properties as Schema | undefined) ?? {})))];
+    const known = [...new Set(propertyNames(branches))];
     for (const [key, child] of entries) {
       const childAt = `${pointer}/${escapeToken(key)}`;
-      const next = branches.flatMap((b) => (isPlainObject(b.properties) && hasOwn(b.properties, key) ? [b.properties[key] as Schema] : []));
+      const next = propertyIn(branches, key);
       if (next.length === 0) {
         if (open) continue;
         const near = closestName(key, known);

@@ -4,6 +4,7 @@ import type { Layer, LayerSet, Profile } from "../core/load.js";
 import type { Template } from "../core/template.js";
 import { describeLogic } from "../lang/condition.js";
 import { layerLiterals } from "../core/known-values.js";
+import { propertiesOf } from "../lang/json-schema.js";
 import { isPlainObject, setOwn } from "../util/data.js";
 
 export interface LayerView {
@@ -76,7 +77,7 @@ export interface OptionValue {
  * and the literal values layer conditions compare it with (`==`, `===`, `in`; see known-values.ts), in that order.
  */
 export function formOptions(set: LayerSet): Record<string, OptionValue[]> {
-  const props = (set.schemas.json.context.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const props = propertiesOf(set.schemas.json.context);
   const out: Record<string, OptionValue[]> = {};
   const add = (field: string, value: string, layer?: string) => {
     const list = (out[field] ??= []);
@@ -105,11 +106,9 @@ function acceptsString(schema: Record<string, unknown>): boolean {
   return asList(schema.anyOf ?? schema.oneOf).some((s) => isPlainObject(s) && s.type === "string");
 }
 
-export { comparedLiterals } from "../core/known-values.js";
-
 /** The context schema's defaults, by field. */
 export function contextDefaults(set: LayerSet): Record<string, unknown> {
-  const props = (set.schemas.json.context.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const props = propertiesOf(set.schemas.json.context);
   const out: Record<string, unknown> = {};
   for (const [k, s] of Object.entries(props)) if (hasField(s, "default")) out[k] = s.default;
   return out;
