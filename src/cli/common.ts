@@ -70,7 +70,7 @@ export function locate(
 ): Issue[] {
   return issues.map((i) => {
     if (i.file || i.pointer === undefined) return i;
-    const aboutKey = i.code === "forbidden-key" || i.message.startsWith("unknown field");
+    const aboutKey = i.code === "forbidden-key" || i.keyword === "additionalProperties";
     if (overrideAt && (i.origin?.source === "user_patch" || i.origin?.source === "user_replace")) {
       const at = overrideAt(i.pointer, aboutKey);
       if (at.argument) return { ...i, message: `${i.message} (from ${at.argument})` };

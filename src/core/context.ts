@@ -39,7 +39,7 @@ export function normalizeContext(schemas: SchemaSet, input: unknown): { context?
   const copy = cloneData(input);
   if (!schemas.context(copy)) {
     return {
-      issues: usefulErrors(schemas.context.errors).map((e) => issue("context-invalid", errorMessage(e, "the context"), { pointer: errorPointer(e) })),
+      issues: usefulErrors(schemas.context.errors).map((e) => issue("context-invalid", errorMessage(e, "the context"), { pointer: errorPointer(e), keyword: e.keyword })),
     };
   }
   return { context: copy as unknown as TaskContext, issues: [] };

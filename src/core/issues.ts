@@ -1,7 +1,8 @@
 // Problems are data: a stable code to branch on, where it happened, and a message for people.
-// Formatting an issue for the CLI, HTTP or the page is separate (see formatIssue).
+// Formatting an issue for the CLI, HTTP or the page is separate (see formatIssue). The codes: codes.ts.
+import type { Code, Severity } from "./codes.js";
 
-export type Severity = "error" | "warning";
+export type { Code, Severity };
 
 /** Where a value or a problem came from in a file. Lines and columns are 1-based. */
 export interface Position {
@@ -11,7 +12,7 @@ export interface Position {
 }
 
 export interface Issue {
-  /** Stable kebab-case code, e.g. `layer-schema`, `unknown-operator`, `config-invalid`. */
+  /** Stable kebab-case code, e.g. `layer-schema`, `unknown-operator`, `config-invalid` (codes.ts), or a check rule's name. */
   code: string;
   severity: Severity;
   message: string;
@@ -25,6 +26,12 @@ export interface Issue {
   layer?: string;
   /** For config validation issues: who set the offending value (layer file:line or the user override). */
   origin?: Origin;
+  /**
+   * For a problem a JSON Schema found: the keyword that failed (`required`, `additionalProperties`, `type`,
+   * `enum`, …), to branch on instead of the message. With `required` the pointer names the missing field
+   * and `origin` the write that made the value around it.
+   */
+  keyword?: string;
 }
 
 /** Who wrote a value into the config. */
@@ -39,11 +46,14 @@ export interface Origin {
   column?: number;
 }
 
-export function issue(code: string, message: string, extra: Partial<Issue> = {}): Issue {
+/** An issue strata made itself: its code is a registered one. */
+export type CodedIssue = Issue & { code: Code };
+
+export function issue(code: Code, message: string, extra: Partial<Omit<Issue, "code">> = {}): CodedIssue {
   return { code, severity: "error", message, ...extra };
 }
 
-export function warning(code: string, message: string, extra: Partial<Issue> = {}): Issue {
+export function warning(code: Code, message: string, extra: Partial<Omit<Issue, "code">> = {}): CodedIssue {
   return { code, severity: "warning", message, ...extra };
 }
 
@@ -82,7 +92,7 @@ export function formatLocation(p: { file?: string; line?: number; column?: numbe
 export function formatIssue(i: Issue): string {
   const where = formatLocation(i);
   const at = i.pointer && !i.file ? ` (at ${i.pointer})` : "";
-  const role = i.message.startsWith("missing required field") ? "in the value set by" : "set by";
+  const role = i.keyword === "required" ? "in the value set by" : "set by";
   const set = i.origin ? ` [${role} ${formatOrigin(i.origin)}]` : "";
   return `${where ? where + ": " : ""}${i.severity} ${i.code}: ${i.message}${at}${set}`;
 }

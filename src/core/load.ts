@@ -139,7 +139,7 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
     if (!validate(doc)) {
       for (const e of usefulErrors(validate.errors)) {
         const pointer = errorPointer(e);
-        issues.push(issue("layer-schema", errorMessage(e, `the ${kind} file`), { ...at(pointer, e.keyword !== "additionalProperties"), pointer }));
+        issues.push(issue("layer-schema", errorMessage(e, `the ${kind} file`), { ...at(pointer, e.keyword !== "additionalProperties"), pointer, keyword: e.keyword }));
       }
       continue;
     }

@@ -2,7 +2,7 @@
 // so every later problem can name the file, line and column it concerns.
 import type { Node, Document } from "yaml";
 import { LineCounter, parseDocument, visit, isMap, isSeq, isScalar, isAlias, isPair } from "../vendor.js";
-import { issue, type Issue } from "./issues.js";
+import { issue, type Code, type Issue } from "./issues.js";
 import { MAX_DEPTH } from "../util/data.js";
 import { escapeToken } from "../util/pointer.js";
 
@@ -37,7 +37,7 @@ const exprTag = {
 export function parseSource(file: SourceFile, options: { expressions?: boolean } = {}): { source?: ParsedSource; issues: Issue[] } {
   // Editors on Windows may start a file with a byte-order mark: invisible, and not part of the content.
   if (file.text.charCodeAt(0) === 0xfeff) file = { ...file, text: file.text.slice(1) };
-  const fail = (message: string, line?: number, column?: number, code = "parse-error") => ({
+  const fail = (message: string, line?: number, column?: number, code: Code = "parse-error") => ({
     issues: [issue(code, message, { file: file.path, line, column })],
   });
   if (Buffer.byteLength(file.text) > SOURCE_LIMITS.maxBytes) {

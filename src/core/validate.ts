@@ -13,6 +13,7 @@ export function validateConfig(schemas: SchemaSet, config: unknown, trace: Trace
     const origin = lastWrite(trace, pointer)?.origin;
     return issue("config-invalid", errorMessage(e, "the config"), {
       pointer,
+      keyword: e.keyword,
       ...(origin ? { origin, file: origin.file, line: origin.line, column: origin.column, layer: origin.layer } : {}),
     });
   });

@@ -11,9 +11,12 @@ import { FORBIDDEN_KEYS, MAX_DEPTH, cloneData, findTooDeep, getOwnPath, hasOwn, 
  */
 export const EXPRESSION_LIMITS = { timeoutMs: 1000, maxDepth: 200, maxSequence: 100_000, maxStringLength: 1_000_000, maxRegexInput: 10_000 };
 
+/** The issue codes an evaluation can end with (core/codes.ts registers them). */
+export type EvaluationCode = "expression-failed" | "expression-timeout" | "expression-too-deep" | "expression-too-large" | "too-deep";
+
 /** A limit strata enforces inside an evaluation; `code` is the issue code. */
 export class ExpressionLimitError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: EvaluationCode, message: string) {
     super(message);
   }
 }
@@ -246,7 +249,7 @@ function braces(source: string, i: number): { repeats: boolean; unbounded: boole
 }
 
 /** Turn a JSONata runtime error into a sentence. */
-export function describeEvaluationError(e: unknown): { code: string; message: string } {
+export function describeEvaluationError(e: unknown): { code: EvaluationCode; message: string } {
   if (e instanceof ExpressionLimitError) return { code: e.code, message: e.message };
   const err = e as { code?: string; message?: string; value?: unknown };
   if (err?.code === "D1012") return { code: "expression-timeout", message: `expression ran longer than ${EXPRESSION_LIMITS.timeoutMs} ms and was stopped` };

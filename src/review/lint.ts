@@ -6,7 +6,7 @@ import { jsonata } from "../vendor.js";
 import { evaluateLogic, varRefs, type Logic } from "../lang/condition.js";
 import { expressionRefs } from "../lang/expression.js";
 import { allowsNull, finiteValues, objectBranches, propertyIn, propertyNames, unknownAt, type Schema } from "../lang/json-schema.js";
-import { formatLocation, issue, warning, sortIssues, type Issue } from "../core/issues.js";
+import { formatLocation, issue, warning, sortIssues, type Code, type Issue } from "../core/issues.js";
 import { loadLayerSetFromFiles, type Layer, type LayerSet, type LoadOptions } from "../core/load.js";
 import { runScenario, type Scenario } from "./scenarios.js";
 import { parseSource, positionOf, type LineCol, type SourceFile } from "../core/source.js";
@@ -30,8 +30,8 @@ export function lintLayerFiles(files: readonly SourceFile[], options: LoadOption
 
 /** A profile with `layers: []` fails the schema's minItems; say it in the user's words. */
 function renameEmptyProfile(i: Issue): Issue {
-  if (i.code === "layer-schema" && i.pointer === "/layers" && /fewer than 1 item/.test(i.message)) {
-    return { ...i, code: "profile-empty", message: "the profile has no layers: list at least one under `layers:` (or delete the file)" };
+  if (i.code === "layer-schema" && i.pointer === "/layers" && i.keyword === "minItems") {
+    return { ...i, code: "profile-empty" satisfies Code, message: "the profile has no layers: list at least one under `layers:` (or delete the file)" };
   }
   return i;
 }
@@ -91,7 +91,7 @@ export async function lintScenarios(set: LayerSet, scenarios: readonly Scenario[
     for (const e of run.result.errors) {
       const inFile = e.file === scenario.file;
       out.push({
-        code: "scenario-fails",
+        code: "scenario-fails" satisfies Code,
         severity: "error",
         message: `scenario '${scenario.name}' does not compose: ${e.code}: ${e.message}${!inFile && e.file && !e.origin ? ` (${formatLocation({ ...e, file: showLayerFile(e.file) })})` : ""}`,
         file: scenario.file,

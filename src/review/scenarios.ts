@@ -6,7 +6,7 @@ import { Ajv, type ValidateFunction } from "ajv";
 import { Document, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from "yaml";
 import { compose, type ComposeResult } from "../core/compose.js";
 import { deepEqual, inlineValue, leafChanges, unifiedDiff, type LeafChange } from "./compare.js";
-import { issue, warning, type Issue } from "../core/issues.js";
+import { issue, warning, type Code, type Issue } from "../core/issues.js";
 import { readLayerFiles, type LayerSet } from "../core/load.js";
 import { DEFAULT_SCHEMAS_DIR } from "../core/schemas.js";
 import { parseSource, positionOf, type LineCol, type SourceFile } from "../core/source.js";
@@ -123,7 +123,7 @@ export function loadScenariosFromFiles(files: readonly SourceFile[], options: { 
     if (!validate(data)) {
       for (const e of usefulErrors(validate.errors)) {
         const pointer = errorPointer(e);
-        issues.push(issue("scenario-schema", errorMessage(e, "the scenario file"), { ...at(pointer, e.keyword !== "additionalProperties"), pointer }));
+        issues.push(issue("scenario-schema", errorMessage(e, "the scenario file"), { ...at(pointer, e.keyword !== "additionalProperties"), pointer, keyword: e.keyword }));
       }
       continue;
     }
@@ -148,7 +148,7 @@ export async function runScenario(set: LayerSet, scenario: Scenario): Promise<Sc
   const failures: ScenarioFailure[] = [];
   const exp = scenario.expect;
   const at = (pointer: string, preferValue = false) => ({ file: scenario.file, ...(positionOf(scenario.positions, pointer, preferValue) ?? {}) });
-  const fail = (expectation: Expectation, code: string, message: string, pointer: string, extra: Partial<ScenarioFailure> = {}) =>
+  const fail = (expectation: Expectation, code: Code, message: string, pointer: string, extra: Partial<ScenarioFailure> = {}) =>
     failures.push({ code, severity: "error", message, expectation, updatable: false, ...at(pointer), ...extra });
 
   const composeFailed = result.errors.length > 0 && exp.errors === undefined;

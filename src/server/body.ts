@@ -98,7 +98,7 @@ export function readTaskRequest(schemas: SchemaSet, body: unknown): { request?: 
 
   const { validate } = bodyValidator(schemas);
   if (!validate(body)) {
-    return { issues: usefulErrors(validate.errors).map((e) => issue("body-invalid", errorMessage(e, "the request body"), { pointer: errorPointer(e) })) };
+    return { issues: usefulErrors(validate.errors).map((e) => issue("body-invalid", errorMessage(e, "the request body"), { pointer: errorPointer(e), keyword: e.keyword })) };
   }
 
   const context: Record<string, unknown> = {};

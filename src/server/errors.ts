@@ -1,7 +1,8 @@
 // HTTP errors as data: every failure answers `{error: {code, message, issues}}`. User mistakes get a 4xx
 // naming the field; anything else is a bug, logged server-side with its stack and answered generically.
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { issue, type Issue } from "../core/issues.js";
+import type { Code, HttpCode } from "../core/codes.js";
+import type { Issue } from "../core/issues.js";
 
 export interface ErrorBody {
   error: {
@@ -17,7 +18,7 @@ export interface ErrorBody {
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: Code | HttpCode,
     message: string,
     readonly issues: Issue[] = [],
     /** Extra fields beside `error` (e.g. the applied layers of a config that failed validation). */
@@ -34,18 +35,18 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, issues: Issue[] = []) => new ApiError(400, code, message, issues);
-export const notFound = (code: string, message: string) => new ApiError(404, code, message);
+export const badRequest = (code: Code, message: string, issues: Issue[] = []) => new ApiError(400, code, message, issues);
+export const notFound = (code: Code, message: string) => new ApiError(404, code, message);
 
 /** 400 for a list of issues about the request: the message names the first field. */
-export function invalidRequest(code: string, issues: Issue[], what = "the request body"): ApiError {
+export function invalidRequest(code: Code, issues: Issue[], what = "the request body"): ApiError {
   const first = issues[0];
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
   return new ApiError(400, code, first ? `${what} is invalid: ${first.message}${more}` : `${what} is invalid`, issues);
 }
 
 // Fastify's own 4xx errors (body parsing, URL decoding) under stable, readable codes.
-const FASTIFY_CODES: Record<string, { code: string; message?: string }> = {
+const FASTIFY_CODES: Record<string, { code: Code; message?: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: "body-too-large" },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: "unsupported-media-type", message: "unsupported Content-Type: send the body as application/json" },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: "empty-body", message: "the request body is empty: send a JSON object" },
@@ -64,12 +65,12 @@ export function handleError(bodyLimit: number) {
     const status = (err as FastifyError).statusCode;
     if (typeof status === "number" && status >= 400 && status < 500) {
       const known = FASTIFY_CODES[(err as FastifyError).code ?? ""];
-      const code = known?.code ?? `http-${status}`;
+      const code: Code | HttpCode = known?.code ?? `http-${status}`;
       const message =
         code === "body-too-large"
           ? `the request body is larger than the limit of ${bodyLimit} bytes`
           : (known?.message ?? (err.message || "bad request"));
-      return reply.code(status).send(new ApiError(status, code, message, [issue(code, message, { pointer: "" })]).body());
+      return reply.code(status).send(new ApiError(status, code, message, [{ code, severity: "error", message, pointer: "" }]).body());
     }
     // A bug: the log gets everything, the client gets nothing it could use against us.
     request.log.error({ err }, "internal error");

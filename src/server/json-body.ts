@@ -1,6 +1,6 @@
 // Request bodies: JSON only, within a size and depth limit; a syntax error names its line and column.
 // JSON.parse defines `__proto__` as an own key (never a prototype change); such keys are rejected later.
-import { issue, type Issue } from "../core/issues.js";
+import { issue, type CodedIssue } from "../core/issues.js";
 import { findTooDeep } from "../util/data.js";
 import { escapeToken, unescapeToken } from "../util/pointer.js";
 
@@ -11,7 +11,7 @@ export const BODY_LIMITS = {
   maxDepth: 64,
 };
 
-export type BodyResult = { ok: true; value: unknown } | { ok: false; issue: Issue };
+export type BodyResult = { ok: true; value: unknown } | { ok: false; issue: CodedIssue };
 
 export function parseJsonBody(text: string, maxDepth = BODY_LIMITS.maxDepth): BodyResult {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not content (RFC 8259 §8.1)

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { Ajv, type ValidateFunction } from "ajv";
 import { compose, resultView, type ComposeResult } from "../core/compose.js";
+import { isCode, type Code } from "../core/codes.js";
 import { issue, type Issue } from "../core/issues.js";
 import { ApiError, invalidRequest, notFound } from "./errors.js";
 import { readTaskRequest, requestBodySchema, toBodyPointers } from "./body.js";
@@ -22,12 +23,12 @@ export interface RouteDeps {
 const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true });
 const validators = new Map<object, ValidateFunction>();
 
-function checked<T>(schema: object, data: unknown, code: string, what: string): T {
+function checked<T>(schema: object, data: unknown, code: Code, what: string): T {
   let validate = validators.get(schema);
   if (!validate) validators.set(schema, (validate = ajv.compile(schema)));
   const copy = { ...(data as object) };
   if (!validate(copy)) {
-    const issues = usefulErrors(validate.errors).map((e) => issue(code, errorMessage(e, what), { pointer: errorPointer(e) }));
+    const issues = usefulErrors(validate.errors).map((e) => issue(code, errorMessage(e, what), { pointer: errorPointer(e), keyword: e.keyword }));
     throw invalidRequest(code, issues, what);
   }
   return copy as T;
@@ -47,7 +48,7 @@ async function composeBody(deps: RouteDeps, body: unknown, query: unknown): Prom
   return { ...result, errors, warnings };
 }
 
-const sameCode = (issues: Issue[], fallback: string) => (issues.length > 0 && issues.every((i) => i.code === issues[0].code) ? issues[0].code : fallback);
+const sameCode = (issues: Issue[], fallback: Code): Code => (issues.length > 0 && issues.every((i) => i.code === issues[0].code) && isCode(issues[0].code) ? issues[0].code : fallback);
 
 /** The JSON view of a compose result: what `strata compose --json` prints, plus the context with defaults. */
 export function previewView(r: ComposeResult) {

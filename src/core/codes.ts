@@ -1,0 +1,118 @@
+// Every issue code strata emits, in one place: its usual severity, where it comes from and what it means.
+// `issue()` and `warning()` take a `Code`, so a misspelt code fails to compile. (A check rule's code is
+// its name, chosen by the rule's author: those are not listed here.) docs/authoring.md's table of error
+// codes lists exactly these; test/codes.test.ts keeps the two in step.
+
+import type { LogicProblem } from "../lang/condition.js";
+import type { EvaluationCode } from "../lang/expression.js";
+
+export type Severity = "error" | "warning";
+
+/** Where a code comes from, as docs/authoring.md groups them. */
+export type CodeArea = "file" | "layers" | "lint" | "compose" | "config" | "scenarios" | "api";
+
+export interface CodeInfo {
+  /** How the code is usually reported (`--strict` makes every warning an error). */
+  severity: Severity;
+  area: CodeArea;
+  meaning: string;
+}
+
+export const CODES = {
+  // Reading a file (a layer, a context, an override or a scenario file)
+  "parse-error": { severity: "error", area: "file", meaning: "the file is not valid YAML or JSON at that spot" },
+  "duplicate-key": { severity: "error", area: "file", meaning: "the same key twice in one mapping (or in one object of a request body)" },
+  "unknown-tag": { severity: "error", area: "file", meaning: "a YAML tag other than !expr (user data takes none)" },
+  "file-too-large": { severity: "error", area: "file", meaning: "the file is larger than the size limit" },
+  "too-deep": { severity: "error", area: "file", meaning: "data nests deeper than the depth limit (a file, a context, or what a layer or an expression built)" },
+  "alias-limit": { severity: "error", area: "file", meaning: "too many YAML alias expansions" },
+  "complex-key": { severity: "error", area: "file", meaning: "a key that is a list, a mapping or an alias" },
+
+  // Loading the layer set
+  "layer-schema": { severity: "error", area: "layers", meaning: "a layer, profile, check or stages file does not fit schemas/layer.schema.json" },
+  "unknown-operator": { severity: "error", area: "layers", meaning: "a JSON-logic operator that does not exist, or a condition object without exactly one operator" },
+  "expression-syntax": { severity: "error", area: "layers", meaning: "a JSONata expression that does not parse (or reads a prototype key, or uses $eval or a nested regex repeat)" },
+  "bad-expression": { severity: "error", area: "layers", meaning: "$expr that is not a string, or with other keys beside it" },
+  "bad-directive": { severity: "error", area: "layers", meaning: "an unknown or misused $patch/$append/$prepend in a layer's data" },
+  "forbidden-key": { severity: "error", area: "layers", meaning: "__proto__, constructor or prototype as a key (in a layer, a context, an override or a body)" },
+  "forbidden-path": { severity: "error", area: "layers", meaning: "a var path through a prototype key" },
+  "unknown-stage": { severity: "error", area: "layers", meaning: "a layer names a stage that does not exist or takes no layer files" },
+  "duplicate-name": { severity: "error", area: "layers", meaning: "two layers, profiles, checks, stages (or scenarios: a warning) with one name" },
+  "name-mismatch": { severity: "warning", area: "layers", meaning: "a layer or profile in a file named otherwise" },
+  "missing-stages": { severity: "error", area: "layers", meaning: "no file defines the stage order" },
+  "duplicate-stages": { severity: "error", area: "layers", meaning: "two files define the stage order" },
+  "stage-source": { severity: "error", area: "layers", meaning: "not exactly one profiles stage and one overrides stage" },
+  "layers-unreadable": { severity: "error", area: "layers", meaning: "the layer directory cannot be read" },
+  "schema-unreadable": { severity: "error", area: "layers", meaning: "the service cannot read the schema directory on a reload" },
+  "schema-invalid": { severity: "error", area: "layers", meaning: "a schema file is not JSON or does not compile (on a reload of the service)" },
+
+  // Only from `strata lint`
+  "profile-empty": { severity: "error", area: "lint", meaning: "a profile has no layers" },
+  "unknown-context-field": { severity: "error", area: "lint", meaning: "a condition or expression reads a context field that does not exist" },
+  "unknown-config-field": { severity: "warning", area: "lint", meaning: "a $config path (or a check's path) the task config does not have" },
+  "never-applies": { severity: "warning", area: "lint", meaning: "a condition false for every value its fields can take" },
+  "unknown-config-key": { severity: "error", area: "lint", meaning: "a layer writes a key a closed section of the task config does not have" },
+  "empty-section": { severity: "warning", area: "lint", meaning: "a layer sets a section of the task config to null" },
+  "scenario-fails": { severity: "error", area: "lint", meaning: "a scenario composes to an invalid config" },
+
+  // Composing
+  "context-invalid": { severity: "error", area: "compose", meaning: "the context does not fit schemas/context.schema.json" },
+  "profile-not-found": { severity: "warning", area: "compose", meaning: "the context asks for a profile that does not exist" },
+  "unknown-value": { severity: "warning", area: "compose", meaning: "a context value no layer condition compares with" },
+  "expression-failed": { severity: "error", area: "compose", meaning: "a JSONata expression failed on this context" },
+  "expression-timeout": { severity: "error", area: "compose", meaning: "an expression ran longer than its time limit" },
+  "expression-too-deep": { severity: "error", area: "compose", meaning: "an expression recursed deeper than its limit" },
+  "expression-too-large": { severity: "error", area: "compose", meaning: "an expression built too long a list or string, or gave a regex too long an input" },
+  "layer-data-not-object": { severity: "error", area: "compose", meaning: "a layer's data expression produced something other than a mapping" },
+  "merge-failed": { severity: "error", area: "compose", meaning: "a directive an expression built, or one in the user's overrides, is wrong" },
+  "condition-failed": { severity: "error", area: "compose", meaning: "a layer's condition could not be evaluated" },
+
+  // The finished config
+  "config-invalid": { severity: "error", area: "config", meaning: "the config does not fit schemas/task-config.schema.json" },
+  "check-failed": { severity: "error", area: "config", meaning: "a check rule could not be evaluated" },
+
+  // Scenario files and `strata test`
+  "scenario-schema": { severity: "error", area: "scenarios", meaning: "a scenario file does not fit schemas/scenario.schema.json" },
+  "scenarios-unreadable": { severity: "error", area: "scenarios", meaning: "the scenario directory cannot be read" },
+  "scenario-compose-failed": { severity: "error", area: "scenarios", meaning: "composing the scenario failed, and it expects no errors" },
+  "scenario-errors": { severity: "error", area: "scenarios", meaning: "the errors differ from expect.errors" },
+  "scenario-not-recorded": { severity: "error", area: "scenarios", meaning: "an expectation is empty: `strata test --update` records it" },
+  "scenario-config": { severity: "error", area: "scenarios", meaning: "the config differs from the snapshot in expect.config" },
+  "scenario-match": { severity: "error", area: "scenarios", meaning: "a value differs from expect.match" },
+  "scenario-absent": { severity: "error", area: "scenarios", meaning: "a path expect.absent names has a value" },
+  "scenario-applied-layers": { severity: "error", area: "scenarios", meaning: "the applied layers differ from expect.applied_layers" },
+  "scenario-warnings": { severity: "error", area: "scenarios", meaning: "the warnings differ from expect.warnings" },
+
+  // The HTTP API (the `error.code` of a 4xx/5xx answer, and its issues)
+  "body-invalid": { severity: "error", area: "api", meaning: "the request body is not a JSON object of context fields, or a field is wrong" },
+  "empty-body": { severity: "error", area: "api", meaning: "the request has no body" },
+  "malformed-json": { severity: "error", area: "api", meaning: "the request body is not valid JSON" },
+  "body-too-deep": { severity: "error", area: "api", meaning: "the request body nests deeper than the limit" },
+  "body-too-large": { severity: "error", area: "api", meaning: "the request body is larger than the limit (413)" },
+  "unsupported-media-type": { severity: "error", area: "api", meaning: "the body is not application/json (415)" },
+  "bad-content-length": { severity: "error", area: "api", meaning: "the body does not match its Content-Length" },
+  "bad-url": { severity: "error", area: "api", meaning: "the URL is not valid (bad percent-encoding)" },
+  "url-too-long": { severity: "error", area: "api", meaning: "a path parameter is too long" },
+  "conflicting-fields": { severity: "error", area: "api", meaning: "a field given under its REST name and its context name, or twice with different values" },
+  "query-invalid": { severity: "error", area: "api", meaning: "a bad query parameter" },
+  "param-invalid": { severity: "error", area: "api", meaning: "a bad path parameter (a task id that is not a positive integer)" },
+  "compose-failed": { severity: "error", area: "api", meaning: "the config could not be composed (422)" },
+  "task-name-missing": { severity: "error", area: "api", meaning: "the composed config has no task_name to store the task under (422)" },
+  "task-name-taken": { severity: "error", area: "api", meaning: "a task with this name exists (409)" },
+  "task-not-found": { severity: "error", area: "api", meaning: "no task with this id (404)" },
+  "schema-not-found": { severity: "error", area: "api", meaning: "no schema with this name (404)" },
+  "not-found": { severity: "error", area: "api", meaning: "no such route (404)" },
+  "method-not-allowed": { severity: "error", area: "api", meaning: "the route does not take this method (405)" },
+  "internal-error": { severity: "error", area: "api", meaning: "a bug: the server log has the details (500)" },
+} as const satisfies Record<string, CodeInfo>;
+
+export type Code = keyof typeof CODES;
+
+/** A Fastify 4xx strata has no name for: `http-<status>`. */
+export type HttpCode = `http-${number}`;
+
+// lang/ may not import this file: the codes it reports are checked against the registry here, when compiling.
+type Registered<T extends Code> = T;
+export type LangCode = Registered<LogicProblem["code"] | EvaluationCode>;
+
+export const isCode = (s: string): s is Code => Object.hasOwn(CODES, s);
