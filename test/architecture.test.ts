@@ -115,6 +115,9 @@ describe("the checker (each rule broken once, on purpose)", () => {
   });
 });
 
+/** Modules of src/ the page (web/src, its own tsconfig and Vite build) may import. */
+const WEB_MAY_IMPORT = ["src/server/api-types.ts", "src/util/pointer.ts"];
+
 describe("src/ follows the layer rules", () => {
   it("every layer imports only the layers below it, and no module imports itself through others", () => {
     expect(architectureProblems(srcGraph())).toEqual([]);
@@ -126,3 +129,44 @@ describe("src/ follows the layer rules", () => {
     expect(graph["src/cli.ts"]).toEqual(["src/cli/main.ts"]);
   });
 });
+
+describe("the page shares the server's API types and pointer helpers, and nothing else of src/", () => {
+  const webFiles = sourceFiles("web/src");
+
+  it("web/src imports from src/ only src/server/api-types.ts and src/util/pointer.ts", () => {
+    const outside = webFiles.flatMap((f) => importsOfWeb(f).filter((t) => !t.startsWith("web/")).map((t) => `${f} → ${t}`));
+    expect(outside.length).toBeGreaterThan(0); // the page does import them (the check below is not vacuous)
+    expect(outside.filter((line) => !WEB_MAY_IMPORT.some((m) => line.endsWith(`→ ${m}`)))).toEqual([]);
+  });
+
+  it("what the page reads from src/ imports only types, from modules that import only types (no Node, no packages)", () => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      importsOf(file).forEach(visit);
+    };
+    WEB_MAY_IMPORT.forEach(visit);
+    const runtime = [...seen].flatMap((f) => runtimeImports(f).map((s) => `${f}: ${s}`));
+    expect(runtime).toEqual([]);
+    expect([...seen].sort()).toEqual(["src/core/codes.ts", "src/core/issues.ts", "src/core/views.ts", "src/server/api-types.ts", "src/util/pointer.ts"]);
+  });
+});
+
+/** A web file's imports (extension-less, as Vite resolves them), as repository paths. */
+function importsOfWeb(file: string): string[] {
+  const { importedFiles } = ts.preProcessFile(readFileSync(join(REPO_ROOT, file), "utf8"), true, true);
+  return importedFiles
+    .map((i) => i.fileName)
+    .filter((s) => s.startsWith("."))
+    .map((s) => posix.normalize(posix.join(posix.dirname(file), s)))
+    .map((s) => (/\.(tsx?|css)$/.test(s) ? s : sourceFiles(posix.dirname(s)).find((f) => f === `${s}.ts` || f === `${s}.tsx`) ?? s));
+}
+
+/** Import and `export … from` statements of a module that are not type-only. */
+function runtimeImports(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(join(REPO_ROOT, file), "utf8"), ts.ScriptTarget.Latest);
+  return source.statements
+    .filter((s) => (ts.isImportDeclaration(s) && !s.importClause?.isTypeOnly) || (ts.isExportDeclaration(s) && s.moduleSpecifier !== undefined && !s.isTypeOnly))
+    .map((s) => s.getText(source));
+}

@@ -1,10 +1,9 @@
 // Every issue code strata emits, in one place: its usual severity, where it comes from and what it means.
 // `issue()` and `warning()` take a `Code`, so a misspelt code fails to compile. (A check rule's code is
-// its name, chosen by the rule's author: those are not listed here.) docs/authoring.md's table of error
-// codes lists exactly these; test/codes.test.ts keeps the two in step.
-
-import type { LogicProblem } from "../lang/condition.js";
-import type { EvaluationCode } from "../lang/expression.js";
+// its name, chosen by the rule's author: those are not listed here.) lang/ may not import this file: the codes
+// it reports (LogicProblem, EvaluationCode) reach issue() in core, which checks them. docs/authoring.md's
+// table of error codes lists exactly these; test/codes.test.ts keeps the two in step. No imports: the page's
+// build reads this file through src/server/api-types.ts.
 
 export type Severity = "error" | "warning";
 
@@ -110,9 +109,5 @@ export type Code = keyof typeof CODES;
 
 /** A Fastify 4xx strata has no name for: `http-<status>`. */
 export type HttpCode = `http-${number}`;
-
-// lang/ may not import this file: the codes it reports are checked against the registry here, when compiling.
-type Registered<T extends Code> = T;
-export type LangCode = Registered<LogicProblem["code"] | EvaluationCode>;
 
 export const isCode = (s: string): s is Code => Object.hasOwn(CODES, s);

@@ -12,22 +12,10 @@ import { validateConfig } from "./validate.js";
 import { issue, warning, hasErrors, type Issue, type Origin } from "./issues.js";
 import { positionOf, SOURCE_LIMITS } from "./source.js";
 import type { Layer, LayerSet, Stage } from "./load.js";
-import { findForbiddenKeys, findTooDeep, getOwnPath, isPlainObject } from "../util/data.js";
+import type { ResultView, SkippedLayer } from "./views.js";
 
-export interface SkippedLayer {
-  /** The entry it would have had in `applied_layers`. */
-  layer: string;
-  stage: string;
-  file?: string;
-  line?: number;
-  reason: "condition-false" | "profile-not-selected";
-  /** The condition, as written. */
-  when?: unknown;
-  /** The condition in words: `base_runtime == "vllm"`. */
-  when_text?: string;
-  /** The context or config values the condition read, by `var` path. */
-  read?: Record<string, unknown>;
-}
+export type { ResultView, SkippedLayer };
+import { findForbiddenKeys, findTooDeep, getOwnPath, isPlainObject } from "../util/data.js";
 
 export interface ComposeOptions {
   /** Warnings become errors. */
@@ -226,7 +214,7 @@ function finish(result: ComposeResult, problems: Issue[], options: ComposeOption
 }
 
 /** The JSON view of a result (everything but the trace): what `compose --json` prints and the API answers. */
-export function resultView(r: ComposeResult) {
+export function resultView(r: ComposeResult): ResultView {
   return {
     ok: r.ok,
     config: r.config ?? null,

@@ -5,7 +5,8 @@ import { SOURCE_LIMITS } from "./source.js";
 import { cloneData, findForbiddenKeys, findTooDeep, isPlainObject } from "../util/data.js";
 import { errorMessage, errorPointer, usefulErrors } from "../lang/json-schema.js";
 
-export interface TaskContext {
+// A type, not an interface: a context is plain data, assignable to Record<string, unknown> (the API's types).
+export type TaskContext = {
   model_name: string;
   base_runtime: string;
   deployment_mode: string;
@@ -20,7 +21,7 @@ export interface TaskContext {
   override_mode: "patch" | "replace";
   gpu_type: string | null;
   total_gpus: number | null;
-}
+};
 
 /** Validate a context (never mutated) and return a copy with defaults, or issues naming each bad field. */
 export function normalizeContext(schemas: SchemaSet, input: unknown): { context?: TaskContext; issues: Issue[] } {

@@ -6,27 +6,9 @@ import { describeLogic } from "../lang/condition.js";
 import { layerLiterals } from "../core/known-values.js";
 import { propertiesOf } from "../lang/json-schema.js";
 import { isPlainObject, setOwn } from "../util/data.js";
+import type { LayerView, OptionValue, ProfileView } from "./api-types.js";
 
-export interface LayerView {
-  name: string;
-  description: string | null;
-  file: string;
-  line: number;
-  /** The condition as written, and in words. */
-  when?: unknown;
-  when_text?: string;
-  /** The layer's data as written: expressions appear as `{ $expr: "…" }`. */
-  data: unknown;
-}
-
-export interface ProfileView {
-  name: string;
-  title: string;
-  description: string;
-  file: string;
-  line: number;
-  layers: LayerView[];
-}
+export type { LayerView, OptionValue, ProfileView };
 
 export function profileView(p: Profile): ProfileView {
   return { name: p.name, title: p.title, description: p.description, file: p.file, line: p.line, layers: p.layers.map(layerView) };
@@ -62,14 +44,6 @@ export function templateSource(t: Template): unknown {
       return out;
     }
   }
-}
-
-export interface OptionValue {
-  value: string;
-  /** Layers whose condition compares the field with this value. */
-  layers: string[];
-  /** Listed in the context schema (enum, default or examples). */
-  in_schema: boolean;
 }
 
 /**

@@ -3,16 +3,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import type { Code, HttpCode } from "../core/codes.js";
 import type { Issue } from "../core/issues.js";
+import type { ErrorBody } from "./api-types.js";
 
-export interface ErrorBody {
-  error: {
-    code: string;
-    message: string;
-    issues: Issue[];
-    [extra: string]: unknown;
-  };
-  [extra: string]: unknown;
-}
+export type { ErrorBody };
 
 /** A user-facing failure with its status code; thrown by route handlers, rendered by `handleError`. */
 export class ApiError extends Error {
@@ -22,9 +15,9 @@ export class ApiError extends Error {
     message: string,
     readonly issues: Issue[] = [],
     /** Extra fields beside `error` (e.g. the applied layers of a config that failed validation). */
-    readonly extra: Record<string, unknown> = {},
+    readonly extra: Omit<ErrorBody, "error"> = {},
     /** Extra fields inside `error` (e.g. the id of the task that holds a name). */
-    readonly detail: Record<string, unknown> = {},
+    readonly detail: Omit<ErrorBody["error"], "code" | "message" | "issues"> = {},
   ) {
     super(message);
     this.name = "ApiError";

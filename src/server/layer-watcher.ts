@@ -5,24 +5,9 @@ import { join, relative, resolve } from "node:path";
 import { loadLayerSet, type LayerSet } from "../core/load.js";
 import { DEFAULT_SCHEMAS_DIR, SCHEMA_FILES, readSchemaTexts, compileSchemas, type SchemaTexts } from "../core/schemas.js";
 import { issue, StrataError, type Issue } from "../core/issues.js";
+import type { LayerStatus } from "./api-types.js";
 
-export interface LayerStatus {
-  /** Content hash of the set in use. */
-  hash: string;
-  /** When the set in use was loaded. */
-  loaded_at: string;
-  /** When the files were last read (a rejected edit moves this, not `loaded_at`). */
-  checked_at: string;
-  /** False when the files on disk are broken; the set in use is then the last good one. */
-  ok: boolean;
-  /** Errors of the files on disk, with file (relative to the layer directory), line and column. */
-  errors: Issue[];
-  /** Warnings of the set in use. */
-  warnings: Issue[];
-  /** Files of the set in use, relative to the layer directory. */
-  files: string[];
-  watching: boolean;
-}
+export type { LayerStatus };
 
 export interface LayerSourceOptions {
   layersDir: string;

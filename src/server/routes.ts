@@ -9,6 +9,7 @@ import { readTaskRequest, requestBodySchema, toBodyPointers } from "./body.js";
 import { contextDefaults, formOptions, listProfiles, profileView } from "./catalog.js";
 import { openApiDocument } from "./openapi.js";
 import { PARAM_SCHEMAS, QUERY_SCHEMAS } from "./api-schemas.js";
+import type { Preview } from "./api-types.js";
 import type { LayerSource } from "./layer-watcher.js";
 import type { ListQuery, TaskStore } from "./store.js";
 import { errorMessage, errorPointer, usefulErrors } from "../lang/json-schema.js";
@@ -51,7 +52,7 @@ async function composeBody(deps: RouteDeps, body: unknown, query: unknown): Prom
 const sameCode = (issues: Issue[], fallback: Code): Code => (issues.length > 0 && issues.every((i) => i.code === issues[0].code) && isCode(issues[0].code) ? issues[0].code : fallback);
 
 /** The JSON view of a compose result: what `strata compose --json` prints, plus the context with defaults. */
-export function previewView(r: ComposeResult) {
+export function previewView(r: ComposeResult): Preview {
   return { ...resultView(r), context: r.context ?? null };
 }
 
@@ -85,7 +86,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
         applied_layers: r.applied_layers,
         skipped_layers: r.skipped_layers,
         warnings: r.warnings,
-        context: r.context,
+        context: r.context!, // a config was composed: the context was valid
         layer_set_hash: r.layer_set_hash,
         provenance: r.provenance,
       },

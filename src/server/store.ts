@@ -3,38 +3,17 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import type { Task, TaskMetadata, TaskStatus, TaskSummary } from "./api-types.js";
 
-/** The autotuner's task statuses; tasks created here start `pending`. */
-export const TASK_STATUSES = ["pending", "running", "completed", "failed", "cancelled"] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
+export type { Task, TaskStatus, TaskSummary };
 
-export interface Task {
-  id: number;
-  task_name: string;
-  description: string | null;
-  status: TaskStatus;
-  config: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  created_at: string;
-}
-
-/** What the task list shows per task: no config, no provenance. */
-export interface TaskSummary {
-  id: number;
-  task_name: string;
-  description: string | null;
-  status: TaskStatus;
-  created_at: string;
-  profiles: string[];
-  applied_layers: string[];
-  layer_set_hash: string | null;
-}
-
+/** The autotuner's task statuses (api-types.ts); tasks created here start `pending`. */
+export const TASK_STATUSES = ["pending", "running", "completed", "failed", "cancelled"] as const satisfies readonly TaskStatus[];
 export interface NewTask {
   task_name: string;
   description: string | null;
   config: Record<string, unknown>;
-  metadata: Record<string, unknown>;
+  metadata: TaskMetadata;
 }
 
 export interface ListQuery {

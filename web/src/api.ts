@@ -1,141 +1,42 @@
 // The HTTP API as the page uses it: response shapes (see docs/api.md) and one fetch helper that turns
 // every answer into data — a 4xx/5xx becomes an ApiFailure with the server's issues, never a throw.
+// The response types are the server's own (src/server/api-types.ts, types only): nothing here mirrors them.
+import type {
+  ErrorBody,
+  Issue,
+  JsonSchema,
+  LayerStatus,
+  LayerView,
+  OptionValue,
+  Options,
+  Origin,
+  Preview,
+  ProfileList,
+  ProfileView as Profile,
+  SkippedLayer,
+  Task,
+  TaskCreated,
+  TaskList,
+  TaskStatus,
+  TaskSummary,
+} from "../../src/server/api-types";
 
-export interface Origin {
-  source: string;
-  layer?: string;
-  stage: string;
-  file?: string;
-  line?: number;
-  column?: number;
-}
-
-export interface Issue {
-  code: string;
-  severity: "error" | "warning";
-  message: string;
-  pointer?: string;
-  file?: string;
-  line?: number;
-  column?: number;
-  layer?: string;
-  origin?: Origin;
-}
-
-export interface SkippedLayer {
-  layer: string;
-  stage: string;
-  file?: string;
-  line?: number;
-  reason: string;
-  when?: unknown;
-  /** The condition in words, from the server: `base_runtime == "vllm"`. */
-  when_text?: string;
-  read?: Record<string, unknown>;
-}
+export type { Issue, JsonSchema, LayerStatus, LayerView, OptionValue, Options, Origin, Preview, Profile, ProfileList, SkippedLayer, Task, TaskCreated, TaskList, TaskStatus, TaskSummary };
 
 export type Config = Record<string, unknown>;
 export type Provenance = Record<string, Origin>;
 
-export interface Preview {
-  ok: boolean;
-  config: Config | null;
-  applied_layers: string[];
-  skipped_layers: SkippedLayer[];
-  warnings: Issue[];
-  errors: Issue[];
-  provenance: Provenance;
-  layer_set_hash?: string;
-  context?: Record<string, unknown> | null;
-}
-
-export interface LayerView {
-  name: string;
-  description: string | null;
-  file: string;
-  line: number;
-  when?: unknown;
-  when_text?: string;
-  data: unknown;
-}
-
-export interface Profile {
-  name: string;
-  title: string;
-  description: string;
-  file?: string;
-  line?: number;
-  layers?: LayerView[];
-}
-
-export interface OptionValue {
-  value: string;
-  layers: string[];
-  in_schema: boolean;
-}
-
-export type JsonSchema = Record<string, unknown>;
-
-export interface Options {
-  options: Record<string, OptionValue[]>;
-  defaults: Record<string, unknown>;
-  context_schema: JsonSchema;
-  layer_set_hash?: string;
-}
-
-export type TaskStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
-
-export interface TaskSummary {
-  id: number;
-  task_name: string;
-  description: string | null;
-  status: TaskStatus;
-  created_at: string;
-  profiles: string[];
-  applied_layers: string[];
-}
-
-export interface Task {
-  id: number;
-  task_name: string;
-  description: string | null;
-  status: TaskStatus;
-  config: Config;
-  metadata: {
-    applied_layers: string[];
-    skipped_layers?: SkippedLayer[];
-    warnings?: Issue[];
-    context: Record<string, unknown>;
-    layer_set_hash?: string;
-    provenance: Provenance;
-  };
-  created_at: string;
-}
-
-export interface TaskList {
-  tasks: TaskSummary[];
-  total: number;
-  limit: number;
-  offset: number;
-  next_cursor: number | null;
-}
-
-export interface TaskCreated {
-  task: Task;
-  applied_layers: string[];
-  warnings: Issue[];
-}
-
 /** A failed request: the HTTP status (0 when the server could not be reached) and the server's error body. */
 export interface ApiFailure {
   status: number;
+  /** The server's `error.code`; `unreachable` or `aborted` when no answer came. */
   code: string;
   message: string;
   issues: Issue[];
-  existing_id?: number | null;
+  existing_id?: ErrorBody["error"]["existing_id"];
   /** 422 only: what composition got to before validation failed. */
-  applied_layers?: string[];
-  warnings?: Issue[];
+  applied_layers?: ErrorBody["applied_layers"];
+  warnings?: ErrorBody["warnings"];
 }
 
 export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; failure: ApiFailure };
@@ -164,8 +65,9 @@ export async function request<T>(method: string, path: string, body?: unknown, s
     // Not JSON (a proxy error page, say): reported below with the status.
   }
   if (res.ok) return { ok: true, status: res.status, data: data as T };
-  const err = (data as { error?: Partial<ApiFailure> } | undefined)?.error;
-  const extra = (data ?? {}) as { applied_layers?: string[]; warnings?: Issue[] };
+  const answer = (data ?? {}) as Partial<ErrorBody>;
+  const err = answer.error as Partial<ErrorBody["error"]> | undefined;
+  const extra = answer;
   return {
     ok: false,
     failure: {
@@ -182,7 +84,7 @@ export async function request<T>(method: string, path: string, body?: unknown, s
 
 export const api = {
   options: (signal?: AbortSignal) => request<Options>("GET", "/api/options", undefined, signal),
-  profiles: (signal?: AbortSignal) => request<{ profiles: Profile[]; layer_set_hash?: string }>("GET", "/api/profiles", undefined, signal),
+  profiles: (signal?: AbortSignal) => request<ProfileList>("GET", "/api/profiles", undefined, signal),
   preview: (body: TaskBody, signal?: AbortSignal) => request<Preview>("POST", "/api/config/preview", body, signal),
   createTask: (body: TaskBody) => request<TaskCreated>("POST", "/api/tasks/from-context", body),
   tasks: (query: { status?: string; cursor?: number | null; limit?: number }, signal?: AbortSignal) => {
@@ -196,15 +98,6 @@ export const api = {
   task: (id: number, signal?: AbortSignal) => request<Task>("GET", `/api/tasks/${id}`, undefined, signal),
   layerStatus: (signal?: AbortSignal) => request<LayerStatus>("GET", "/api/layers/status", undefined, signal),
 };
-
-/** GET /api/layers/status: `ok` false when the files on disk are broken and the last good set still serves. */
-export interface LayerStatus {
-  hash: string;
-  ok: boolean;
-  errors: Issue[];
-  warnings: Issue[];
-  checked_at: string;
-}
 
 /** The body of POST /api/config/preview and /api/tasks/from-context, in the design's REST names. */
 export interface TaskBody {

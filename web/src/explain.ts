@@ -21,7 +21,7 @@ export function describeSkip(s: SkippedLayer): { reason: string; read: string } 
       ? `condition false: ${s.when_text ?? "(no condition)"}`
       : s.reason === "profile-not-selected"
         ? "profile not selected"
-        : s.reason.replace(/-/g, " ");
+        : String(s.reason).replace(/-/g, " "); // a reason a newer server added
   const read = s.read ? Object.entries(s.read).map(([k, v]) => `${k} = ${yamlFlow(v)}`).join(", ") : "";
   return { reason, read };
 }
