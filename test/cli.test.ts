@@ -329,7 +329,7 @@ describe("strata profiles", () => {
       ["quick-test", "Quick Test"],
     ];
     for (const [name, title] of expected) expect(text).toMatch(new RegExp(`^${name} +${title}$`, "m"));
-    expect(text).toContain("2 iterations on a single small grid point, for fast validation.");
+    expect(text).toContain("2 iterations with one tp-size, one memory fraction and one load level, for fast validation; the engine's own options still vary (2 grid points on SGLang).");
     expect(text).toContain("Full test with more iterations, longer timeouts and SLO constraints on TTFT, TPOT and p90 latency.");
   });
 
