@@ -225,7 +225,12 @@ describe("strata compose: exit codes and error lines", () => {
     ["a missing override file", ["compose", "-c", "-", "-o", "/no/such/patch.yaml"], SMALL, /cannot read \/no\/such\/patch\.yaml/],
     ["a --set without =", ["compose", "-c", "-", "--set", "parameters.tp-size"], SMALL, /--set takes PATH=VALUE/],
     ["a context that is not a mapping", ["compose", "-c", "-"], "- a\n- b\n", /must hold a mapping/],
-    ["an unknown command", ["bogus"], undefined, /unknown command 'bogus'/],
+    ["an unknown command", ["bogus"], undefined, /unknown command 'bogus'\n\nstrata: compose LLM/],
+    ["a misspelt command", ["compse", "-c", "-"], SMALL, /^strata: unknown command 'compse'; did you mean 'compose'\?\nRun 'strata --help' to list the commands\.\n$/],
+    ["a misspelt command after help", ["help", "exlpain"], undefined, /^strata: unknown command 'exlpain'; did you mean 'explain'\?\n/],
+    ["a misspelt option", ["compose", "-c", "-", "--contxt", "x"], SMALL, /^strata compose: Unknown option '--contxt'; did you mean --context\?\nRun 'strata compose --help' for usage\.\n$/],
+    ["a misspelt option with =", ["serve", "--no-wach", "--port=0"], undefined, /^strata serve: Unknown option '--no-wach'; did you mean --no-watch\?\n/],
+    ["a misspelt option of a shared set", ["explain", "-c", "-", "--layer", "layers"], SMALL, /^strata explain: Unknown option '--layer'; did you mean --layers\?\n/],
   ];
   for (const [name, args, input, message] of usage) {
     it(`2 for ${name}`, async () => {
@@ -308,6 +313,19 @@ describe("--help for every command", () => {
       expect((await strata(["help", c])).stdout).toBe((await strata([c, "--help"])).stdout);
     });
   }
+
+  // A terminal is 80 columns wide; a help text longer than 40 lines scrolls its usage line away.
+  it("every command's --help fits a terminal: at most 80 columns and 40 lines", async () => {
+    const commands = [...(await strata(["--help"])).stdout.matchAll(/^  ([a-z]+) {2,}\S/gm)].map((m) => m[1]);
+    expect(commands).toEqual(["compose", "explain", "profiles", "layers", "lint", "test", "diff", "serve"]);
+    const tooBig: string[] = [];
+    for (const args of [["--help"], ...commands.map((c) => [c, "--help"])]) {
+      const lines = (await strata(args)).stdout.trimEnd().split("\n");
+      for (const l of lines) if ([...l].length > 80) tooBig.push(`strata ${args.join(" ")}: ${[...l].length} columns: ${l}`);
+      if (lines.length > 40) tooBig.push(`strata ${args.join(" ")}: ${lines.length} lines`);
+    }
+    expect(tooBig).toEqual([]);
+  });
 
   it("compose --help names every option and the exit codes", async () => {
     const r = await strata(["compose", "--help"]);

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { formatIssue, sortIssues, type Issue } from "../core/issues.js";
 import { parseSource, positionOf, type ParsedSource } from "../core/source.js";
+import { closeNames } from "../util/names.js";
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 
@@ -27,7 +28,10 @@ export function parse<T extends OptionsConfig>(argv: string[], options: T, allow
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals, strict: true }) as unknown as Parsed<T>;
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ""));
+    const message = (e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, "");
+    const unknown = /^Unknown option '(--[^'=]+)'/.exec(message)?.[1];
+    const near = unknown ? closeNames(unknown, [...Object.keys(options), "help"].map((k) => `--${k}`)) : [];
+    throw new UsageError(near.length > 0 ? `Unknown option '${unknown}'; did you mean ${near.join(" or ")}?` : message);
   }
 }
 

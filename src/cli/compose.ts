@@ -25,21 +25,26 @@ export const composeCommand: Command = {
   summary: "compose a task config from a context and print it",
   help: `Usage: strata compose --context FILE|- [options]
 
-Compose the task config for a context (YAML or JSON; - reads standard input) and print it as YAML.
+Compose the task config for a context (YAML or JSON; - reads standard input)
+and print it as YAML.
 
 Options:
-  -c, --context FILE|-    the task context (model_name, base_runtime, profiles, …)
+  -c, --context FILE|-    the task context (model_name, base_runtime, …)
   -p, --profile NAME      add a profile after the context's own (repeatable)
-  -s, --set PATH=VALUE    patch one value; VALUE is read as YAML: --set parameters.tp-size=[2]
-  -o, --override FILE     a YAML or JSON patch merged over the config (repeatable)
-  -m, --mode MODE         patch or replace: how the overrides apply (default: the context's override_mode)
-      --json              print {config, applied_layers, warnings, provenance, …} as JSON
+  -s, --set PATH=VALUE    patch one value; VALUE is read as YAML:
+                          --set parameters.tp-size=[2]
+  -o, --override FILE     a YAML or JSON patch merged over the config
+                          (repeatable)
+  -m, --mode MODE         patch or replace: how the overrides apply
+                          (default: the context's override_mode)
+      --json              print {config, applied_layers, warnings,
+                          provenance, …} as JSON
       --strict            treat warnings as errors
 ${LAYER_HELP}
-Overrides combine in this order: the context's user_overrides, each --override file, each --set.
-They are data: nothing in them is evaluated.
+Overrides combine in this order: the context's user_overrides, each --override
+file, each --set. They are data: nothing in them is evaluated.
 
-Exit status: 0 valid config, 1 invalid config (errors printed), 2 bad input or usage.`,
+Exit status: 0 valid config, 1 invalid config, 2 bad input or usage.`,
   async run(argv) {
     const { values } = parse(argv, OPTIONS);
     const { ctxFile, context, locateIssues } = readComposeInput(values);

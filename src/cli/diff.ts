@@ -20,29 +20,37 @@ export const command: Command = {
   summary: "show how a change to the layers alters every scenario's config",
   help: `Usage: strata diff --base REV [--head REV] [options]
 
-Compose every scenario in test/scenarios with the layers (and schemas) of two revisions and report,
-per scenario, each value that changed as 'old → new' with the head layer (file:line) that set it,
-the layers that now apply or no longer apply, new and gone warnings and errors; then the scenarios
-that did not change, and the scenarios added or removed. Revisions are read straight from git
-(git ls-tree and git cat-file): the working tree is never touched.
+Compose every scenario in test/scenarios with the layers (and schemas) of two
+revisions and report, per scenario, each value that changed as 'old → new'
+with the head layer (file:line) that set it, the layers that now apply or no
+longer apply, new and gone warnings and errors; then the scenarios that did
+not change, and the scenarios added or removed. Revisions are read straight
+from git (git ls-tree and git cat-file): the working tree is never touched.
 
 Options:
-  -b, --base REV          the revision to compare against (a branch, tag, commit, HEAD~1, …)
-      --head REV          the revision to compare (default: the working tree, uncommitted changes included)
+  -b, --base REV          the revision to compare against (a branch, tag,
+                          commit, HEAD~1, …)
+      --head REV          the revision to compare (default: the working tree,
+                          uncommitted changes included)
       --format text|markdown|json
-                          text for a terminal (default); markdown to paste as a pull-request comment;
-                          json for scripts
-      --exit-code         exit 1 when a scenario's result changed (like 'git diff --exit-code');
-                          added and removed scenarios alone do not count
-  -l, --layers DIR        the layer directory in the repository (default: layers)
-      --schemas DIR       the schema directory (default: schemas beside the layer directory; when a
-                          revision has none, strata's own schemas are used)
+                          text for a terminal (default); markdown to paste as
+                          a pull-request comment; json for scripts
+      --exit-code         exit 1 when a scenario's result changed (like
+                          'git diff --exit-code'); added and removed
+                          scenarios alone do not count
+  -l, --layers DIR        the layer directory in the repository
+                          (default: layers)
+      --schemas DIR       the schema directory (default: schemas beside the
+                          layer directory; when a revision has none,
+                          strata's own schemas are used)
       --scenarios DIR     the scenario directory (default: test/scenarios)
 
-Directories are relative to the current directory, which must be inside the git repository.
+Directories are relative to the current directory, which must be inside the
+git repository.
 
-Exit status: 0 done (with --exit-code: nothing changed), 1 with --exit-code: a result changed,
-2 bad usage, not a git repository, an unknown revision or a broken layer set.`,
+Exit status: 0 done (with --exit-code: nothing changed), 1 with --exit-code:
+a result changed, 2 bad usage, not a git repository, an unknown revision or a
+broken layer set.`,
   async run(argv) {
     const { values } = parse(argv, OPTIONS);
     if (!values.base) throw new UsageError("--base REV is required (e.g. --base main or --base HEAD~1)");

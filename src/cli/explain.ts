@@ -14,29 +14,36 @@ const OPTIONS = { ...COMPOSE_OPTIONS, path: { type: "string" } } as const;
 
 export const command: Command = {
   name: "explain",
-  summary: "show which layer (file:line) set each value, and why layers were skipped",
+  summary: "show who set each value (file:line) and why layers were skipped",
   help: `Usage: strata explain --context FILE|- [--path PATH] [options]
 
-Compose the context and print the config as YAML with every value annotated by the layer that set
-it and where (file:line), then the layers that were skipped and why: the condition and the context
-values it read. With --path, print the history of one value instead: every layer that wrote it, in
-order, with the value it wrote, and which write won.
+Compose the context and print the config as YAML with every value annotated
+by the layer that set it and where (file:line), then the layers that were
+skipped and why: the condition and the context values it read. With --path,
+print the history of one value instead: every layer that wrote it, in order,
+with the value it wrote, and which write won.
 
 Options:
-  -c, --context FILE|-    the task context (model_name, base_runtime, profiles, …)
-      --path PATH         the value to trace: parameters.tp-size (or a JSON Pointer, /parameters/tp-size)
+  -c, --context FILE|-    the task context (model_name, base_runtime, …)
+      --path PATH         the value to trace: parameters.tp-size
+                          (or a JSON Pointer, /parameters/tp-size)
   -p, --profile NAME      add a profile after the context's own (repeatable)
-  -s, --set PATH=VALUE    patch one value; VALUE is read as YAML: --set parameters.tp-size=[2]
-  -o, --override FILE     a YAML or JSON patch merged over the config (repeatable)
-  -m, --mode MODE         patch or replace: how the overrides apply (default: the context's override_mode)
-      --json              print the same as data: {config, values | history, skipped_layers, …}
+  -s, --set PATH=VALUE    patch one value; VALUE is read as YAML:
+                          --set parameters.tp-size=[2]
+  -o, --override FILE     a YAML or JSON patch merged over the config
+                          (repeatable)
+  -m, --mode MODE         patch or replace: how the overrides apply
+                          (default: the context's override_mode)
+      --json              print the same as data: {config, values | history,
+                          skipped_layers, …}
       --strict            treat warnings as errors
 ${LAYER_HELP}
-The annotated config is valid YAML: the annotations are comments. Warnings and errors also go to
-standard error, as with 'strata compose'; a config that fails validation is still shown, so you
-can see who set the offending value.
+The annotated config is valid YAML: the annotations are comments. Warnings
+and errors also go to standard error, as with 'strata compose'; a config that
+fails validation is still shown, so you can see who set the offending value.
 
-Exit status: 0 valid config, 1 invalid config, 2 bad input or usage (also an unknown --path).`,
+Exit status: 0 valid config, 1 invalid config, 2 bad input or usage (also an
+unknown --path).`,
   async run(argv) {
     const { values } = parse(argv, OPTIONS);
     if (values.path !== undefined && values.path.trim() === "") throw new UsageError("--path needs a path, e.g. --path parameters.tp-size");

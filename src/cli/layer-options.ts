@@ -10,8 +10,10 @@ export const LAYER_OPTIONS = {
   schemas: { type: "string" },
 } as const;
 
-export const LAYER_HELP = `  -l, --layers DIR        the layer directory (default: ./layers, else the one shipped with strata)
-      --schemas DIR       the schema directory (default: the one beside the layer directory, else shipped)
+export const LAYER_HELP = `  -l, --layers DIR        the layer directory (default: ./layers, else the
+                          one shipped with strata)
+      --schemas DIR       the schema directory (default: the one beside the
+                          layer directory, else the one shipped)
 `; // ends the options block: what follows in a help text starts after a blank line
 
 export function layerDirs(values: { layers?: string; schemas?: string }): { layersDir: string; schemasDir?: string } {

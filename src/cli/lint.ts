@@ -21,26 +21,31 @@ const OPTIONS = {
 
 export const command: Command = {
   name: "lint",
-  summary: "check every layer, profile, check rule and scenario without composing",
+  summary: "check the layers, profiles, checks and scenarios without composing",
   help: `Usage: strata lint [DIR] [options]
 
-Check every file in the layer directory DIR (default: ./layers, else the one shipped with strata)
-without composing anything: the layer schema, YAML syntax, JSON-logic operators, JSONata syntax,
-duplicate names, unknown stages, file names that do not match, profiles with no layers, fields the
-context does not have (in conditions and expressions), \`$config\` paths the task config does not have
-(a warning) and layers whose condition can never be true. Then compose every scenario in
-test/scenarios beside DIR and report each one whose config fails.
+Check every file in the layer directory DIR (default: ./layers, else the one
+shipped with strata) without composing anything: the layer schema, YAML
+syntax, JSON-logic operators, JSONata syntax, duplicate names, unknown stages,
+file names that do not match, profiles with no layers, fields the context does
+not have (in conditions and expressions), \`$config\` paths the task config does
+not have (a warning) and layers whose condition can never be true. Then
+compose every scenario in test/scenarios beside DIR and report each one whose
+config fails.
 
 Each problem is one line, sorted by file:
 
   file:line:column: severity code: message
 
 Options:
-      --format text|json  output format (default: text); json prints {ok, errors, warnings, issues, …}
-      --scenarios DIR     the scenario directory (default: test/scenarios beside DIR, when it exists)
+      --format text|json  output format (default: text); json prints
+                          {ok, errors, warnings, issues, …}
+      --scenarios DIR     the scenario directory (default: test/scenarios
+                          beside DIR, when it exists)
       --no-scenarios      do not compose the scenarios
       --strict            warnings count as errors (exit 1)
-      --schemas DIR       the schema directory (default: the one beside DIR, else shipped)
+      --schemas DIR       the schema directory (default: the one beside DIR,
+                          else the one shipped)
   -l, --layers DIR        the same as DIR
 
 Exit status: 0 no error (warnings allowed), 1 at least one error, 2 bad usage.`,

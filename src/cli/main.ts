@@ -1,14 +1,15 @@
 // strata's command line: a thin shell over the library. Commands load lazily to keep start-up short.
 import { formatIssue } from "../core/issues.js";
 import { EXIT, UsageError, printIssues, type Command } from "./common.js";
+import { closeNames } from "../util/names.js";
 
 // Each command lives in src/cli/<name>.ts and exports `command`; summaries are here so `--help` loads nothing.
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   compose: { summary: "compose a task config from a context and print it", load: async () => (await import("./compose.js")).composeCommand },
-  explain: { summary: "show which layer (file:line) set each value, and why layers were skipped", load: async () => (await import("./explain.js")).command },
+  explain: { summary: "show who set each value (file:line) and why layers were skipped", load: async () => (await import("./explain.js")).command },
   profiles: { summary: "list the profiles with their titles and descriptions", load: async () => (await import("./profiles.js")).profilesCommand },
   layers: { summary: "list the stages and their layers in the order they apply", load: async () => (await import("./profiles.js")).layersCommand },
-  lint: { summary: "check every layer, profile, check rule and scenario without composing", load: async () => (await import("./lint.js")).command },
+  lint: { summary: "check the layers, profiles, checks and scenarios without composing", load: async () => (await import("./lint.js")).command },
   test: { summary: "run the scenario tests in test/scenarios (golden configs)", load: async () => (await import("./test.js")).command },
   diff: { summary: "show how a change to the layers alters every scenario's config", load: async () => (await import("./diff.js")).command },
   serve: { summary: "serve the HTTP API and web page", load: async () => (await import("./serve.js")).command },
@@ -29,8 +30,8 @@ Run 'strata <command> --help' for a command's options.`;
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    const target = name === "help" && rest[0] ? rest[0] : undefined;
-    if (target && Object.hasOwn(COMMANDS, target)) return main([target, "--help"]);
+    // `strata help compose` is `strata compose --help`; `strata help compse` is an unknown command.
+    if (name === "help" && rest[0]) return main([rest[0], "--help"]);
     process.stdout.write(mainHelp() + "\n");
     return name ? EXIT.ok : EXIT.usage;
   }
@@ -41,7 +42,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
-    process.stderr.write(`strata: unknown command '${name}'\n\n${mainHelp()}\n`);
+    const near = closeNames(name, Object.keys(COMMANDS));
+    if (near.length > 0) process.stderr.write(`strata: unknown command '${name}'; did you mean ${near.map((c) => `'${c}'`).join(" or ")}?\nRun 'strata --help' to list the commands.\n`);
+    else process.stderr.write(`strata: unknown command '${name}'\n\n${mainHelp()}\n`);
     return EXIT.usage;
   }
   const command = await entry.load();

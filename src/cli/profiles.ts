@@ -33,8 +33,8 @@ export const layersCommand: Command = {
   summary: "list the stages and their layers in the order they apply",
   help: `Usage: strata layers [--json] [options]
 
-Show the stage order (layers/stages.yaml) and, inside each stage, the layers in the order they apply,
-with their files and conditions.
+Show the stage order (layers/stages.yaml) and, inside each stage, the layers
+in the order they apply, with their files and conditions.
 
 Options:
       --json              print the list as JSON

@@ -23,25 +23,31 @@ export const command: Command = {
   summary: "serve the HTTP API and web page",
   help: `Usage: strata serve [options]
 
-Serve the HTTP API (docs/api.md) and the web page, and keep tasks in an SQLite file.
-The layer set is loaded once at start: when it has errors, they are printed and the server does not start.
-Edits to the layer and schema files then take effect without a restart; an edit that breaks the set is
-reported at GET /api/layers/status while the last good set keeps serving.
+Serve the HTTP API (docs/api.md) and the web page, and keep tasks in an SQLite
+file. The layer set is loaded once at start: when it has errors, they are
+printed and the server does not start. Edits to the layer and schema files
+then take effect without a restart; an edit that breaks the set is reported at
+GET /api/layers/status while the last good set keeps serving.
 
 Options:
       --host HOST         address to listen on (default: $HOST, else 127.0.0.1)
-      --port PORT         port to listen on; 0 picks a free one (default: $PORT, else 8000)
-      --db FILE           the task database, created with its folder (default: $STRATA_DB, else data/strata.db)
-      --web DIR           the built web page (default: web/dist of this package)
-      --body-limit BYTES  largest request body; larger ones get 413 (default: 1048576)
+      --port PORT         port to listen on; 0 picks a free one
+                          (default: $PORT, else 8000)
+      --db FILE           the task database, created with its folder
+                          (default: $STRATA_DB, else data/strata.db)
+      --web DIR           the built web page (default: web/dist of strata)
+      --body-limit BYTES  largest request body; larger ones get 413
+                          (default: 1048576)
       --no-watch          do not reload the layers when their files change
-      --log-level LEVEL   fatal, error, warn, info, debug, trace or silent (default: info)
+      --log-level LEVEL   fatal, error, warn, info, debug, trace or silent
+                          (default: info)
       --log-json          log JSON lines (pino) instead of text
 ${LAYER_HELP}
-Stop with Ctrl-C (SIGINT) or SIGTERM: requests in flight finish, then the database is closed.
+Stop with Ctrl-C (SIGINT) or SIGTERM: requests in flight finish, then the
+database is closed.
 
-Exit status: 0 after a clean stop, 2 when the server cannot start (broken layers, bad option,
-port in use, unreadable database).`,
+Exit status: 0 after a clean stop, 2 when the server cannot start (broken
+layers, bad option, port in use, unreadable database).`,
   async run(argv) {
     const { values } = parse(argv, OPTIONS);
     const host = values.host ?? process.env.HOST ?? "127.0.0.1";

@@ -23,23 +23,27 @@ export const command: Command = {
   summary: "run the scenario tests in test/scenarios (golden configs)",
   help: `Usage: strata test [options] [FILTER…]
 
-Compose every scenario in test/scenarios and check what each one expects: the full config
-snapshot (expect.config), single values (expect.match), absent paths (expect.absent), the applied
-layers, the warnings and the errors. Each failure names its file:line and shows expected and actual;
-a snapshot failure shows a unified diff of the YAML.
+Compose every scenario in test/scenarios and check what each one expects:
+the full config snapshot (expect.config), single values (expect.match), absent
+paths (expect.absent), the applied layers, the warnings and the errors. Each
+failure names its file:line and shows expected and actual; a snapshot failure
+shows a unified diff of the YAML.
 
 FILTER keeps only the scenarios whose file or name contains it (repeatable).
 
 Options:
-      --scenarios DIR     the scenario directory (default: ./${DEFAULT_SCENARIOS_DIR})
-  -u, --update            rewrite the snapshots that differ: expect.config, expect.applied_layers and
-                          expect.warnings, where the file has them (empty ones are filled in).
-                          Comments, key order and everything else in the file stay as written.
-                          Review the change with 'git diff' before you commit it.
+      --scenarios DIR     the scenario directory
+                          (default: ./${DEFAULT_SCENARIOS_DIR})
+  -u, --update            rewrite the snapshots that differ: expect.config,
+                          expect.applied_layers and expect.warnings, where
+                          the file has them (empty ones are filled in).
+                          Comments, key order and everything else in the
+                          file stay as written. Review the change with
+                          'git diff' before you commit it.
       --format text|json  output format (default: text)
 ${LAYER_HELP}
-Exit status: 0 every scenario passed, 1 a scenario failed or a scenario file is broken,
-2 bad usage or a broken layer set.`,
+Exit status: 0 every scenario passed, 1 a scenario failed or a scenario file
+is broken, 2 bad usage or a broken layer set.`,
   async run(argv) {
     const { values, positionals } = parse(argv, OPTIONS, true);
     const format = values.format ?? "text";

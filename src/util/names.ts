@@ -11,10 +11,12 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
-/** Names within a small edit distance, or sharing a prefix: likely meant instead of a misspelt one. */
+/** Names within a small edit distance, or sharing a prefix: likely meant instead of a misspelt one, closest first. */
 export function closeNames(name: string, candidates: readonly string[]): string[] {
   const limit = Math.max(2, Math.floor(name.length / 3));
-  return candidates.filter((c) => c !== name && (editDistance(c, name) <= limit || (name.length >= 3 && (c.startsWith(name) || name.startsWith(c)))));
+  return candidates
+    .filter((c) => c !== name && (editDistance(c, name) <= limit || (name.length >= 3 && (c.startsWith(name) || name.startsWith(c)))))
+    .sort((a, b) => editDistance(a, name) - editDistance(b, name));
 }
 
 /** The candidate fewest edits away from `name`, within `maxDistance` (on a tie, the first listed). */
