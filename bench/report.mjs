@@ -89,6 +89,14 @@ export function renderReport(r) {
     L.push("| command | wall time (ms) |", "|---|---|");
     for (const row of c.rows) L.push(`| \`${row.label}\` | ${range(row.ms)} |`);
     L.push(`| **strata ÷ node -e 0** | ${ratio(c.ratio.median)} (${num(c.ratio.min)}–${num(c.ratio.max)}) |`, "");
+    if (c.launchers) {
+      L.push("How you start it: the same compose (the example, the checkout's layers) started the ways the README names, from");
+      L.push(`the checkout, ${c.launchers.runs} runs each, interleaved, after one untimed run of each. \`strata\` is the link \`npm link --ignore-scripts\``);
+      L.push("makes (into a temporary prefix); npm and npx use a temporary cache. The ratio is per run, against `node dist/cli.js`.", "");
+      L.push("| command | wall time (ms) | ÷ node dist/cli.js |", "|---|---|---|");
+      for (const row of c.launchers.rows) L.push(`| \`${row.label}\` | ${range(row.ms)} | ${ratio(row.ratio.median)} |`);
+      L.push("");
+    }
     if (c.steps) {
       L.push("Where a cold compose spends its time: the same work through the library in a fresh process (bench/parts/cold-steps.mjs),");
       L.push("timestamped after each step; the CLI adds reading the context file and printing YAML.", "");

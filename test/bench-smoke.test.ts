@@ -32,6 +32,10 @@ describe("npm run bench (tiny mode)", () => {
     expect(report).toMatch(/^\| `node -e 0` \| [\d.,]+ \(/m);
     expect(report).toMatch(/^\| `strata compose --context <example>` \| [\d.,]+ \(/m);
     expect(report).toMatch(/^\| \*\*strata ÷ node -e 0\*\* \| [\d.,]+×/m);
+    // …and the same compose started each way the README names, side by side.
+    for (const how of ["node dist/cli.js compose …", "strata compose … (after npm link)", "npx strata compose …", "npm run strata -- compose …"]) {
+      expect(report).toMatch(new RegExp(`^\\| \`${how.replace(/[.()…-]/g, "\\$&")}\` \\| [\\d.,]+ \\([\\d.,]+–[\\d.,]+\\) \\| [\\d.,]+× \\|$`, "m"));
+    }
     expect(report).toMatch(/^\| `GET \/api\/health \(trivial route\)` \| [\d.,]+ \(/m);
     expect(report).toMatch(/^\| `POST \/api\/config\/preview \(design example\)` \| [\d.,]+ \(/m);
     // Every target measured in tiny mode is printed as held or missed.

@@ -7,11 +7,11 @@ import { DESIGN_EXAMPLE } from "../contexts.mjs";
 import { ROOT, summarize, run, runJson, target, log } from "../lib.mjs";
 
 /** Wall time of one process run, in ms; throws if it fails. */
-export async function wallTime(args, cwd = ROOT) {
+export async function wallTime(args, cwd = ROOT, cmd = process.execPath, env = process.env) {
   const start = performance.now();
-  const r = await run(process.execPath, args, { cwd });
+  const r = await run(cmd, args, { cwd, env });
   const ms = performance.now() - start;
-  if (r.code !== 0) throw new Error(`node ${args.join(" ")} exited with ${r.code}: ${r.stderr.slice(-1000)}`);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${r.code}: ${r.stderr.slice(-1000)}`);
   return ms;
 }
 
@@ -31,7 +31,8 @@ export function coldCommands(dist, example) {
 
 export async function coldStartBench({ dist, tiny, tmp }) {
   const runs = tiny ? 2 : 15;
-  const commands = coldCommands(dist, writeExample(tmp));
+  const example = writeExample(tmp);
+  const commands = coldCommands(dist, example);
   for (const [, args] of commands) await wallTime(args); // warm the file system cache
   const times = commands.map(() => []);
   for (let r = 0; r < runs; r++) {
@@ -55,5 +56,44 @@ export async function coldStartBench({ dist, tiny, tmp }) {
   ];
   const ratios = summarize(times[1].map((t, i) => t / times[0][i]));
   log(`cold start: node -e 0 ${rows[0].ms.median.toFixed(0)} ms, strata compose ${rows[1].ms.median.toFixed(0)} ms (${ratios.median.toFixed(2)}×)`);
-  return { runs, rows, steps, ratio: ratios, targets: [target(3, "cold start: strata compose < 2× node -e 0", ratios.median, 2, ratios.median < 2)] };
+  const launchers = await launcherBench({ runs, tmp, example });
+  return { runs, rows, steps, launchers, ratio: ratios, targets: [target(3, "cold start: strata compose < 2× node -e 0", ratios.median, 2, ratios.median < 2)] };
+}
+
+/**
+ * The same compose started the ways the README names, from the checkout: `node dist/cli.js`, `strata` after
+ * `npm link --ignore-scripts` (linked into a temporary prefix), `npx strata` and `npm run strata --`. npm uses
+ * a temporary cache and user config; one untimed run of each first (the first npx run links the checkout into
+ * the npx cache: --ignore-scripts there keeps it from rebuilding dist/ in the middle of the benchmark).
+ */
+async function launcherBench({ runs, tmp, example }) {
+  const env = {
+    ...process.env,
+    npm_config_prefix: join(tmp, "npm-prefix"),
+    npm_config_cache: join(tmp, "npm-cache"),
+    npm_config_userconfig: join(tmp, "npmrc"),
+    npm_config_update_notifier: "false",
+    npm_config_audit: "false",
+    npm_config_fund: "false",
+  };
+  await wallTime(["link", "--ignore-scripts", "--offline"], ROOT, "npm", env);
+  await wallTime(["--ignore-scripts", "strata", "--version"], ROOT, "npx", env);
+  const args = ["compose", "--context", example, "--layers", join(ROOT, "layers")];
+  const commands = [
+    { label: "node dist/cli.js compose …", cmd: process.execPath, args: [join(ROOT, "dist", "cli.js"), ...args] },
+    { label: "strata compose … (after npm link)", cmd: join(tmp, "npm-prefix", "bin", "strata"), args },
+    { label: "npx strata compose …", cmd: "npx", args: ["strata", ...args] },
+    { label: "npm run strata -- compose …", cmd: "npm", args: ["run", "--silent", "strata", "--", ...args] },
+  ];
+  for (const c of commands) await wallTime(c.args, ROOT, c.cmd, env);
+  const times = commands.map(() => []);
+  for (let r = 0; r < runs; r++) {
+    for (let k = 0; k < commands.length; k++) {
+      const i = (r + k) % commands.length;
+      times[i].push(await wallTime(commands[i].args, ROOT, commands[i].cmd, env));
+    }
+  }
+  const rows = commands.map((c, i) => ({ label: c.label, ms: summarize(times[i]), ratio: summarize(times[i].map((t, j) => t / times[0][j])) }));
+  log(`launchers: ${rows.map((r) => `${r.label.split(" compose")[0]} ${r.ms.median.toFixed(0)} ms`).join(", ")}`);
+  return { runs, rows };
 }
