@@ -285,6 +285,29 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     await closePage(page);
   }, 60_000);
 
+  it("offers the free name after a 409 on the default name, and creates the task with it in one click", async () => {
+    // The layers name every task of a model and strategy alike: the second one collides.
+    const first = await fetch(`${server.url}/api/tasks/from-context`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model_name: "second-model", base_runtime: "sglang" }),
+    });
+    expect(first.status).toBe(201);
+    const page = await openPage();
+    await fillContext(page, "second-model");
+    await waitUpToDate(page);
+    await page.getByRole("button", { name: "Create task" }).click();
+    const fieldIssue = page.locator('[data-field="task_name"] .field-issues');
+    await eventually(() => fieldIssue.textContent()).toContain("a task named 'second-model_grid_search' already exists");
+    const useFree = page.getByRole("button", { name: "Create as second-model_grid_search-2" });
+    await useFree.click();
+    await page.waitForURL(/#\/tasks\/\d+/);
+    await page.getByRole("heading", { level: 1, name: "second-model_grid_search-2" }).waitFor();
+    const id = Number(/#\/tasks\/(\d+)/.exec(page.url())![1]);
+    expect((await apiJson(`/api/tasks/${id}`)).task_name).toBe("second-model_grid_search-2");
+    await closePage(page);
+  }, 60_000);
+
   it("shows a profile added as a file on the server without reloading the page", async () => {
     const page = await openPage();
     await page.getByRole("checkbox", { name: /Quick Test/ }).waitFor();

@@ -68,6 +68,76 @@ describe("POST /api/tasks/from-context", () => {
     expect(second.body.error.issues[0]).toMatchObject({ code: "task-name-taken", pointer: "/task_name" });
   });
 
+  it("a 409 names the lowest free name <name>-N, and sending it as task_name creates the task", async () => {
+    const body = { model_name: "free-model", base_runtime: "vllm" };
+    const base = "free-model_grid_search";
+    expect((await post(server, "/api/tasks/from-context", body)).status).toBe(201);
+    const taken = await post(server, "/api/tasks/from-context", body);
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.suggested_name).toBe(`${base}-2`);
+    expect(taken.body.error.message).toBe(`a task named '${base}' already exists (id ${taken.body.error.existing_id}); '${base}-2' is free`);
+    const second = await post(server, "/api/tasks/from-context", { ...body, task_name: taken.body.error.suggested_name });
+    expect(second.status).toBe(201);
+    expect(second.body.task.task_name).toBe(`${base}-2`);
+    // Names that only look like a suffix do not count; the lowest gap is offered, not the next after the highest.
+    for (const name of [`${base}-4`, `${base}-02`, `${base}-3x`, `${base}x-3`]) expect((await post(server, "/api/tasks/from-context", { ...body, task_name: name })).status).toBe(201);
+    expect((await post(server, "/api/tasks/from-context", body)).body.error.suggested_name).toBe(`${base}-3`);
+    // A taken <name>-N counts in <name>'s series when <name> is a task; otherwise it starts its own.
+    const again = await post(server, "/api/tasks/from-context", { ...body, task_name: `${base}-4` });
+    expect(again.status).toBe(409);
+    expect(again.body.error.suggested_name).toBe(`${base}-3`);
+    expect((await post(server, "/api/tasks/from-context", { ...body, task_name: "llama-3" })).status).toBe(201);
+    expect((await post(server, "/api/tasks/from-context", { ...body, task_name: "llama-3" })).body.error.suggested_name).toBe("llama-3-2");
+  });
+
+  it("a suggested name stays within the schema's task_name limit (400 characters) and is accepted", async () => {
+    const long = "n".repeat(400);
+    expect((await post(server, "/api/tasks/from-context", { model_name: "long-name", base_runtime: "vllm", task_name: long })).status).toBe(201);
+    const taken = await post(server, "/api/tasks/from-context", { model_name: "long-name", base_runtime: "vllm", task_name: long });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.suggested_name).toBe(`${"n".repeat(392)}-2`);
+    const created = await post(server, "/api/tasks/from-context", { model_name: "long-name", base_runtime: "vllm", task_name: taken.body.error.suggested_name });
+    expect(created.status).toBe(201);
+  });
+
+  it("clients that all take the suggested name after a 409 end with distinct names: <name>, <name>-2 … <name>-8", async () => {
+    const body = { model_name: "crowd-model", base_runtime: "sglang" };
+    const createOne = async () => {
+      let name: string | undefined;
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const r = await post(server, "/api/tasks/from-context", name ? { ...body, task_name: name } : body);
+        if (r.status === 201) return r.body.task.task_name as string;
+        expect(r.status).toBe(409);
+        name = r.body.error.suggested_name;
+      }
+      throw new Error("no free name after 20 attempts");
+    };
+    const names = await Promise.all(Array.from({ length: 8 }, createOne));
+    const base = "crowd-model_grid_search";
+    expect([...names].sort()).toEqual([base, ...[2, 3, 4, 5, 6, 7, 8].map((n) => `${base}-${n}`)].sort());
+  });
+
+  it("bounds the free-text fields with an error naming the field and the limit", async () => {
+    const cases: [Record<string, unknown>, number, string, string][] = [
+      [{ description: "d".repeat(4001) }, 400, "/description", "'description' is too long: at most 4000 characters"],
+      [{ task_name: "t".repeat(401) }, 400, "/task_name", "'task_name' is too long: at most 400 characters"],
+      [{ model_name: "m".repeat(257) }, 400, "/model_name", "'model_name' is too long: at most 256 characters"],
+      [{ gpu_type: "g".repeat(129) }, 400, "/gpu_type", "'gpu_type' is too long: at most 128 characters"],
+      [{ traffic_scenarios: ["D(1,1)".repeat(30)] }, 400, "/traffic_scenarios/0", "'traffic_scenarios.0' is too long: at most 128 characters"],
+      [{ num_concurrency: Array.from({ length: 101 }, (_, i) => i + 1) }, 400, "/num_concurrency", "'num_concurrency' has too many items: at most 100"],
+      // The same bound holds for a description given as an override: the config fails the task schema.
+      [{ overrides: { description: "d".repeat(4001) } }, 422, "/description", "'description' is too long: at most 4000 characters"],
+    ];
+    for (const [extra, status, pointer, message] of cases) {
+      const r = await post(server, "/api/tasks/from-context", { model_name: "bounded", base_runtime: "vllm", ...extra });
+      expect(r.status, JSON.stringify(extra).slice(0, 60)).toBe(status);
+      expect(r.body.error.issues[0]).toMatchObject({ severity: "error", pointer, message });
+    }
+    const atLimit = await post(server, "/api/tasks/from-context", { model_name: "bounded", base_runtime: "vllm", description: "d".repeat(4000), task_name: "t".repeat(400) });
+    expect(atLimit.status).toBe(201);
+    expect(atLimit.body.task.description).toHaveLength(4000);
+  });
+
   it("names the task from the body's task_name and description, recorded as the user's patch", async () => {
     const res = await post(server, "/api/tasks/from-context", { ...CURL_EXAMPLE, task_name: "my-run", description: "tried by hand" });
     expect(res.status).toBe(201);

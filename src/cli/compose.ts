@@ -95,7 +95,8 @@ export function readComposeInput(values: OverrideValues): ComposeInput {
     if (!isPlainObject(f.data)) throw new UsageError(`${path}: an override file must hold a mapping`);
     return f;
   });
-  const sets = (values.set ?? []).map((a) => ({ argument: `--set ${a}`, patch: parseSet(a) }));
+  // A message names the argument that set a value; a long one is cut (the user has it in their shell).
+  const sets = (values.set ?? []).map((a) => ({ argument: `--set ${a.length > 60 ? a.slice(0, 59) + "…" : a}`, patch: parseSet(a) }));
   const overrideAt = overrideLocator(ctxFile, files, sets);
   const flags = fieldsFromFlags(values);
   return {

@@ -31,6 +31,10 @@ export function errorMessage(e: ErrorObject, subject = "value"): string {
     case "minLength":
       if (p.limit === 1) return `${at} must not be empty`;
       return `${at} must be at least ${String(p.limit)} characters long`;
+    case "maxLength":
+      return `${at} is too long: at most ${String(p.limit)} characters`;
+    case "maxItems":
+      return `${at} has too many items: at most ${String(p.limit)}`;
     case "uniqueItems":
       return `${at} lists the same item twice (items ${String(p.j)} and ${String(p.i)})`;
     default:

@@ -86,6 +86,7 @@ const errorSchema: Schema = {
         message: { type: "string" },
         issues: { type: "array", items: ref("Issue") },
         existing_id: { type: ["integer", "null"], description: "409 only: the id of the task that holds the name." },
+        suggested_name: { type: "string", description: "409 only: the lowest free `<task_name>-N` (N ≥ 2) when the answer was given; send it as `task_name`." },
       },
     },
     applied_layers: { type: "array", items: { type: "string" }, description: "422 only." },

@@ -153,6 +153,8 @@ export interface ErrorBody {
     issues: Issue[];
     /** 409 only: the id of the task that holds the name. */
     existing_id?: number | null;
+    /** 409 only: the lowest free `<task_name>-N` (N ≥ 2) when the answer was given, to send as task_name. */
+    suggested_name?: string;
   };
   /** 422 only: what composition got to before validation failed. */
   applied_layers?: string[];

@@ -49,6 +49,12 @@ async function composeBody(deps: RouteDeps, body: unknown, query: unknown): Prom
   return { ...result, errors, warnings };
 }
 
+/** The task schema's bound on task_name, so a suggested name is one the schema accepts. */
+function taskNameLimit(taskConfig: Record<string, unknown>): number | undefined {
+  const limit = (taskConfig.properties as Record<string, { maxLength?: unknown }> | undefined)?.task_name?.maxLength;
+  return typeof limit === "number" ? limit : undefined;
+}
+
 const sameCode = (issues: Issue[], fallback: Code): Code => (issues.length > 0 && issues.every((i) => i.code === issues[0].code) && isCode(issues[0].code) ? issues[0].code : fallback);
 
 /** The JSON view of a compose result: what `strata compose --json` prints, plus the context with defaults. */
@@ -93,8 +99,9 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     });
     if ("conflict" in created) {
       const id = created.conflict.id;
-      const message = `a task named '${name}' already exists${id !== null ? ` (id ${id})` : ""}; choose another task_name`;
-      throw new ApiError(409, "task-name-taken", message, [issue("task-name-taken", message, { pointer: "/task_name" })], {}, { existing_id: id });
+      const free = store.freeName(name, taskNameLimit(deps.layers.set.schemas.json.taskConfig));
+      const message = `a task named '${name}' already exists${id !== null ? ` (id ${id})` : ""}; '${free}' is free`;
+      throw new ApiError(409, "task-name-taken", message, [issue("task-name-taken", message, { pointer: "/task_name" })], {}, { existing_id: id, suggested_name: free });
     }
     return reply
       .code(201)

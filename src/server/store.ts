@@ -95,6 +95,8 @@ export class TaskStore {
       ),
       get: this.db.prepare<[number], Row>("SELECT * FROM tasks WHERE id = ?"),
       idByName: this.db.prepare<[string], { id: number }>("SELECT id FROM tasks WHERE task_name = ?"),
+      // Every name that starts with `<base>-`: the index range from '<base>-' to '<base>.' ('.' follows '-').
+      namesAfterDash: this.db.prepare<[string, string], { task_name: string }>("SELECT task_name FROM tasks WHERE task_name > ? AND task_name < ?"),
       delete: this.db.prepare<[number]>("DELETE FROM tasks WHERE id = ?"),
       count: this.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM tasks"),
       countStatus: this.db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM tasks WHERE status = ?"),
@@ -119,6 +121,27 @@ export class TaskStore {
       // The constraint decided; this read only finds whom to name (null if it was deleted meanwhile).
       return { conflict: { id: this.stmts.idByName.get(input.task_name)?.id ?? null } };
     }
+  }
+
+  /**
+   * The lowest free `<name>-N` (N ≥ 2), read in one transaction so no write lands halfway through it. A taken
+   * `<base>-N` whose `<base>` is a task too counts in `<base>`'s series (`x-2` → `x-3`, not `x-2-2`); a name
+   * too long to take a suffix within `maxLength` (characters) is shortened first. Only a create decides: the
+   * name may be taken by the time it is used, and that create then gets its own 409.
+   */
+  freeName(name: string, maxLength = Number.MAX_SAFE_INTEGER): string {
+    const read = this.db.transaction(() => {
+      const suffixed = /^(.+)-([2-9]|[1-9]\d+)$/.exec(name);
+      let base = suffixed && this.stmts.idByName.get(suffixed[1]) ? suffixed[1] : name;
+      // Room for "-" and up to 7 digits: far more tasks than one base name will ever have.
+      const chars = Array.from(base);
+      if (chars.length + 8 > maxLength) base = chars.slice(0, Math.max(1, maxLength - 8)).join("");
+      const taken = new Set(this.stmts.namesAfterDash.all(`${base}-`, `${base}.`).map((r) => r.task_name.slice(base.length + 1)));
+      let n = 2;
+      while (taken.has(String(n))) n++;
+      return `${base}-${n}`;
+    });
+    return read();
   }
 
   get(id: number): Task | undefined {

@@ -34,6 +34,7 @@ export interface ApiFailure {
   message: string;
   issues: Issue[];
   existing_id?: ErrorBody["error"]["existing_id"];
+  suggested_name?: ErrorBody["error"]["suggested_name"];
   /** 422 only: what composition got to before validation failed. */
   applied_layers?: ErrorBody["applied_layers"];
   warnings?: ErrorBody["warnings"];
@@ -76,6 +77,7 @@ export async function request<T>(method: string, path: string, body?: unknown, s
       message: err?.message ?? `the server answered ${res.status} ${res.statusText}`.trim(),
       issues: Array.isArray(err?.issues) ? err.issues : [],
       existing_id: err?.existing_id,
+      suggested_name: typeof err?.suggested_name === "string" ? err.suggested_name : undefined,
       applied_layers: extra.applied_layers,
       warnings: extra.warnings,
     },

@@ -131,7 +131,8 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
     return line ? `line ${line} of your changes (in this form)` : undefined;
   };
 
-  const create = async () => {
+  /** Create the task; `name` (a free name the server suggested) replaces the task name first. */
+  const create = async (name?: string) => {
     setCreateNote(null);
     if (!parsed.ok) {
       setCreateFailure(null);
@@ -145,8 +146,10 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
       document.getElementById(draft.model_name.trim() ? "f-base_runtime" : "f-model_name")?.focus();
       return;
     }
+    const sent = name === undefined ? draft : { ...draft, task_name: name };
+    if (name !== undefined) setDraft({ task_name: name });
     setCreating(true);
-    const r = await api.createTask(draftToBody(draft, parsed.value));
+    const r = await api.createTask(draftToBody(sent, parsed.value));
     setCreating(false);
     if (r.ok) {
       setCreateFailure(null);
@@ -192,10 +195,19 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
                     : "Optional. Leave empty to use the name the layers make; it must be unique."
                 }
                 after={
-                  duplicate?.existing_id ? (
-                    <a id="duplicate-link" className="field-link" href={`#/tasks/${duplicate.existing_id}`}>
-                      Open the task that has this name (#{duplicate.existing_id})
-                    </a>
+                  duplicate && (duplicate.suggested_name || duplicate.existing_id) ? (
+                    <div className="field-actions">
+                      {duplicate.suggested_name && (
+                        <button type="button" className="primary small" disabled={creating} onClick={() => void create(duplicate.suggested_name)}>
+                          Create as <span className="name-text">{duplicate.suggested_name}</span>
+                        </button>
+                      )}
+                      {duplicate.existing_id ? (
+                        <a id="duplicate-link" className="field-link" href={`#/tasks/${duplicate.existing_id}`}>
+                          Open the task that has this name (#{duplicate.existing_id})
+                        </a>
+                      ) : null}
+                    </div>
                   ) : null
                 }
               >
