@@ -93,6 +93,30 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(process.env.STRATA_SCREENSHOTS === "1" ? IMAGES : tmp, name) });
 }
 
+/**
+ * Scroll each element matching `selector` into view as the browser does for a focused field (block: nearest)
+ * and check that its centre shows the element itself, not a sticky panel over it. Returns what was covered.
+ */
+async function coveredAfterScrolling(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const name = (e: Element | null) =>
+      e ? `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ""}${e.className && typeof e.className === "string" ? `.${e.className.trim().split(/\s+/).join(".")}` : ""}${e.getAttribute("data-pointer") ? `[${e.getAttribute("data-pointer")}]` : ""}` : "nothing";
+    const covered: string[] = [];
+    let checked = 0;
+    for (const el of document.querySelectorAll(sel)) {
+      const box = el.getBoundingClientRect();
+      if (box.width < 2 || box.height < 2) continue; // visually hidden (a card's checkbox)
+      el.scrollIntoView({ block: "nearest", inline: "nearest" });
+      const r = el.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + Math.min(r.height, window.innerHeight) / 2);
+      checked++;
+      if (!hit || !(hit === el || el.contains(hit))) covered.push(`${name(el)} is under ${name(hit)}`);
+    }
+    if (checked === 0) covered.push(`nothing matched ${sel}`);
+    return covered;
+  }, selector);
+}
+
 async function apiJson(path: string) {
   const res = await fetch(server.url + path);
   return res.json();
@@ -350,6 +374,75 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     await page.getByRole("status").filter({ hasText: "The layer files on the server have errors" }).waitFor({ state: "detached", timeout: 20_000 });
     await closePage(page);
   }, 90_000);
+
+  it("says next to a context field when a later layer or your changes override what it feeds, naming the layer", async () => {
+    const page = await openPage();
+    await fillContext(page);
+    await waitUpToDate(page);
+    const goal = page.locator("#f-optimization_objective-overridden");
+    const users = page.locator("#f-num_concurrency-overridden");
+    expect(await page.getByRole("combobox", { name: /^Goal/ }).inputValue()).toBe("minimize_latency");
+    expect(await goal.count()).toBe(0);
+
+    await page.getByRole("checkbox", { name: /High Throughput/ }).check();
+    await eventually(() => goal.textContent()).toBe(
+      `Overridden: profile high-throughput › high-throughput-params sets optimization.objective to maximize_throughput (profiles/high-throughput.yaml:${lineOf("profiles/high-throughput.yaml", "objective")}).`,
+    );
+    expect(await users.textContent()).toContain("profile high-throughput › high-throughput-params sets benchmark.num_concurrency to [16, 32, 64]");
+    // The note is part of the field's description for a screen reader.
+    expect(await page.getByRole("combobox", { name: /^Goal/ }).getAttribute("aria-describedby")).toContain("f-optimization_objective-overridden");
+    // A field whose values still reach the config says nothing (the model also names the task).
+    expect(await page.locator("#f-model_name-overridden").count()).toBe(0);
+
+    // Your changes override too; and unticking the profile gives the field back.
+    await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill("benchmark:\n  traffic_scenarios: ['D(500,50)']\n");
+    await eventually(() => page.locator("#f-traffic_scenarios-overridden").textContent()).toBe("Overridden: your changes (patch) sets benchmark.traffic_scenarios to [D(500,50)].");
+    await page.getByRole("checkbox", { name: /High Throughput/ }).uncheck();
+    await eventually(() => goal.count()).toBe(0);
+    expect(await users.count()).toBe(0);
+    await closePage(page);
+  }, 60_000);
+
+  for (const [label, viewport] of [["1280×800", DESKTOP], ["390×844", NARROW]] as const) {
+    it(`hides nothing important under a sticky panel at ${label}: the editor's problems, the fields, every config line`, async () => {
+      const page = await openPage(viewport);
+      await fillContext(page);
+      await page.getByRole("checkbox", { name: /Production/ }).check();
+      // A config taller than the window (so the "who set it" panel sticks over it), a warning and an error.
+      const many = Array.from({ length: 40 }, (_, i) => `  extra-${String(i).padStart(2, "0")}: [1, 2]`).join("\n");
+      await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill(`parameters:\n  tp-size: [16]\n${many}\noptimization:\n  max_iterations: lots\n`);
+      await eventually(() => page.locator(".editor-markers li").count()).toBe(2);
+      await eventually(() => valueLine(page, "/parameters/extra-39").count()).toBe(1);
+      // A value picked with the keyboard: the panel shows its facts. Every config line, and every problem under
+      // one, can be brought into view clear of it.
+      await valueLine(page, "/task_name").focus();
+      await page.keyboard.press("ArrowDown");
+      await eventually(() => page.getByTestId("origin-panel").textContent()).toContain("Set by");
+      await page.mouse.move(1, 1);
+      await page.waitForTimeout(100);
+      expect(await coveredAfterScrolling(page, '.preview [role="option"], .preview .line-issues li')).toEqual([]);
+
+      // A failed Create: the Create bar at its tallest, with the reasons; the editor's problems and every field
+      // can still be brought into view clear of it.
+      await page.getByRole("button", { name: "Create task" }).click();
+      await eventually(() => page.locator("#create-status").textContent()).toContain("Not created: the composed config is not valid.");
+      await page.waitForTimeout(100);
+      const covered = [
+        ...(await coveredAfterScrolling(page, ".editor-markers li")),
+        ...(await coveredAfterScrolling(page, "form.form-column :is(input, select, textarea)")),
+        ...(await coveredAfterScrolling(page, ".create-bar button.primary, #create-status li")),
+      ];
+      expect(covered).toEqual([]);
+
+      // A YAML syntax error: its message under the editor.
+      await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill("parameters:\n  tp-size: [16\n");
+      await page.locator("#overrides-error").waitFor();
+      await page.getByRole("button", { name: "Create task" }).click();
+      await eventually(() => page.locator("#create-status").textContent()).toContain("Fix the YAML error");
+      expect(await coveredAfterScrolling(page, "#overrides-error, .editor-gutter .is-error")).toEqual([]);
+      await closePage(page);
+    }, 60_000);
+  }
 
   it("collapses to one column on a narrow window without horizontal scrolling", async () => {
     const page = await openPage(NARROW);

@@ -407,6 +407,22 @@ describe("profiles, options, schemas, OpenAPI", () => {
     expect((await get(server, "/api/schemas/nope")).status).toBe(404);
   });
 
+  it("says which config values each context field feeds, read from the layers' expressions", async () => {
+    const feeds = (await get(server, "/api/options")).body.context_feeds;
+    expect(feeds.optimization_objective).toEqual([{ pointer: "/optimization/objective", source: "base-optimization" }]);
+    expect(feeds.model_name).toEqual([
+      { pointer: "/task_name", source: "base-model" },
+      { pointer: "/model/id_or_path", source: "base-model" },
+      { pointer: "/benchmark/model_name", source: "base-optimization" },
+    ]);
+    expect(feeds.slo_config).toEqual([{ pointer: "/slo", source: "slo-config" }]);
+    expect(feeds.total_gpus).toEqual([{ pointer: "/parameters/tp-size", source: "tp-size-limit" }]);
+    // Conditions are not values (deployment_mode), and the GPU table writes the whole data, no value in particular.
+    expect(Object.keys(feeds).sort()).toEqual(
+      ["base_runtime", "benchmark_task", "model_name", "num_concurrency", "optimization_objective", "optimization_strategy", "slo_config", "total_gpus", "traffic_scenarios"],
+    );
+  });
+
   it("publishes an OpenAPI document whose schemas match what the routes accept and answer", async () => {
     const doc = (await get(server, "/api/openapi.json")).body;
     expect(doc.openapi).toBe("3.1.0");

@@ -233,7 +233,7 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
   },
   Options: {
     type: "object",
-    required: ["options", "defaults", "profiles", "context_schema", "layer_set_hash"],
+    required: ["options", "defaults", "profiles", "context_schema", "context_feeds", "layer_set_hash"],
     properties: {
       options: {
         type: "object",
@@ -253,6 +253,19 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
         items: { type: "object", required: ["name", "title", "description"], properties: { name: { type: "string" }, title: { type: "string" }, description: { type: "string" } } },
       },
       context_schema: { type: "object", description: "schemas/context.schema.json of the set in use." },
+      context_feeds: {
+        type: "object",
+        description:
+          "For each context field, the config values layer expressions make of it (`optimization_objective` → `/optimization/objective`, written by `base-optimization`). Where a preview's provenance names another source for every one of them, a later layer overrode the field.",
+        additionalProperties: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["pointer", "source"],
+            properties: { pointer: { type: "string" }, source: { type: "string", description: "The applied-layer entry, as in provenance." } },
+          },
+        },
+      },
       layer_set_hash: { type: "string" },
     },
   },

@@ -108,6 +108,14 @@ export interface OptionValue {
 
 export type JsonSchema = Record<string, unknown>;
 
+/** A config value a context field feeds, and the layer that writes it (GET /api/options `context_feeds`). */
+export interface ContextFeed {
+  /** The config value (a JSON Pointer; never the whole config). */
+  pointer: string;
+  /** The applied-layer entry that writes it (`base-optimization`, `profile:…`), as in provenance. */
+  source: string;
+}
+
 /** GET /api/options: what a form needs to offer. */
 export interface Options {
   /** For each text field of the context, the known values: from the context schema, then from layer conditions. */
@@ -116,6 +124,8 @@ export interface Options {
   defaults: Record<string, unknown>;
   profiles: { name: string; title: string; description: string }[];
   context_schema: JsonSchema;
+  /** For each context field, the config values layer expressions make of it (see context-feeds.ts). */
+  context_feeds: Record<string, ContextFeed[]>;
   layer_set_hash: string;
 }
 

@@ -7,6 +7,7 @@ import { issue, type Issue } from "../core/issues.js";
 import { ApiError, invalidRequest, notFound } from "./errors.js";
 import { readTaskRequest, requestBodySchema, toBodyPointers } from "./body.js";
 import { contextDefaults, formOptions, listProfiles, profileView } from "./catalog.js";
+import { contextFeeds } from "./context-feeds.js";
 import { openApiDocument } from "./openapi.js";
 import { PARAM_SCHEMAS, QUERY_SCHEMAS } from "./api-schemas.js";
 import type { Preview } from "./api-types.js";
@@ -150,6 +151,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       defaults: contextDefaults(set),
       profiles: listProfiles(set).map(({ name, title, description }) => ({ name, title, description })),
       context_schema: set.schemas.json.context,
+      context_feeds: contextFeeds(set),
       layer_set_hash: set.hash,
     };
   });

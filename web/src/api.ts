@@ -2,6 +2,7 @@
 // every answer into data — a 4xx/5xx becomes an ApiFailure with the server's issues, never a throw.
 // The response types are the server's own (src/server/api-types.ts, types only): nothing here mirrors them.
 import type {
+  ContextFeed,
   ErrorBody,
   Issue,
   JsonSchema,
@@ -21,7 +22,7 @@ import type {
   TaskSummary,
 } from "../../src/server/api-types";
 
-export type { Issue, JsonSchema, LayerStatus, LayerView, OptionValue, Options, Origin, Preview, Profile, ProfileList, SkippedLayer, Task, TaskCreated, TaskList, TaskStatus, TaskSummary };
+export type { ContextFeed, Issue, JsonSchema, LayerStatus, LayerView, OptionValue, Options, Origin, Preview, Profile, ProfileList, SkippedLayer, Task, TaskCreated, TaskList, TaskStatus, TaskSummary };
 
 export type Config = Record<string, unknown>;
 export type Provenance = Record<string, Origin>;

@@ -1,5 +1,5 @@
 // Data hooks: a GET that shows loading and error states, the hash route, and the debounced live preview.
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
 import { ABORTED, api, type ApiFailure, type ApiResult, type Preview, type TaskBody } from "./api";
 
 export type Loadable<T> =
@@ -96,4 +96,37 @@ export function usePoll(fn: () => void, ms: number): void {
       window.removeEventListener("focus", tick);
     };
   }, [ms]);
+}
+
+// Sticky panels by CSS variable: the tallest mounted panel of each kind.
+const stickyPanels = new Map<string, Map<HTMLElement, number>>();
+
+/**
+ * Publish the height of a panel that sticks to the bottom of its scroller (the Create bar, the "who set this
+ * value" panel) as a CSS variable on <html>. The stylesheet's scroll-padding-bottom uses it, so whatever the
+ * browser scrolls into view (a focused field, a value picked with the arrow keys) lands above the panel,
+ * never under it.
+ */
+export function useStickyHeight(ref: RefObject<HTMLElement | null>, variable: string): void {
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    const panels = stickyPanels.get(variable) ?? new Map<HTMLElement, number>();
+    stickyPanels.set(variable, panels);
+    const publish = () => {
+      const tallest = Math.max(0, ...panels.values());
+      if (tallest > 0) document.documentElement.style.setProperty(variable, `${Math.ceil(tallest)}px`);
+      else document.documentElement.style.removeProperty(variable);
+    };
+    const observer = new ResizeObserver(() => {
+      panels.set(el, el.getBoundingClientRect().height);
+      publish();
+    });
+    observer.observe(el);
+    return () => {
+      observer.disconnect();
+      panels.delete(el);
+      publish();
+    };
+  }, [ref, variable]);
 }

@@ -6,6 +6,7 @@ import { describeSource, fileLine, stagePalette } from "../explain";
 import { dotted } from "../pointer";
 import { lineForPointer, yamlLines } from "../yaml-lines";
 import { IssueItem } from "./Issues";
+import { useStickyHeight } from "../hooks";
 
 interface Props {
   config: unknown;
@@ -216,8 +217,10 @@ function OriginPanel({
       </dl>
     );
   }
+  const ref = useRef<HTMLDivElement>(null);
+  useStickyHeight(ref, "--sticky-origin-panel");
   return (
-    <div className="origin-panel" aria-live="polite" data-testid="origin-panel">
+    <div className="origin-panel" aria-live="polite" data-testid="origin-panel" ref={ref}>
       {body}
     </div>
   );

@@ -1,7 +1,8 @@
 // A labelled form field whose label and help text come from the context schema, with the server's
 // issues about it shown right beside it.
-import type { ReactNode } from "react";
+import { useContext, type ReactNode } from "react";
 import type { Issue, JsonSchema, OptionValue } from "../api";
+import { describeOverride, OverriddenContext } from "../context-overrides";
 import { FieldIssues } from "./Issues";
 
 export interface FieldProps {
@@ -22,7 +23,9 @@ export interface FieldProps {
 export function Field({ name, schema, issues = [], required, label, hint, children, after, wide }: FieldProps) {
   const id = `f-${name}`;
   const help = hint ?? (typeof schema?.description === "string" ? schema.description : undefined);
-  const describedBy = [help ? `${id}-hint` : "", issues.length ? `${id}-issues` : ""].filter(Boolean).join(" ");
+  // A later layer or your changes wrote over what this field feeds: say so next to it (context-overrides.ts).
+  const overridden = useContext(OverriddenContext).get(name) ?? [];
+  const describedBy = [overridden.length ? `${id}-overridden` : "", help ? `${id}-hint` : "", issues.length ? `${id}-issues` : ""].filter(Boolean).join(" ");
   const invalid = issues.some((i) => i.severity === "error");
   return (
     <div className={`field${wide ? " is-wide" : ""}${invalid ? " is-invalid" : issues.length ? " is-warned" : ""}`} data-field={name}>
@@ -37,6 +40,11 @@ export function Field({ name, schema, issues = [], required, label, hint, childr
         <span className="field-name"> {name}</span>
       </label>
       {children({ id, describedBy, invalid })}
+      {overridden.length > 0 && (
+        <p id={`${id}-overridden`} className="field-overridden">
+          <strong>Overridden:</strong> {overridden.map(describeOverride).join("; ")}.
+        </p>
+      )}
       <FieldIssues id={`${id}-issues`} issues={issues} />
       {after}
       {help && (

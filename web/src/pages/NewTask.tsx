@@ -10,7 +10,8 @@ import { ProfilePicker } from "../components/ProfilePicker";
 import { SloFieldset } from "../components/SloFieldset";
 import { LoadError, Loading } from "../components/Status";
 import { draftFromDefaults, draftToBody, loadDraft, saveDraft, type Draft } from "../draft";
-import { useLoad, usePoll, usePreview, type Loadable } from "../hooks";
+import { useLoad, usePoll, usePreview, useStickyHeight, type Loadable } from "../hooks";
+import { OverriddenContext, overriddenFields } from "../context-overrides";
 import { byField, isConfigIssue } from "../issue-fields";
 import { lineOfPointer, parseOverrides } from "../overrides";
 import { parsePointer, toPointer } from "../pointer";
@@ -99,6 +100,8 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
 
   const [highlight, setHighlight] = useState<string | null>(null);
   const taskNameRef = useRef<HTMLInputElement>(null);
+  const createBarRef = useRef<HTMLDivElement>(null);
+  useStickyHeight(createBarRef, "--sticky-create-bar");
 
   // Issues about the input: from a 400 preview, from the create attempt, and input errors of a 200 preview.
   const inputIssues: Issue[] = [
@@ -111,6 +114,7 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
   const duplicate = createFailure?.status === 409 ? createFailure : null;
 
   const pv = preview.preview;
+  const overridden = useMemo(() => overriddenFields(options.context_feeds, pv), [options.context_feeds, pv]);
   const configIssues = pv ? [...pv.errors, ...pv.warnings].filter(isConfigIssue) : [];
 
   // Issues that concern a line of your changes: input issues under /overrides, and config issues about a value you set.
@@ -175,167 +179,169 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
         </p>
       </div>
       <div className="split">
-        <form
-          className="form-column"
-          aria-label="Task context"
-          // Only the button creates a task: Enter in a field must not (nothing is stored until Create task).
-          onSubmit={(e) => e.preventDefault()}
-          noValidate
-        >
-          <fieldset className="panel">
-            <legend>Task</legend>
-            <div className="grid-2">
-              <Field
-                name="task_name"
-                label="Task name"
-                issues={[...issuesFor("task_name"), ...(duplicate ? [{ code: duplicate.code, severity: "error" as const, message: duplicate.message }] : [])]}
-                hint={
-                  draft.task_name.trim() === "" && pv?.config && typeof pv.config.task_name === "string"
-                    ? `Optional. Leave empty to use the name the layers make (${pv.config.task_name}); it must be unique.`
-                    : "Optional. Leave empty to use the name the layers make; it must be unique."
-                }
-                after={
-                  duplicate && (duplicate.suggested_name || duplicate.existing_id) ? (
-                    <div className="field-actions">
-                      {duplicate.suggested_name && (
-                        <button type="button" className="primary small" disabled={creating} onClick={() => void create(duplicate.suggested_name)}>
-                          Create as <span className="name-text">{duplicate.suggested_name}</span>
-                        </button>
-                      )}
-                      {duplicate.existing_id ? (
-                        <a id="duplicate-link" className="field-link" href={`#/tasks/${duplicate.existing_id}`}>
-                          Open the task that has this name (#{duplicate.existing_id})
-                        </a>
-                      ) : null}
-                    </div>
-                  ) : null
-                }
-              >
-                {({ id, describedBy, invalid }) => (
-                  <input
-                    id={id}
-                    ref={taskNameRef}
-                    aria-describedby={describedBy || undefined}
-                    aria-invalid={invalid || undefined}
-                    value={draft.task_name}
-                    placeholder={pv?.config && typeof pv.config.task_name === "string" ? pv.config.task_name : ""}
-                    onChange={(e) => setDraft({ task_name: e.target.value })}
-                  />
-                )}
-              </Field>
-              <Field name="description" label="Description" issues={issuesFor("description")} hint="Optional. What this task is for.">
-                {({ id, describedBy }) => <input id={id} aria-describedby={describedBy || undefined} value={draft.description} onChange={(e) => setDraft({ description: e.target.value })} />}
-              </Field>
+        <OverriddenContext.Provider value={overridden}>
+          <form
+            className="form-column"
+            aria-label="Task context"
+            // Only the button creates a task: Enter in a field must not (nothing is stored until Create task).
+            onSubmit={(e) => e.preventDefault()}
+            noValidate
+          >
+            <fieldset className="panel">
+              <legend>Task</legend>
+              <div className="grid-2">
+                <Field
+                  name="task_name"
+                  label="Task name"
+                  issues={[...issuesFor("task_name"), ...(duplicate ? [{ code: duplicate.code, severity: "error" as const, message: duplicate.message }] : [])]}
+                  hint={
+                    draft.task_name.trim() === "" && pv?.config && typeof pv.config.task_name === "string"
+                      ? `Optional. Leave empty to use the name the layers make (${pv.config.task_name}); it must be unique.`
+                      : "Optional. Leave empty to use the name the layers make; it must be unique."
+                  }
+                  after={
+                    duplicate && (duplicate.suggested_name || duplicate.existing_id) ? (
+                      <div className="field-actions">
+                        {duplicate.suggested_name && (
+                          <button type="button" className="primary small" disabled={creating} onClick={() => void create(duplicate.suggested_name)}>
+                            Create as <span className="name-text">{duplicate.suggested_name}</span>
+                          </button>
+                        )}
+                        {duplicate.existing_id ? (
+                          <a id="duplicate-link" className="field-link" href={`#/tasks/${duplicate.existing_id}`}>
+                            Open the task that has this name (#{duplicate.existing_id})
+                          </a>
+                        ) : null}
+                      </div>
+                    ) : null
+                  }
+                >
+                  {({ id, describedBy, invalid }) => (
+                    <input
+                      id={id}
+                      ref={taskNameRef}
+                      aria-describedby={describedBy || undefined}
+                      aria-invalid={invalid || undefined}
+                      value={draft.task_name}
+                      placeholder={pv?.config && typeof pv.config.task_name === "string" ? pv.config.task_name : ""}
+                      onChange={(e) => setDraft({ task_name: e.target.value })}
+                    />
+                  )}
+                </Field>
+                <Field name="description" label="Description" issues={issuesFor("description")} hint="Optional. What this task is for.">
+                  {({ id, describedBy }) => <input id={id} aria-describedby={describedBy || undefined} value={draft.description} onChange={(e) => setDraft({ description: e.target.value })} />}
+                </Field>
+              </div>
+            </fieldset>
+
+            <fieldset className="panel">
+              <legend>Model and hardware</legend>
+              <div className="grid-2">
+                <Field name="model_name" schema={props.model_name} issues={issuesFor("model_name")} required>
+                  {({ id, describedBy, invalid }) => (
+                    <input
+                      id={id}
+                      aria-describedby={describedBy || undefined}
+                      aria-invalid={invalid || undefined}
+                      aria-required
+                      value={draft.model_name}
+                      placeholder={exampleOf(props.model_name)}
+                      list="model-suggestions"
+                      onChange={(e) => setDraft({ model_name: e.target.value })}
+                    />
+                  )}
+                </Field>
+                <Field name="base_runtime" schema={props.base_runtime} issues={issuesFor("base_runtime")} required>
+                  {(a) => <OptionSelect {...a} required value={draft.base_runtime} options={options.options.base_runtime ?? []} placeholder="Choose an engine…" onChange={(v) => setDraft({ base_runtime: v })} />}
+                </Field>
+                <Field name="deployment_mode" schema={props.deployment_mode} issues={issuesFor("deployment_mode")}>
+                  {(a) => <OptionSelect {...a} value={draft.deployment_mode} options={options.options.deployment_mode ?? []} onChange={(v) => setDraft({ deployment_mode: v })} />}
+                </Field>
+                <Field name="gpu_type" schema={props.gpu_type} issues={issuesFor("gpu_type")}>
+                  {(a) => <OptionInput {...a} value={draft.gpu_type} options={options.options.gpu_type ?? []} placeholder="Not specified (type or pick one)" onChange={(v) => setDraft({ gpu_type: v })} />}
+                </Field>
+                <Field name="total_gpus" schema={props.total_gpus} issues={issuesFor("total_gpus")}>
+                  {({ id, describedBy, invalid }) => (
+                    <input
+                      id={id}
+                      inputMode="numeric"
+                      aria-describedby={describedBy || undefined}
+                      aria-invalid={invalid || undefined}
+                      value={draft.total_gpus}
+                      placeholder="no limit"
+                      onChange={(e) => setDraft({ total_gpus: e.target.value })}
+                    />
+                  )}
+                </Field>
+              </div>
+            </fieldset>
+
+            <fieldset className="panel">
+              <legend>Load test and search</legend>
+              <div className="grid-2">
+                <Field name="benchmark_task" schema={props.benchmark_task} issues={issuesFor("benchmark_task")}>
+                  {(a) => <OptionSelect {...a} value={draft.benchmark_task} options={options.options.benchmark_task ?? []} onChange={(v) => setDraft({ benchmark_task: v })} />}
+                </Field>
+                <Field name="traffic_scenarios" schema={props.traffic_scenarios} issues={issuesFor("traffic_scenarios")} hint={listHint(props.traffic_scenarios, "D(100,100), D(1000,100)")}>
+                  {({ id, describedBy, invalid }) => (
+                    <input id={id} aria-describedby={describedBy || undefined} aria-invalid={invalid || undefined} value={draft.traffic_scenarios} onChange={(e) => setDraft({ traffic_scenarios: e.target.value })} />
+                  )}
+                </Field>
+                <Field name="num_concurrency" schema={props.num_concurrency} issues={issuesFor("num_concurrency")} hint={listHint(props.num_concurrency, "1, 4, 8")}>
+                  {({ id, describedBy, invalid }) => (
+                    <input
+                      id={id}
+                      inputMode="numeric"
+                      aria-describedby={describedBy || undefined}
+                      aria-invalid={invalid || undefined}
+                      value={draft.num_concurrency}
+                      onChange={(e) => setDraft({ num_concurrency: e.target.value })}
+                    />
+                  )}
+                </Field>
+                <Field name="optimization_strategy" schema={props.optimization_strategy} issues={issuesFor("optimization_strategy")}>
+                  {(a) => <OptionSelect {...a} value={draft.optimization_strategy} options={options.options.optimization_strategy ?? []} onChange={(v) => setDraft({ optimization_strategy: v })} />}
+                </Field>
+                <Field name="optimization_objective" schema={props.optimization_objective} issues={issuesFor("optimization_objective")}>
+                  {(a) => <OptionSelect {...a} value={draft.optimization_objective} options={options.options.optimization_objective ?? []} onChange={(v) => setDraft({ optimization_objective: v })} />}
+                </Field>
+              </div>
+            </fieldset>
+
+            <datalist id="model-suggestions">
+              {(options.options.model_name ?? []).map((o) => (
+                <option key={o.value} value={o.value} />
+              ))}
+            </datalist>
+
+            <SloFieldset draft={draft} setDraft={setDraft} schema={schema} issues={[...issuesFor("slo"), ...issuesFor("slo_config")]} />
+
+            <ProfilePicker profiles={profiles} selected={draft.profiles} onChange={(p) => setDraft({ profiles: p })} onRetry={reloadProfiles} issues={issuesFor("profiles")} />
+
+            <OverridesEditor
+              text={draft.overrides_text}
+              onText={(t) => setDraft({ overrides_text: t })}
+              mode={draft.override_mode}
+              onMode={(m) => setDraft({ override_mode: m })}
+              syntaxError={parsed.ok ? undefined : parsed.error}
+              markers={markers}
+              placeholder={overridesPlaceholder(props.user_overrides)}
+            />
+            {[...issuesFor("override_mode")].length > 0 && <FieldIssues id="override-mode-issues" issues={issuesFor("override_mode")} />}
+
+            <div className="create-bar" ref={createBarRef}>
+              <button type="button" className="primary" disabled={creating} aria-describedby="create-status" onClick={() => void create()}>
+                {creating ? "Creating…" : "Create task"}
+              </button>
+              <div id="create-status" className="create-status" aria-live="polite">
+                {createNote && <p className="warn-text">{createNote}</p>}
+                {createFailure && createFailure.status !== 409 && <CreateFailure failure={createFailure} />}
+                {duplicate && <p className="error-text">Not created: {duplicate.message}</p>}
+                {otherInputIssues.length > 0 && <IssueList issues={otherInputIssues} label="Problems with the request" />}
+              </div>
             </div>
-          </fieldset>
-
-          <fieldset className="panel">
-            <legend>Model and hardware</legend>
-            <div className="grid-2">
-              <Field name="model_name" schema={props.model_name} issues={issuesFor("model_name")} required>
-                {({ id, describedBy, invalid }) => (
-                  <input
-                    id={id}
-                    aria-describedby={describedBy || undefined}
-                    aria-invalid={invalid || undefined}
-                    aria-required
-                    value={draft.model_name}
-                    placeholder={exampleOf(props.model_name)}
-                    list="model-suggestions"
-                    onChange={(e) => setDraft({ model_name: e.target.value })}
-                  />
-                )}
-              </Field>
-              <Field name="base_runtime" schema={props.base_runtime} issues={issuesFor("base_runtime")} required>
-                {(a) => <OptionSelect {...a} required value={draft.base_runtime} options={options.options.base_runtime ?? []} placeholder="Choose an engine…" onChange={(v) => setDraft({ base_runtime: v })} />}
-              </Field>
-              <Field name="deployment_mode" schema={props.deployment_mode} issues={issuesFor("deployment_mode")}>
-                {(a) => <OptionSelect {...a} value={draft.deployment_mode} options={options.options.deployment_mode ?? []} onChange={(v) => setDraft({ deployment_mode: v })} />}
-              </Field>
-              <Field name="gpu_type" schema={props.gpu_type} issues={issuesFor("gpu_type")}>
-                {(a) => <OptionInput {...a} value={draft.gpu_type} options={options.options.gpu_type ?? []} placeholder="Not specified (type or pick one)" onChange={(v) => setDraft({ gpu_type: v })} />}
-              </Field>
-              <Field name="total_gpus" schema={props.total_gpus} issues={issuesFor("total_gpus")}>
-                {({ id, describedBy, invalid }) => (
-                  <input
-                    id={id}
-                    inputMode="numeric"
-                    aria-describedby={describedBy || undefined}
-                    aria-invalid={invalid || undefined}
-                    value={draft.total_gpus}
-                    placeholder="no limit"
-                    onChange={(e) => setDraft({ total_gpus: e.target.value })}
-                  />
-                )}
-              </Field>
-            </div>
-          </fieldset>
-
-          <fieldset className="panel">
-            <legend>Load test and search</legend>
-            <div className="grid-2">
-              <Field name="benchmark_task" schema={props.benchmark_task} issues={issuesFor("benchmark_task")}>
-                {(a) => <OptionSelect {...a} value={draft.benchmark_task} options={options.options.benchmark_task ?? []} onChange={(v) => setDraft({ benchmark_task: v })} />}
-              </Field>
-              <Field name="traffic_scenarios" schema={props.traffic_scenarios} issues={issuesFor("traffic_scenarios")} hint={listHint(props.traffic_scenarios, "D(100,100), D(1000,100)")}>
-                {({ id, describedBy, invalid }) => (
-                  <input id={id} aria-describedby={describedBy || undefined} aria-invalid={invalid || undefined} value={draft.traffic_scenarios} onChange={(e) => setDraft({ traffic_scenarios: e.target.value })} />
-                )}
-              </Field>
-              <Field name="num_concurrency" schema={props.num_concurrency} issues={issuesFor("num_concurrency")} hint={listHint(props.num_concurrency, "1, 4, 8")}>
-                {({ id, describedBy, invalid }) => (
-                  <input
-                    id={id}
-                    inputMode="numeric"
-                    aria-describedby={describedBy || undefined}
-                    aria-invalid={invalid || undefined}
-                    value={draft.num_concurrency}
-                    onChange={(e) => setDraft({ num_concurrency: e.target.value })}
-                  />
-                )}
-              </Field>
-              <Field name="optimization_strategy" schema={props.optimization_strategy} issues={issuesFor("optimization_strategy")}>
-                {(a) => <OptionSelect {...a} value={draft.optimization_strategy} options={options.options.optimization_strategy ?? []} onChange={(v) => setDraft({ optimization_strategy: v })} />}
-              </Field>
-              <Field name="optimization_objective" schema={props.optimization_objective} issues={issuesFor("optimization_objective")}>
-                {(a) => <OptionSelect {...a} value={draft.optimization_objective} options={options.options.optimization_objective ?? []} onChange={(v) => setDraft({ optimization_objective: v })} />}
-              </Field>
-            </div>
-          </fieldset>
-
-          <datalist id="model-suggestions">
-            {(options.options.model_name ?? []).map((o) => (
-              <option key={o.value} value={o.value} />
-            ))}
-          </datalist>
-
-          <SloFieldset draft={draft} setDraft={setDraft} schema={schema} issues={[...issuesFor("slo"), ...issuesFor("slo_config")]} />
-
-          <ProfilePicker profiles={profiles} selected={draft.profiles} onChange={(p) => setDraft({ profiles: p })} onRetry={reloadProfiles} issues={issuesFor("profiles")} />
-
-          <OverridesEditor
-            text={draft.overrides_text}
-            onText={(t) => setDraft({ overrides_text: t })}
-            mode={draft.override_mode}
-            onMode={(m) => setDraft({ override_mode: m })}
-            syntaxError={parsed.ok ? undefined : parsed.error}
-            markers={markers}
-            placeholder={overridesPlaceholder(props.user_overrides)}
-          />
-          {[...issuesFor("override_mode")].length > 0 && <FieldIssues id="override-mode-issues" issues={issuesFor("override_mode")} />}
-
-          <div className="create-bar">
-            <button type="button" className="primary" disabled={creating} aria-describedby="create-status" onClick={() => void create()}>
-              {creating ? "Creating…" : "Create task"}
-            </button>
-            <div id="create-status" className="create-status" aria-live="polite">
-              {createNote && <p className="warn-text">{createNote}</p>}
-              {createFailure && createFailure.status !== 409 && <CreateFailure failure={createFailure} />}
-              {duplicate && <p className="error-text">Not created: {duplicate.message}</p>}
-              {otherInputIssues.length > 0 && <IssueList issues={otherInputIssues} label="Problems with the request" />}
-            </div>
-          </div>
-        </form>
+          </form>
+        </OverriddenContext.Provider>
 
         <PreviewPanel
           ready={ready}
