@@ -486,6 +486,34 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     await closePage(page);
   }, 30_000);
 
+  it("cuts a long task name and description to a line or two in the list, with the full text as the title", async () => {
+    const name = `long-${"n".repeat(395)}`;
+    const description = "A description that goes on. ".repeat(140).trim();
+    expect(description.length).toBeLessThanOrEqual(4000);
+    const res = await fetch(`${server.url}/api/tasks/from-context`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model_name: "long-model", base_runtime: "vllm", task_name: name, description }),
+    });
+    expect(res.status).toBe(201);
+    const id = (await res.json()).task.id;
+    for (const viewport of [DESKTOP, NARROW]) {
+      const page = await openPage(viewport, "/#/tasks");
+      const row = page.locator(`.task-table tr[data-task-id="${id}"]`);
+      await row.waitFor();
+      const link = row.getByRole("link", { name });
+      expect(await link.getAttribute("title")).toBe(name);
+      expect(await row.locator(".two-lines").getAttribute("title")).toBe(description);
+      // The page does not scroll sideways, the row stays a few lines tall, and the texts are cut, not hidden.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+      expect(await page.locator(".table-scroll").evaluate((e) => e.scrollWidth - e.clientWidth)).toBeLessThanOrEqual(0);
+      expect((await row.boundingBox())!.height).toBeLessThan(130);
+      expect(await link.evaluate((e) => e.scrollWidth > e.clientWidth && getComputedStyle(e).textOverflow === "ellipsis")).toBe(true);
+      expect(await row.locator(".two-lines").evaluate((e) => e.scrollHeight > e.clientHeight)).toBe(true);
+      await closePage(page);
+    }
+  }, 60_000);
+
   it("shows a load error with a retry instead of a blank page when the server fails", async () => {
     const context = await browser.newContext({ viewport: DESKTOP });
     const page = await context.newPage();

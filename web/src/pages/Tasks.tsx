@@ -69,9 +69,16 @@ export function TasksPage() {
             <tbody>
               {data.tasks.map((t) => (
                 <tr key={t.id} data-task-id={t.id}>
-                  <td>
-                    <a href={`#/tasks/${t.id}`}>{t.task_name}</a>
-                    {t.description && <div className="muted small">{t.description}</div>}
+                  <td className="name-cell">
+                    {/* Long names and descriptions are cut to a line or two; the full text is the title (hover). */}
+                    <a className="one-line" href={`#/tasks/${t.id}`} title={t.task_name}>
+                      {t.task_name}
+                    </a>
+                    {t.description && (
+                      <div className="muted small two-lines" title={t.description}>
+                        {t.description}
+                      </div>
+                    )}
                   </td>
                   <td>
                     <span className={`status-pill is-${t.status}`}>{t.status}</span>
