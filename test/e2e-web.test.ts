@@ -1,17 +1,20 @@
 // The web page end to end: Debian's Chromium (driven by playwright-core, never a downloaded browser) against
 // the real server on a free localhost port, with a temp database and a temp copy of the layers. The tests
-// also take the screenshots that docs/ui.md shows (docs/images/, written when STRATA_SCREENSHOTS=1).
+// also take the screenshots that docs/ui.md shows and check the page still has the structure they document
+// (docs/images/ and test/ui-snapshots/, both written by `npm run screenshots`).
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type RunningServer } from "../src/server/app.js";
+import { structureOf } from "./helpers/aria-structure.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const WEB_DIST = join(ROOT, "web", "dist");
 const IMAGES = join(ROOT, "docs", "images");
+const UI_SNAPSHOTS = join(ROOT, "test", "ui-snapshots");
 const CHROMIUM = "/usr/bin/chromium";
 const DESKTOP = { width: 1280, height: 800 };
 const NARROW = { width: 390, height: 844 };
@@ -87,10 +90,28 @@ async function waitUpToDate(page: Page) {
   await page.getByTestId("preview-status").filter({ hasText: /^(Up to date|Config not valid)$/ }).waitFor({ timeout: 10_000 });
 }
 
-// Every run takes the screenshots; only STRATA_SCREENSHOTS=1 writes them over docs/images (so a test run
-// leaves the work tree clean).
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: join(process.env.STRATA_SCREENSHOTS === "1" ? IMAGES : tmp, name) });
+/**
+ * A view docs/ui.md shows: its screenshot, and its structure (landmarks, headings, fields, buttons, links; see
+ * helpers/aria-structure.ts) compared with the one stored in test/ui-snapshots/, so a change to what the page
+ * shows fails here until the docs are looked at again. `npm run screenshots` (STRATA_SCREENSHOTS=1) writes both:
+ * the screenshot over docs/images/ and the structure over test/ui-snapshots/. Otherwise the screenshot goes to a
+ * temporary folder and the work tree stays clean.
+ */
+async function documentedView(page: Page, name: string) {
+  const refresh = process.env.STRATA_SCREENSHOTS === "1";
+  await page.screenshot({ path: join(refresh ? IMAGES : tmp, name) });
+  const structure = structureOf(await page.locator("body").ariaSnapshot());
+  const file = join(UI_SNAPSHOTS, name.replace(/\.png$/, ".yml"));
+  if (refresh) {
+    mkdirSync(UI_SNAPSHOTS, { recursive: true });
+    writeFileSync(file, structure);
+    return;
+  }
+  const stored = existsSync(file) ? readFileSync(file, "utf8") : "(no snapshot: run `npm run screenshots`)\n";
+  expect(
+    structure,
+    `${name}: the page's structure is not the one docs/ui.md documents (${relative(ROOT, file)}). If the change is meant, run \`npm run screenshots\` and check docs/ui.md`,
+  ).toBe(stored);
 }
 
 /**
@@ -195,12 +216,12 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     await valueLine(page, "/optimization/objective").focus();
     await page.evaluate(() => window.scrollTo(0, 0));
     await eventually(() => origin.textContent()).toContain("profiles/low-latency.yaml:");
-    await shot(page, "new-task.png");
+    await documentedView(page, "new-task.png");
     // The profiles, their order and your changes down to the editor's warning, beside the preview.
     await page.evaluate(() => document.querySelector(".editor-markers")?.scrollIntoView({ block: "end" }));
     await valueLine(page, "/parameters/tp-size").scrollIntoViewIfNeeded();
     await valueLine(page, "/parameters/tp-size").hover();
-    await shot(page, "new-task-profiles-and-changes.png");
+    await documentedView(page, "new-task-profiles-and-changes.png");
 
     await page.getByRole("textbox", { name: /^Task name/ }).fill("e2e-llama-latency");
     await page.getByRole("button", { name: "Create task" }).click();
@@ -212,7 +233,7 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     expect(taskLayers).toContain("profile production › production-params");
     // The context section shows what the task came from, in the order chosen.
     expect(await page.locator('[aria-label^="Context"] [data-pointer="/profiles"]').textContent()).toContain("[production, low-latency]");
-    await shot(page, "task-page.png");
+    await documentedView(page, "task-page.png");
 
     // The stored task is what the page showed: the order of the profiles is their precedence.
     const id = Number(/#\/tasks\/(\d+)/.exec(page.url())![1]);
@@ -274,7 +295,7 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("overrides");
     expect((await apiJson("/api/tasks?limit=500")).tasks.map((t: { task_name: string }) => t.task_name)).not.toContain("llama-3-2-1b-instruct_grid_search");
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
-    await shot(page, "yaml-error.png");
+    await documentedView(page, "yaml-error.png");
 
     // Fixing the text resumes the preview with the patch applied.
     await editor.fill(broken.replace("[16", "[16]"));
@@ -302,7 +323,7 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     expect(page.url()).not.toMatch(/#\/tasks/);
     await waitUpToDate(page);
     await page.evaluate(() => window.scrollTo(0, 0));
-    await shot(page, "duplicate-name.png");
+    await documentedView(page, "duplicate-name.png");
     // Editing the name clears the message.
     await name.fill("taken-name-2");
     await eventually(() => fieldIssue.count()).toBe(0);
@@ -393,6 +414,10 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     expect(await page.getByRole("combobox", { name: /^Goal/ }).getAttribute("aria-describedby")).toContain("f-optimization_objective-overridden");
     // A field whose values still reach the config says nothing (the model also names the task).
     expect(await page.locator("#f-model_name-overridden").count()).toBe(0);
+    await waitUpToDate(page);
+    await page.mouse.move(0, 0);
+    await page.evaluate(() => document.querySelector('[data-field="optimization_objective"]')?.scrollIntoView({ block: "center" }));
+    await documentedView(page, "overridden-field.png");
 
     // Your changes override too; and unticking the profile gives the field back.
     await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill("benchmark:\n  traffic_scenarios: ['D(500,50)']\n");
@@ -457,10 +482,10 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     expect(Math.abs(preview!.x - form!.x)).toBeLessThan(2);
     await page.mouse.move(0, 0);
     await page.evaluate(() => window.scrollTo(0, 0));
-    await shot(page, "new-task-narrow.png");
+    await documentedView(page, "new-task-narrow.png");
     await page.locator(".preview-column").scrollIntoViewIfNeeded();
     await page.evaluate(() => document.querySelector(".preview-column")?.scrollIntoView({ block: "start" }));
-    await shot(page, "preview-narrow.png");
+    await documentedView(page, "preview-narrow.png");
     await closePage(page);
   }, 60_000);
 
@@ -480,7 +505,7 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     const stored = (await apiJson("/api/tasks")).tasks.map((t: { task_name: string }) => t.task_name);
     expect(names).toEqual(stored);
     expect(names.slice(0, 2)).toEqual(["e2e-list-b", "e2e-list-a"]);
-    await shot(page, "tasks.png");
+    await documentedView(page, "tasks.png");
     await page.getByRole("combobox", { name: "Status" }).selectOption("running");
     await eventually(() => page.locator(".empty-state").textContent()).toContain("No running tasks.");
     await closePage(page);
