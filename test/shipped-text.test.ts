@@ -5,8 +5,8 @@ import { join } from "node:path";
 import jsonata from "jsonata";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { compose } from "../src/compose.js";
-import { loadLayerSet } from "../src/load.js";
+import { compose } from "../src/core/compose.js";
+import { loadLayerSet } from "../src/core/load.js";
 import { LAYERS_DIR, REPO_ROOT } from "./helpers/paths.js";
 
 interface Claim {
