@@ -62,10 +62,13 @@ describe("bounded by strata where one step could outgrow any timeout", () => {
   });
 
   it("a regex gets at most maxRegexInput characters: a longer context value is refused before matching", async () => {
-    const expr = `$string($contains(model_name, /a.*b/))`;
-    const ok = await composeWith(expr, { ...CONTEXT, model_name: "a".repeat(100) + "b" });
+    // The context schema bounds its text fields (model_name: 256 characters); the user's overrides are the
+    // context value a layer can read at any length (parameters take any key).
+    const expr = `$string($contains(user_overrides.parameters.note[0], /a.*b/))`;
+    const withNote = (note: string) => ({ ...CONTEXT, user_overrides: { parameters: { note: [note] } } });
+    const ok = await composeWith(expr, withNote("a".repeat(100) + "b"));
     expect(ok.result.config?.description).toBe("true");
-    const long = await composeWith(expr, { ...CONTEXT, model_name: "a".repeat(EXPRESSION_LIMITS.maxRegexInput + 1) });
+    const long = await composeWith(expr, withNote("a".repeat(EXPRESSION_LIMITS.maxRegexInput + 1)));
     expect(long.result.errors[0]).toMatchObject({ code: "expression-too-large", layer: "runaway", file: "hostile/runaway.yaml" });
     expect(long.result.errors[0].message).toContain(`limit ${EXPRESSION_LIMITS.maxRegexInput}`);
   });
