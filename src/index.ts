@@ -1,7 +1,7 @@
 // strata's library API: load a layer set once, compose many contexts.
 export { loadLayerSet, loadLayerSetFromFiles, readLayerFiles, isUsable, layerOrder } from "./core/load.js";
 export type { Layer, LayerSet, Profile, CheckRule, Stage, StageSource, LoadOptions } from "./core/load.js";
-export { compose, resultView } from "./core/compose.js";
+export { compose, resultView, COMPOSE_LIMITS } from "./core/compose.js";
 export type { ComposeResult, ComposeOptions, SkippedLayer } from "./core/compose.js";
 export type { TaskContext } from "./core/context.js";
 export { normalizeContext } from "./core/context.js";

@@ -2,6 +2,10 @@
 // These tests fail if the memo keys on too little, shares results between callers, or catches impure ones.
 import { describe, expect, it } from "vitest";
 import { compileExpression } from "../src/lang/expression.js";
+import { contextFieldsRead } from "../src/lang/expression-reads.js";
+import { compose } from "../src/index.js";
+import { jsonata } from "../src/vendor.js";
+import { setWith } from "./hostile/setup.js";
 
 const run = (src: string, context: Record<string, unknown>, config: unknown = {}) => compileExpression(src).evaluate({ context, config });
 
@@ -47,5 +51,62 @@ describe("remembered expressions", () => {
     expect(await e.evaluate({ context: { model_name: long }, config: {} })).toBe(long + "!");
     expect(await e.evaluate({ context: { model_name: "short" }, config: {} })).toBe("short!");
     expect(await e.evaluate({ context: { model_name: long + "y" }, config: {} })).toBe(long + "y!");
+  });
+});
+
+// What the analysis proves (the memo keys on it): the fields read, or null when it cannot prove the value
+// depends on nothing else. Each `null` row is a way to read the context that a name-collecting analysis misses.
+const READS: [string, string[] | null][] = [
+  ["model_name", ["model_name"]],
+  ["slo_config.ttft[$ > 1]", ["slo_config"]],
+  ["$string(model_name)", ["model_name"]],
+  ["$lookup($table, gpu_type)", null], // $table is not bound: unknown
+  ['($t := {"H100": 8}; $lookup($t, gpu_type))', ["gpu_type"]],
+  ["$map(num_concurrency, function($v){ $v * total_gpus })", ["num_concurrency", "total_gpus"]],
+  ["model_name ~> $string()", ["model_name"]],
+  ["$uppercase()", []], // the context is an object: a type error whatever it holds
+  ["num_concurrency.$string()", ["num_concurrency"]], // `$string()` of each item
+  ["$string()", null],
+  ["$keys()", null],
+  ["$spread()", null],
+  ["$boolean()", null],
+  ["$clone()", null],
+  ['$lookup("model_name")', null],
+  ["$sift(function($v, $k){ true })", null],
+  ['$each(function($v, $k){ $k })', null],
+  ["$map([1], function($v){ $ })", null], // a lambda's input is where it was written: here, the context
+  ["($f := $string; $f())", null],
+  ['{"f": $keys}.f()', null],
+  ["$string(?)", null],
+  ["function($x)<o-:o>{ $x }", null],
+  ["$string()[0]", null],
+  ["$keys().x", null],
+  ["model_name@$m.gpu_type", ["gpu_type", "model_name"]], // after a focus the next step reads the context again
+  ["$$.model_name", ["model_name"]],
+  ["$$", null],
+  ["$", null],
+  ["*", null],
+  ["**.x", null],
+  ["$config.parameters", null],
+  ["$now()", null],
+  ["$millis()", null],
+  ["$random()", null],
+  ["$shuffle([1, 2])", null],
+  ["$undefinedVariable", null],
+];
+
+describe("what an expression reads (contextFieldsRead)", () => {
+  it.each(READS)("%s → %j", (source, expected) => {
+    expect(contextFieldsRead(jsonata(source).ast()) ?? null).toEqual(expected);
+  });
+
+  it("a layer whose expression reads the whole context never hands one context's value to another (regression: $string())", async () => {
+    const set = setWith({ path: "leak.yaml", text: "name: leak\nstage: finalize\ndata:\n  description: !expr '$string()'\n" });
+    const base = { base_runtime: "vllm", benchmark_task: "text-to-text", deployment_mode: "docker" };
+    const first = await compose(set, { ...base, model_name: "alice-model", user_overrides: { secret: 1 } });
+    const second = await compose(set, { ...base, model_name: "bob-model" });
+    expect(JSON.parse(first.config!.description as string).model_name).toBe("alice-model");
+    expect(JSON.parse(second.config!.description as string).model_name).toBe("bob-model");
+    expect(second.config!.description).not.toContain("secret");
   });
 });

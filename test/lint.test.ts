@@ -9,7 +9,7 @@ import { lintLayerFiles } from "../src/review/lint.js";
 import { readLayerFiles } from "../src/core/load.js";
 import jsonata from "jsonata";
 import { CLI, LAYERS_DIR, REPO_ROOT, SCHEMAS_DIR, fixtureDir } from "./helpers/paths.js";
-import { expressionRefs } from "../src/lang/expression.js";
+import { expressionRefs } from "../src/lang/expression-reads.js";
 import { varRefs } from "../src/lang/condition.js";
 
 const temps: string[] = [];

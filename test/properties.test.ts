@@ -2,13 +2,22 @@
 // merge and compose are deterministic; applying the same patch twice is the same as once (for set, replace,
 // delete and merge — not for $append/$prepend, which add again each time, so those patches are generated apart);
 // compose on arbitrary contexts and overrides gives a schema-valid config or typed issues, never an exception;
-// loading a randomly damaged layer file never throws and locates every error.
+// loading a randomly damaged layer file never throws and locates every error; a remembered expression gives what
+// a fresh evaluation gives; random directive values in layers, overrides, --set/--override and request bodies
+// give located issues, never a throw.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compose, loadLayerSetFromFiles, merge, MergeError, Trace, type Origin } from "../src/index.js";
+import { compileExpression, describeEvaluationError, type CompiledExpression } from "../src/lang/expression.js";
+import { JSONATA_FUNCTIONS, contextFieldsRead } from "../src/lang/expression-reads.js";
+import { jsonata } from "../src/vendor.js";
+import { combinePatches, parseSet } from "../src/cli/compose.js";
+import { UsageError } from "../src/cli/common.js";
+import { readTaskRequest, toBodyPointers } from "../src/server/body.js";
+import type { Issue } from "../src/core/issues.js";
 import { prototypeProblems } from "./hostile/payloads.js";
 import { SCHEMAS_DIR, SHIPPED, setWith } from "./hostile/setup.js";
 
@@ -272,6 +281,174 @@ describe("loading damaged layer files", () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+// ---- Remembered expressions (src/expression.ts, src/expression-reads.ts)
+
+/** JSONata's function library, less the ones whose result changes by itself ($now, $millis, $random, $shuffle) and $eval (refused). */
+const LIBRARY = Object.keys(JSONATA_FUNCTIONS).filter((f) => JSONATA_FUNCTIONS[f].pure && f !== "eval");
+const FIELDS = ["a", "b", "c", "n", "s", "o", "l"];
+
+/** Random expressions over the function library, paths, operators, lambdas, bindings, partial application and the context roots. */
+const expressions = fc.letrec((tie) => ({
+  expr: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constantFrom(...FIELDS),
+    fc.constantFrom("1", "0", "-2.5", '"x"', '"a"', '""', "true", "null", "[]", "{}", "$", "$$", "$v", "$k", "$acc", "$config.a", "$$.a", "$.b", "*", "**", "o.*", "o.**", "l#$i[$i > 0]"),
+    tie("call"),
+    tie("path"),
+    tie("lambdaCall"),
+    fc.tuple(tie("expr"), fc.constantFrom(" & ", " = ", " + ", " != ", " in ", " and ", " or ", " > "), tie("expr")).map(([a, op, b]) => `(${a}${op}${b})`),
+    fc.tuple(tie("expr"), tie("expr"), tie("expr")).map(([a, b, c]) => `(${a} ? ${b} : ${c})`),
+    fc.tuple(tie("expr"), tie("expr")).map(([a, b]) => `[${a}, ${b}]`),
+    fc.tuple(fc.constantFrom('"k"', "s", "a"), tie("expr")).map(([k, v]) => `{${k}: ${v}}`),
+    fc.tuple(tie("expr"), tie("expr")).map(([a, b]) => `($v := ${a}; ${b})`),
+    fc.tuple(tie("expr"), fc.constantFrom(...LIBRARY), fc.array(tie("expr"), { maxLength: 1 })).map(([a, f, args]) => `(${a} ~> $${f}(${args.join(", ")}))`),
+    fc.tuple(tie("expr"), fc.constantFrom(...LIBRARY)).map(([a, f]) => `(${a} ~> $${f})`),
+    fc.tuple(fc.constantFrom(...LIBRARY), tie("expr")).map(([f, a]) => `($p := $${f}(?, ${a}); $p(${FIELDS[0]}))`),
+    fc.tuple(fc.constantFrom(...LIBRARY), fc.array(tie("expr"), { maxLength: 2 })).map(([f, args]) => `($f := $${f}; $f(${args.join(", ")}))`),
+    fc.tuple(tie("expr"), tie("expr")).map(([a, b]) => `| ${a} | {"u": ${b}} |`),
+  ),
+  call: fc.tuple(fc.constantFrom(...LIBRARY), fc.array(tie("expr"), { maxLength: 3 })).map(([f, args]) => `$${f}(${args.join(", ")})`),
+  lambdaCall: fc
+    .tuple(fc.constantFrom("map", "filter", "sift", "each", "single", "sort", "reduce"), fc.option(tie("expr"), { nil: undefined }), tie("expr"))
+    .map(([f, data, body]) => {
+      const fn = f === "reduce" ? `function($acc, $v){ ${body} }` : f === "sort" ? `function($v, $k){ ${body} }` : `function($v, $k){ ${body} }`;
+      return data === undefined ? `$${f}(${fn})` : `$${f}(${data}, ${fn})`;
+    }),
+  path: fc
+    .tuple(
+      fc.oneof(fc.constantFrom(...FIELDS), tie("call"), fc.constantFrom("$", "$$", "$v")),
+      fc.array(fc.oneof(fc.constantFrom(...FIELDS, "*"), tie("call"), tie("expr").map((e) => `(${e})`)), { minLength: 1, maxLength: 2 }),
+      fc.constantFrom("", "@$v", "#$k"),
+      fc.option(tie("expr"), { nil: undefined }),
+    )
+    .map(([head, tail, bind, pred]) => `${head}${bind}.${tail.join(".")}${pred === undefined ? "" : `[${pred}]`}`),
+}));
+
+const value = fc.oneof(fc.integer({ min: -2, max: 3 }), fc.constantFrom("x", "a", "", "A b", "12"), fc.boolean(), fc.constant(null), fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }), fc.constantFrom({ a: 1 }, { b: [1, 2] }, {}));
+const contextArb = fc.dictionary(fc.constantFrom(...FIELDS), value, { maxKeys: FIELDS.length });
+
+/** A value, or the error it ended with (code and message), as plain JSON. */
+async function outcome(e: CompiledExpression, context: Record<string, unknown>): Promise<unknown> {
+  try {
+    return { value: JSON.parse(JSON.stringify(await e.evaluate({ context, config: { a: 1 } })) ?? "null") };
+  } catch (err) {
+    return { error: describeEvaluationError(err) };
+  }
+}
+
+describe("remembered expressions", () => {
+  it("give what a fresh evaluation gives, for random expressions and two contexts (the second differing in some fields)", async () => {
+    let remembered = 0;
+    await fc.assert(
+      fc.asyncProperty(expressions.expr, contextArb, contextArb, async (source, first, changes) => {
+        let compiled: CompiledExpression;
+        try {
+          compiled = compileExpression(source);
+        } catch {
+          return; // not an expression JSONata accepts
+        }
+        if (contextFieldsRead(jsonata(source).ast()) !== undefined) remembered++;
+        const second = { ...first, ...changes };
+        const fresh = async (context: Record<string, unknown>) => outcome(compileExpression(source), context);
+        // The remembered path: one compiled expression evaluated three times; the third is answered from its memory.
+        expect(await outcome(compiled, first)).toEqual(await fresh(first));
+        expect(await outcome(compiled, second)).toEqual(await fresh(second));
+        expect(await outcome(compiled, first)).toEqual(await fresh(first));
+      }),
+      { numRuns: 600 },
+    );
+    // The generator must reach the memo often enough for the property to mean something.
+    expect(remembered).toBeGreaterThan(150);
+  });
+});
+
+// ---- Random directive values in every place a directive is accepted
+
+describe("random directive values, wherever a directive is written", () => {
+  const set = setWith();
+  const ISSUE_CODE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+  const DIRECTIVES = ["$patch", "$append", "$prepend", "$expr"];
+  // Objects (with keys like toString), lists, numbers, strings with odd characters, and the directive words themselves.
+  const odd = fc.oneof(
+    fc.constantFrom<unknown>({ toString: 1 }, { valueOf: "x" }, { toJSON: 1 }, "delete", "replace", "merge", "__proto__", "", "dele\u0000te", "del\nete'\"", null, true, [], {}),
+    fc.string({ unit: "binary", maxLength: 6 }),
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.array(fc.oneof(fc.integer({ min: 0, max: 3 }), fc.string({ maxLength: 2 }), fc.constant({ $patch: "delete" })), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom("toString", "valueOf", "a", "$patch", "$append", "constructor"), fc.oneof(fc.integer(), fc.string({ maxLength: 2 })), { maxKeys: 2 }),
+  );
+  /** `{ <directive>: <odd value> }`, maybe beside another key, at the top or under a field. */
+  const placed = fc
+    .tuple(fc.constantFrom(...DIRECTIVES), odd, fc.boolean(), fc.constantFrom(0, 1, 2))
+    .map(([d, v, extra, depth]) => {
+      let node: Record<string, unknown> = objectOf([[d, v], ...(extra ? [["a", 1] as [string, unknown]] : [])]);
+      for (let i = 0; i < depth; i++) node = { parameters: node };
+      return node;
+    });
+
+  /** Every error names where it is: a file with line and column, or a pointer (into the context, overrides or body). */
+  function expectLocated(issues: Issue[]) {
+    for (const e of issues) {
+      expect(e.code).toMatch(ISSUE_CODE);
+      if (e.file) expect([e.file, typeof e.line, typeof e.column]).toEqual([e.file, "number", "number"]);
+      else expect(typeof e.pointer).toBe("string");
+    }
+  }
+
+  it("in a layer's data: a located load issue, or a compose whose errors are located; never a throw", async () => {
+    await fc.assert(
+      fc.asyncProperty(placed, async (data) => {
+        const text = JSON.stringify({ name: "odd", stage: "finalize", data: { x: data } }, null, 1);
+        const loaded = loadLayerSetFromFiles([...SHIPPED, { path: "odd.json", text }], { schemasDir: SCHEMAS_DIR });
+        const errors = loaded.issues.filter((i) => i.severity === "error");
+        for (const e of errors) expect([e.file, typeof e.line, typeof e.column]).toEqual(["odd.json", "number", "number"]);
+        if (errors.length === 0) expectLocated((await compose(loaded, { model_name: "m", base_runtime: "vllm" })).errors);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("in a context's user_overrides (patch and replace): errors with pointers, never a throw", async () => {
+    await fc.assert(
+      fc.asyncProperty(placed, fc.constantFrom("patch", "replace"), async (overrides, mode) => {
+        const result = await compose(set, { model_name: "m", base_runtime: "vllm", override_mode: mode, user_overrides: overrides });
+        expectLocated(result.errors);
+        if (result.ok) expect(result.config).toBeTypeOf("object");
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("through the CLI's --set and --override parsing: a usage error or a compose with located errors", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...DIRECTIVES), odd, placed, async (d, v, file) => {
+        let patch: unknown;
+        try {
+          // `--set parameters.<d>=<value>`, the value written as JSON (which YAML reads as itself); then an --override file.
+          patch = combinePatches(combinePatches(undefined, file), parseSet(`parameters.${d}=${JSON.stringify(v) ?? "null"}`));
+        } catch (e) {
+          expect(e).toBeInstanceOf(UsageError);
+          return;
+        }
+        expectLocated((await compose(set, { model_name: "m", base_runtime: "vllm", user_overrides: patch })).errors);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("in a request body (the server's reader, then compose): 4xx issues or located errors, never a throw", async () => {
+    await fc.assert(
+      fc.asyncProperty(placed, async (overrides) => {
+        const { request, issues } = readTaskRequest(set.schemas, { model_name: "m", base_runtime: "vllm", overrides });
+        if (!request) return expectLocated(issues);
+        const result = await compose(set, request.context);
+        expectLocated(toBodyPointers(result.errors, request));
+      }),
+      { numRuns: 200 },
     );
   });
 });

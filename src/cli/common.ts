@@ -1,8 +1,9 @@
 // What every command shares: argument parsing, reading input files, printing issues, exit codes.
-import { readFileSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
+import { FileReadError, readAtMost } from "../core/dir-walk.js";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { formatIssue, sortIssues, type Issue } from "../core/issues.js";
-import { parseSource, positionOf, type ParsedSource } from "../core/source.js";
+import { parseSource, positionOf, SOURCE_LIMITS, type ParsedSource } from "../core/source.js";
 import { closeNames } from "../util/names.js";
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
@@ -39,17 +40,27 @@ export function parse<T extends OptionsConfig>(argv: string[], options: T, allow
 export function readDataFile(path: string): { data: unknown; source: ParsedSource; file: string } {
   let text: string;
   const file = path === "-" ? "<stdin>" : path;
+  // Read no more than the size limit allows (plus one byte to know it is over): a huge file or an endless
+  // pipe is refused without being held in memory. A named pipe is fine here: the user chose to give one.
+  let fd: number | undefined;
   try {
-    text = readFileSync(path === "-" ? 0 : path, "utf8");
+    fd = path === "-" ? 0 : openSync(path, "r");
+    text = readAtMost(fd, SOURCE_LIMITS.maxBytes).toString("utf8");
   } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    if (e instanceof FileReadError && e.code === "file-too-large") {
+      throw new UsageError(`cannot read ${file}`, [{ code: "file-too-large", severity: "error", message: e.message, file, line: 1, column: 1 }]);
+    }
+    const err = (e instanceof FileReadError ? e.cause ?? e : e) as NodeJS.ErrnoException;
+    throw new UsageError(`cannot read ${file}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "it is a folder" : err.message}`);
+  } finally {
+    if (fd !== undefined && fd !== 0) closeSync(fd);
   }
   const parsed = parseSource({ path: file, text }, { expressions: false });
   if (!parsed.source) throw new UsageError(`cannot parse ${file}`, parsed.issues);
   return { data: parsed.source.data, source: parsed.source, file };
 }
 
-const CONTEXT_CODES = new Set(["context-invalid", "forbidden-key", "profile-not-found", "merge-failed"]);
+const CONTEXT_CODES = new Set(["context-invalid", "forbidden-key", "profile-not-found", "merge-failed", "config-not-object"]);
 
 /** Where a value of the user's overrides was written: a file position, or a command-line argument. */
 export interface OverrideLocation {
@@ -74,13 +85,19 @@ export function locate(
 ): Issue[] {
   return issues.map((i) => {
     if (i.file || i.pointer === undefined) return i;
-    const aboutKey = i.code === "forbidden-key" || i.keyword === "additionalProperties";
+    const aboutKey = i.code === "forbidden-key" || i.code === "config-not-object" || i.keyword === "additionalProperties";
     if (overrideAt && (i.origin?.source === "user_patch" || i.origin?.source === "user_replace")) {
       const at = overrideAt(i.pointer, aboutKey);
       if (at.argument) return { ...i, message: `${i.message} (from ${at.argument})` };
       return at.file ? { ...i, file: at.file, line: at.line, column: at.column } : i;
     }
     let pointer: string | undefined;
+    // A problem with a directive of the overrides: at the --set argument, override file or context line that wrote it.
+    if (overrideAt && (i.code === "merge-failed" || i.code === "config-not-object") && i.pointer.startsWith("/user_overrides/")) {
+      const at = overrideAt(i.pointer.slice("/user_overrides".length), aboutKey);
+      if (at.argument) return { ...i, message: `${i.message} (from ${at.argument})` };
+      if (at.file) return { ...i, file: at.file, line: at.line, column: at.column };
+    }
     if (CONTEXT_CODES.has(i.code)) pointer = i.pointer;
     else if (i.origin?.source === "user_patch" || i.origin?.source === "user_replace") pointer = `/user_overrides${i.pointer}`;
     if (pointer === undefined) return i;

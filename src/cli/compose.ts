@@ -4,7 +4,7 @@ import type { Issue } from "../core/issues.js";
 import { compose, resultView, type ComposeResult } from "../core/compose.js";
 import { getOwnPath, hasOwn, isPlainObject, setOwn } from "../util/data.js";
 import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command, type OverrideLocation } from "./common.js";
-import { parseSource, positionOf } from "../core/source.js";
+import { parseSource, positionOf, SOURCE_LIMITS } from "../core/source.js";
 import { loadOrExit, loadSet, withLayerDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
 import { parseDotPath, parsePointer } from "../util/pointer.js";
 
@@ -157,6 +157,8 @@ export function parseSet(assignment: string): Record<string, unknown> {
   if (eq <= 0) throw new UsageError(`--set takes PATH=VALUE, got '${assignment}'`);
   const path = parseDotPath(assignment.slice(0, eq));
   if (path.length === 0) throw new UsageError(`--set: empty path in '${assignment}'`);
+  // Refused before anything is built from it: a path is nesting, and nesting has a limit everywhere.
+  if (path.length > SOURCE_LIMITS.maxDepth) throw new UsageError(`--set: the path has ${path.length} segments; at most ${SOURCE_LIMITS.maxDepth} levels of nesting are allowed`);
   // Read like any user data file: no tags (`!expr` is not evaluated here), the same size and alias limits.
   const parsed = parseSource({ path: "--set", text: assignment.slice(eq + 1) }, { expressions: false });
   if (!parsed.source) throw new UsageError(`--set ${assignment}: ${parsed.issues.map((i) => i.message).join("; ")}`);
@@ -171,12 +173,16 @@ export function parseSet(assignment: string): Record<string, unknown> {
   return root;
 }
 
-/** Patches stack: later keys win, objects combine; a directive object (`$patch`, `$append`) is kept whole. */
-export function combinePatches(a: unknown, b: unknown): unknown {
+/**
+ * Patches stack: later keys win, objects combine; a directive object (`$patch`, `$append`) is kept whole.
+ * Recurses once per level of both patches: guarded by the nesting limit before each step down.
+ */
+export function combinePatches(a: unknown, b: unknown, depth = 0): unknown {
   const directive = (v: unknown) => isPlainObject(v) && Object.keys(v).some((k) => k.startsWith("$"));
   if (!isPlainObject(a) || !isPlainObject(b) || directive(a) || directive(b)) return b;
+  if (depth >= SOURCE_LIMITS.maxDepth) throw new UsageError(`the overrides nest deeper than ${SOURCE_LIMITS.maxDepth} levels`);
   const outObj: Record<string, unknown> = { ...a };
-  for (const k of Object.keys(b)) setOwn(outObj, k, hasOwn(outObj, k) ? combinePatches(outObj[k], b[k]) : b[k]);
+  for (const k of Object.keys(b)) setOwn(outObj, k, hasOwn(outObj, k) ? combinePatches(outObj[k], b[k], depth + 1) : b[k]);
   return outObj;
 }
 

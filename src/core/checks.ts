@@ -1,5 +1,5 @@
 // Check rules (layers/checks/*.yaml) run on the finished config: condition → severity and message.
-import { evaluateLogic, logicData } from "../lang/condition.js";
+import { evaluateLogic, logicData, LogicLimitError } from "../lang/condition.js";
 import { issue, type Issue } from "./issues.js";
 import type { LayerSet } from "./load.js";
 import type { TaskContext } from "./context.js";
@@ -15,7 +15,8 @@ export function runChecks(set: LayerSet, context: TaskContext, config: unknown):
       fired = evaluateLogic(rule.when, data);
     } catch (e) {
       // A rule that cannot be evaluated is a broken rule file, not a broken config.
-      out.push(issue("check-failed", `check '${rule.name}' could not be evaluated: ${(e as Error).message}`, where));
+      if (e instanceof LogicLimitError) out.push(issue(e.code, `check '${rule.name}': ${e.message}`, where));
+      else out.push(issue("check-failed", `check '${rule.name}' could not be evaluated: ${(e as Error).message}`, where));
       continue;
     }
     if (fired) {

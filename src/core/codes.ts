@@ -26,11 +26,17 @@ export const CODES = {
   "too-deep": { severity: "error", area: "file", meaning: "data nests deeper than the depth limit (a file, a context, or what a layer or an expression built)" },
   "alias-limit": { severity: "error", area: "file", meaning: "too many YAML alias expansions" },
   "complex-key": { severity: "error", area: "file", meaning: "a key that is a list, a mapping or an alias" },
+  "not-a-file": { severity: "error", area: "file", meaning: "a FIFO, socket, device or folder named like a data file: only regular files are read" },
+  "file-unreadable": { severity: "error", area: "file", meaning: "a file or folder in the layer folder cannot be read (a link to nothing, no permission)" },
+  "link-loop": { severity: "error", area: "file", meaning: "a link in the layer folder leads back to a folder above it (or to itself)" },
+  "link-repeat": { severity: "error", area: "file", meaning: "a second link to a folder already read; its files are read once" },
+  "dir-too-deep": { severity: "error", area: "file", meaning: "folders nest deeper than the folder depth limit" },
+  "too-many-files": { severity: "error", area: "file", meaning: "the layer folder holds more entries than the limit" },
 
   // Loading the layer set
   "layer-schema": { severity: "error", area: "layers", meaning: "a layer, profile, check or stages file does not fit schemas/layer.schema.json" },
   "unknown-operator": { severity: "error", area: "layers", meaning: "a JSON-logic operator that does not exist, or a condition object without exactly one operator" },
-  "expression-syntax": { severity: "error", area: "layers", meaning: "a JSONata expression that does not parse (or reads a prototype key, or uses $eval or a nested regex repeat)" },
+  "expression-syntax": { severity: "error", area: "layers", meaning: "a JSONata expression that does not parse (or reads a prototype key, uses $eval, or a regex with lookaround or a backreference)" },
   "bad-expression": { severity: "error", area: "layers", meaning: "$expr that is not a string, or with other keys beside it" },
   "bad-directive": { severity: "error", area: "layers", meaning: "an unknown or misused $patch/$append/$prepend in a layer's data" },
   "forbidden-key": { severity: "error", area: "layers", meaning: "__proto__, constructor or prototype as a key (in a layer, a context, an override or a body)" },
@@ -65,6 +71,12 @@ export const CODES = {
   "layer-data-not-object": { severity: "error", area: "compose", meaning: "a layer's data expression produced something other than a mapping" },
   "merge-failed": { severity: "error", area: "compose", meaning: "a directive an expression built, or one in the user's overrides, is wrong" },
   "condition-failed": { severity: "error", area: "compose", meaning: "a layer's condition could not be evaluated" },
+  "condition-timeout": { severity: "error", area: "compose", meaning: "a condition or check rule ran longer than the time limit" },
+  "condition-too-large": { severity: "error", area: "compose", meaning: "a condition or check rule built too long a list or string" },
+  "expression-not-data": { severity: "error", area: "compose", meaning: "an expression produced a function, a number JSON cannot hold, or nothing where a value is needed" },
+  "config-not-object": { severity: "error", area: "compose", meaning: "a layer or the user's overrides delete the whole config or make it a list" },
+  "config-too-large": { severity: "error", area: "compose", meaning: "the composed config is larger than the compose limit" },
+  "config-not-data": { severity: "error", area: "compose", meaning: "the composed config holds something that is not JSON data (a bug guard)" },
 
   // The finished config
   "config-invalid": { severity: "error", area: "config", meaning: "the config does not fit schemas/task-config.schema.json" },

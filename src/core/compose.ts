@@ -1,7 +1,7 @@
 // The pipeline: context → stages in order (layers, profiles, the user's overrides) → checks → schema.
 // Every step reports into one result that carries its story: applied and skipped layers, provenance, issues.
 import { normalizeContext, type TaskContext } from "./context.js";
-import { evaluateLogic, logicData, varsRead } from "../lang/condition.js";
+import { evaluateLogic, logicData, varsRead, LogicLimitError } from "../lang/condition.js";
 import { describeEvaluationError } from "../lang/expression.js";
 import { renderTemplate, RenderError } from "./template.js";
 import { merge, MergeError, Trace } from "./merge.js";
@@ -14,8 +14,14 @@ import { positionOf, SOURCE_LIMITS } from "./source.js";
 import type { Layer, LayerSet, Stage } from "./load.js";
 import type { ResultView, SkippedLayer } from "./views.js";
 
+/** Bounds on one compose; the expression and condition limits apply to each evaluation inside it. */
+export const COMPOSE_LIMITS = {
+  /** The composed config as JSON text, in characters. */
+  maxConfigSize: 16_000_000,
+};
+
 export type { ResultView, SkippedLayer };
-import { findForbiddenKeys, findTooDeep, getOwnPath, isPlainObject } from "../util/data.js";
+import { dataProblem, findForbiddenKeys, findTooDeep, getOwnPath, isPlainObject } from "../util/data.js";
 
 export interface ComposeOptions {
   /** Warnings become errors. */
@@ -60,6 +66,13 @@ export async function compose(set: LayerSet, input: unknown, options: ComposeOpt
     if (!step) return finish(result, [], options);
     config = step;
   }
+  // What a compose may produce is bounded, whatever layers and overrides add up to (text shared by YAML aliases
+  // or expressions counts wherever it appears: that is the size of the answer).
+  const tooLarge = dataProblem(config, { maxDepth: SOURCE_LIMITS.maxDepth + 1, maxSize: COMPOSE_LIMITS.maxConfigSize });
+  if (tooLarge) {
+    const message = tooLarge.code === "too-large" ? `the composed config is larger than ${COMPOSE_LIMITS.maxConfigSize} characters as JSON (limit)` : `the composed config ${tooLarge.message}`;
+    return finish(result, [issue(tooLarge.code === "too-large" ? "config-too-large" : tooLarge.code === "too-deep" ? "too-deep" : "config-not-data", message, { pointer: tooLarge.pointer })], options);
+  }
   result.config = config;
   result.provenance = provenanceOf(config, trace);
   const problems = [...runChecks(set, context, config), ...validateConfig(set.schemas, config, trace)];
@@ -97,12 +110,22 @@ async function applyStage(set: LayerSet, stage: Stage, context: TaskContext, con
   const replace = context.override_mode === "replace";
   const entry = replace ? "user_replace" : "user_patch";
   const origin: Origin = { source: entry, stage: stage.name };
+  // `{$patch: delete}` or `{$append: …}` at the top of the overrides: a config is always an object.
+  const top = overrides.$patch === "delete" ? "$patch" : ["$append", "$prepend"].find((k) => Object.hasOwn(overrides, k));
+  if (top) {
+    result.errors.push(issue("config-not-object", `user overrides: ${notObject(top === "$patch" ? undefined : [])}`, { pointer: `/user_overrides/${top}` }));
+    return undefined;
+  }
   try {
     // A replacement is one write at the root, so a field it leaves out is blamed on it.
     if (replace) result.trace.record("", "replace", origin, overrides);
     const next = merge(replace ? undefined : config, overrides, origin, result.trace);
+    if (!isPlainObject(next)) {
+      result.errors.push(issue("config-not-object", `user overrides: ${notObject(next)}`, { pointer: "/user_overrides" }));
+      return undefined;
+    }
     result.applied_layers.push(entry);
-    return (isPlainObject(next) ? next : {}) as Record<string, unknown>;
+    return next;
   } catch (e) {
     if (!(e instanceof MergeError)) throw e;
     result.errors.push(issue("merge-failed", `user overrides: ${e.message}`, { pointer: `/user_overrides${e.pointer}` }));
@@ -118,7 +141,11 @@ async function applyLayer(layer: Layer, context: TaskContext, config: Record<str
     try {
       applies = evaluateLogic(layer.when, data);
     } catch (e) {
-      result.errors.push(issue("condition-failed", `layer '${layer.name}': condition failed: ${(e as Error).message}`, where));
+      // At the condition itself (`when:` in the file), the limit's own code when it ran past one.
+      const whenPointer = layer.dataPointer.replace(/\/data$/, "/when");
+      const at = { ...where, ...positionOf(layer.positions, whenPointer), pointer: whenPointer };
+      if (e instanceof LogicLimitError) result.errors.push(issue(e.code, `layer '${layer.name}': ${e.message}`, at));
+      else result.errors.push(issue("condition-failed", `layer '${layer.name}': condition failed: ${(e as Error).message}`, at));
       return undefined;
     }
     if (!applies) {
@@ -167,6 +194,13 @@ async function applyLayer(layer: Layer, context: TaskContext, config: Record<str
   }
   try {
     const next = mergeWithLines(layer, config, patch, result.trace);
+    if (!isPlainObject(next)) {
+      // At the directive when it is written in the file, else at the expression that built it.
+      const directive = Object.keys(patch).find((k) => k.startsWith("$"));
+      const at = directive && layer.positions.has(`${layer.dataPointer}/${directive}`) ? inData(`/${directive}`) : { ...inData(""), ...(directive ? { pointer: `${layer.dataPointer}/${directive}` } : {}) };
+      result.errors.push(issue("config-not-object", `layer '${layer.name}': ${notObject(next)}`, at));
+      return undefined;
+    }
     result.applied_layers.push(layer.entry);
     return next;
   } catch (e) {
@@ -202,6 +236,12 @@ function mergeWithLines(layer: Layer, config: Record<string, unknown>, patch: Re
     return origin;
   };
   return merge(config, patch, at, trace) as Record<string, unknown>;
+}
+
+/** Why a merge result cannot be the config. */
+function notObject(v: unknown): string {
+  const what = v === undefined ? "deletes the whole config" : `makes the whole config ${Array.isArray(v) ? "a list" : typeof v}`;
+  return `this ${what}; the config is always an object (patch fields inside it instead)`;
 }
 
 function finish(result: ComposeResult, problems: Issue[], options: ComposeOptions): ComposeResult {

@@ -1,13 +1,13 @@
 // Load a layer set: every file parsed with positions, checked against schemas/layer.schema.json,
 // conditions and expressions compiled once. Problems come back as issues with file, line and column.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, sep, basename, extname } from "node:path";
+import { basename, extname } from "node:path";
+import { FileReadError, readRegularFile, walkDir } from "./dir-walk.js";
 import { issue, warning, hasErrors, sortIssues, type Issue, type Position } from "./issues.js";
-import { parseSource, positionOf, type LineCol, type SourceFile } from "./source.js";
+import { parseSource, positionOf, SOURCE_LIMITS, type LineCol, type SourceFile } from "./source.js";
 import { checkLogic, describeLogic } from "../lang/condition.js";
 import { compileTemplate, type Template, type TemplateProblem } from "./template.js";
 import { compileSchemas, readSchemaTexts, hashTexts, DEFAULT_LAYERS_DIR, type SchemaSet, type SchemaTexts } from "./schemas.js";
-import { findForbiddenKeys } from "../util/data.js";
+import { findForbiddenKeys, hasOwn, isPlainObject } from "../util/data.js";
 import { errorPointer, errorMessage, usefulErrors } from "../lang/json-schema.js";
 import { type Path } from "../util/pointer.js";
 
@@ -81,20 +81,27 @@ export interface LoadOptions {
 
 const LAYER_FILE = /\.(ya?ml|json)$/i;
 
-/** Read every layer file under `dir` (YAML or JSON, any depth, dot-folders skipped). */
+/**
+ * Read every layer file under `dir` (YAML or JSON, any depth, dot-folders skipped) through the one bounded
+ * walk (src/dir-walk.ts). A file that cannot be read safely — not a regular file, over the size limit, a link
+ * loop — comes back as a file with `unreadable` set, which loading reports as an issue at its path.
+ */
 export function readLayerFiles(dir: string): SourceFile[] {
-  const out: SourceFile[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      if (name.startsWith(".") || name === "node_modules") continue;
-      const full = join(d, name);
-      const st = statSync(full);
-      if (st.isDirectory()) walk(full);
-      else if (LAYER_FILE.test(name)) out.push({ path: relative(dir, full).split(sep).join("/"), text: readFileSync(full, "utf8") });
+  const walk = walkDir(dir, (name) => LAYER_FILE.test(name));
+  const out: SourceFile[] = walk.problems.map((p) => ({ path: p.path, text: "", unreadable: { code: p.code, message: p.message } }));
+  for (const f of walk.files) {
+    if (f.size > SOURCE_LIMITS.maxBytes) {
+      out.push({ path: f.path, text: "", unreadable: { code: "file-too-large", message: `file is larger than ${SOURCE_LIMITS.maxBytes} bytes` } });
+      continue;
     }
-  };
-  walk(dir);
-  return out;
+    try {
+      out.push({ path: f.path, text: readRegularFile(f.full, SOURCE_LIMITS.maxBytes) });
+    } catch (e) {
+      if (!(e instanceof FileReadError)) throw e;
+      out.push({ path: f.path, text: "", unreadable: { code: e.code, message: e.message } });
+    }
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 export function loadLayerSet(dir = DEFAULT_LAYERS_DIR, options: LoadOptions = {}): LayerSet {
@@ -156,6 +163,11 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
         issues.push(issue("layer-schema", "data must be a mapping, or one expression written `data: !expr …`", { ...at(pointer, true), pointer, layer }));
       }
       const template = compileTemplate(value, "", problems);
+      // A layer patches the config; it cannot delete it or make it a list.
+      if (isPlainObject(value)) {
+        const directive = value.$patch === "delete" ? "$patch" : ["$append", "$prepend"].find((k) => hasOwn(value, k));
+        if (directive) issues.push(issue("config-not-object", `data cannot ${directive === "$patch" ? "delete the whole config" : `${directive.slice(1)} to the whole config`}: the config is always an object (patch fields inside it instead)`, { ...at(`${pointer}/${directive}`), pointer: `${pointer}/${directive}`, layer }));
+      }
       for (const p of problems) {
         const full = pointer + p.pointer;
         const where = at(full.endsWith("/$expr") ? full : full + (positions.has(full + "/$expr") ? "/$expr" : ""), true);

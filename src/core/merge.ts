@@ -9,8 +9,10 @@
 // Merging never mutates its inputs: changed objects are copied on the way down, and every value taken
 // from a patch is copied, so the result shares nothing mutable with a layer or a request.
 import type { Origin } from "./issues.js";
-import { cloneData, hasOwn, isPlainObject, setOwn } from "../util/data.js";
+import { cloneData, findTooDeep, hasOwn, isPlainObject, setOwn } from "../util/data.js";
+import { describeValue } from "../util/data.js";
 import { escapeToken } from "../util/pointer.js";
+import { SOURCE_LIMITS } from "./source.js";
 
 export type WriteOp = "set" | "replace" | "delete" | "append" | "prepend";
 
@@ -48,6 +50,11 @@ const DELETE = Symbol("delete");
 
 /** Merge `patch` over `base`; returns a new value. `trace` (optional) receives every write. */
 export function merge(base: unknown, patch: unknown, origin: OriginAt, trace?: Trace, pointer = ""): unknown {
+  // Checked before the walks below, which recurse once per level: no data can exhaust the stack.
+  for (const [what, v] of [["patch", patch], ["base", base]] as const) {
+    const deep = findTooDeep(v, SOURCE_LIMITS.maxDepth);
+    if (deep !== undefined) throw new MergeError(`the ${what} nests deeper than ${SOURCE_LIMITS.maxDepth} levels`, deep);
+  }
   const out = mergeAt(base, patch, pointer, origin, trace);
   return out === DELETE ? undefined : out;
 }
@@ -67,7 +74,7 @@ function mergeAt(base: unknown, patch: unknown, pointer: string, origin: OriginA
         if (trace) recordValue(value, pointer, origin, trace, "replace");
         return value;
       }
-      if (mode !== "merge") throw new MergeError(`unknown $patch directive '${String(mode)}' (use delete, replace or merge)`, pointer);
+      if (mode !== "merge") throw new MergeError(`unknown $patch directive ${describeValue(mode)} (use delete, replace or merge)`, pointer);
       patch = withoutKey(patch, "$patch");
     } else if (hasOwn(patch, "$append") || hasOwn(patch, "$prepend")) {
       const op = hasOwn(patch, "$append") ? "append" : "prepend";

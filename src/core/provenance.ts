@@ -26,18 +26,20 @@ export function provenanceOf(config: unknown, trace: Trace): Record<string, Orig
   const out: Record<string, Origin> = {};
   // `lastWrite` of every leaf in one walk down: the latest write above is carried along, so each pointer
   // is looked up once instead of once per leaf below it.
-  const walk = (v: unknown, pointer: string, above: Write | undefined) => {
+  // Iterative (any depth), in document order: children are pushed last-first.
+  const stack: [unknown, string, Write | undefined][] = [[config, "", undefined]];
+  while (stack.length > 0) {
+    const [v, pointer, above] = stack.pop()!;
     const list = trace.writes.get(pointer);
     const here = list?.[list.length - 1];
     const best = here && (!above || here.seq > above.seq) ? here : above;
     const keys = isPlainObject(v) ? Object.keys(v) : [];
     if (keys.length > 0) {
-      for (const k of keys) walk((v as Record<string, unknown>)[k], `${pointer}/${escapeToken(k)}`, best);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push([(v as Record<string, unknown>)[keys[i]], `${pointer}/${escapeToken(keys[i])}`, best]);
     } else if (best) {
       out[pointer] = best.origin;
     }
-  };
-  walk(config, "", undefined);
+  }
   return out;
 }
 

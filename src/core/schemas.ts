@@ -1,10 +1,10 @@
 // The three JSON Schemas strata works with, compiled once per content (ajv compiling is the slow part).
-import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ValidateFunction } from "ajv";
+import { FileReadError, readRegularFile } from "./dir-walk.js";
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DEFAULT_SCHEMAS_DIR = join(PACKAGE_ROOT, "schemas");
@@ -28,8 +28,20 @@ export interface SchemaSet {
   taskConfig: ValidateFunction;
 }
 
+/** A schema file is read only up to this size (16 MiB). */
+const SCHEMA_MAX_BYTES = 16 << 20;
+
 export function readSchemaTexts(dir = DEFAULT_SCHEMAS_DIR): SchemaTexts {
-  const read = (f: string) => readFileSync(join(dir, f), "utf8");
+  // Bounded like every data file: a FIFO or a huge file in the schema folder is an error, never a hang.
+  const read = (f: string) => {
+    try {
+      return readRegularFile(join(dir, f), SCHEMA_MAX_BYTES);
+    } catch (e) {
+      // The system's own error (no such file) as it was; a FIFO or a file too large, named.
+      if (e instanceof FileReadError) throw e.cause ?? new Error(`${join(dir, f)}: ${e.message}`);
+      throw e;
+    }
+  };
   return { layer: read(SCHEMA_FILES.layer), context: read(SCHEMA_FILES.context), taskConfig: read(SCHEMA_FILES.taskConfig) };
 }
 

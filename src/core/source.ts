@@ -15,6 +15,8 @@ export interface SourceFile {
   /** Path relative to the layer directory, with forward slashes. */
   path: string;
   text: string;
+  /** Why the file (or the folder at `path`) could not be read: reported as an issue at `path` instead of parsing. */
+  unreadable?: { code: "not-a-file" | "link-loop" | "link-repeat" | "dir-too-deep" | "too-many-files" | "file-unreadable" | "file-too-large"; message: string };
 }
 
 export interface ParsedSource {
@@ -40,6 +42,11 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
   const fail = (message: string, line?: number, column?: number, code: Code = "parse-error") => ({
     issues: [issue(code, message, { file: file.path, line, column })],
   });
+  if (file.unreadable) {
+    // A file over the size limit was measured, not read: the same issue as for a text too long.
+    const at = file.unreadable.code === "file-too-large" ? { line: 1, column: 1 } : {};
+    return { issues: [issue(file.unreadable.code, file.unreadable.message, { file: file.path, ...at })] };
+  }
   if (Buffer.byteLength(file.text) > SOURCE_LIMITS.maxBytes) {
     return fail(`file is larger than ${SOURCE_LIMITS.maxBytes} bytes`, 1, 1, "file-too-large");
   }

@@ -1,6 +1,6 @@
 // A layer's `data` compiled once: static parts kept as frozen data, `{ $expr }` nodes as compiled JSONata.
-import { compileExpression, ExpressionSyntaxError, type CompiledExpression, type Scope } from "../lang/expression.js";
-import { deepFreeze, hasOwn, isPlainObject, setOwn } from "../util/data.js";
+import { compileExpression, ExpressionLimitError, ExpressionSyntaxError, type CompiledExpression, type Scope } from "../lang/expression.js";
+import { deepFreeze, describeValue, hasOwn, isPlainObject, setOwn } from "../util/data.js";
 import { closestName } from "../util/names.js";
 import { escapeToken } from "../util/pointer.js";
 
@@ -72,7 +72,7 @@ function directiveProblem(o: Record<string, unknown>): string | undefined {
     return `unknown directive '${unknown}'${near ? ` (did you mean ${near}?)` : ""}; keys starting with $ are directives: ${DIRECTIVES.join(", ")}`;
   }
   if (hasOwn(o, "$patch")) {
-    if (!["delete", "replace", "merge"].includes(o.$patch as string)) return `unknown $patch directive '${String(o.$patch)}' (use delete, replace or merge)`;
+    if (!["delete", "replace", "merge"].includes(o.$patch as string)) return `unknown $patch directive ${describeValue(o.$patch)} (use delete, replace or merge)`;
     if (o.$patch === "delete" && keys.length > 1) return "`$patch: delete` must stand alone";
   }
   for (const op of ["$append", "$prepend"]) {
@@ -111,6 +111,10 @@ export async function renderTemplate(t: Template, scope: Scope): Promise<unknown
       const out: Record<string, unknown> = {};
       for (const [k, item] of t.entries) {
         const v = await renderTemplate(item, scope);
+        // `$append: !expr …` must give a list: nothing there would silently turn the list into {}.
+        if (v === undefined && (k === "$append" || k === "$prepend") && item.kind === "expr") {
+          throw new RenderError(item.pointer, new ExpressionLimitError("expression-not-data", `expression produced nothing (undefined) for ${k}, which takes a list`));
+        }
         // An expression that yields nothing (JSONata's undefined) leaves the key out.
         if (v !== undefined) setOwn(out, k, v);
       }

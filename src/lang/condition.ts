@@ -3,12 +3,13 @@ import type { RulesLogic } from "json-logic-js";
 import { jsonLogic } from "../vendor.js";
 import { FORBIDDEN_KEYS, hasOwn, isPlainObject } from "../util/data.js";
 import { escapeToken } from "../util/pointer.js";
+import { EXPRESSION_LIMITS } from "./expression.js";
 
 export type Logic = unknown;
 
 // Data operators of json-logic-js plus the control-flow ones it handles inline.
 // `log` is left out on purpose: it writes to the console.
-const KNOWN_OPERATORS = new Set([
+export const KNOWN_OPERATORS: ReadonlySet<string> = new Set([
   "==", "===", "!=", "!==", ">", ">=", "<", "<=", "!!", "!", "%", "in", "cat", "substr",
   "+", "*", "-", "/", "min", "max", "merge", "var", "missing", "missing_some",
   "if", "?:", "and", "or", "filter", "map", "reduce", "all", "none", "some",
@@ -16,7 +17,10 @@ const KNOWN_OPERATORS = new Set([
 
 // json-logic-js's own `var` walks the prototype chain (`{"var": "__proto__"}` reads Object.prototype).
 // Replace it, module-wide, with one that reads own properties only.
-jsonLogic.add_operation("var", function (this: unknown, path: unknown, fallback: unknown) {
+jsonLogic.add_operation("var", ownVar);
+
+/** `var`, reading own properties only. */
+export function ownVar(this: unknown, path: unknown, fallback: unknown): unknown {
   const notFound = fallback === undefined ? null : fallback;
   if (path === undefined || path === null || path === "") return this;
   let cur: unknown = this;
@@ -26,8 +30,77 @@ jsonLogic.add_operation("var", function (this: unknown, path: unknown, fallback:
     if (cur === undefined) return notFound;
   }
   return cur;
-});
+}
 jsonLogic.rm_operation("log");
+
+/**
+ * A condition that ran past a limit: `condition-timeout` or `condition-too-large`. JSON-logic's `reduce`,
+ * `map`, `filter`, `all/some/none` and `merge` can build and loop over data: without bounds a nested
+ * `reduce` over 20,000 items runs for minutes and a `merge` that doubles a list aborts Node out of memory.
+ * The bounds are JSONata's (EXPRESSION_LIMITS): the same time, list length, string length and total size.
+ */
+export class LogicLimitError extends Error {
+  constructor(readonly code: "condition-timeout" | "condition-too-large", message: string) {
+    super(message);
+  }
+}
+
+/** The evaluation under way: when it must end, and how much it has built. */
+let budget: { deadline: number; steps: number; built: number } | undefined;
+
+// json-logic-js recurses through `jsonLogic.apply` (its loops too: each item of a `map` or `reduce` is one
+// call), so wrapping it once sees every step. Its operators stay as they are; the published test table
+// (test/json-logic/tests.json) and a comparison with an untouched copy show the results are unchanged.
+const unguardedApply = jsonLogic.apply;
+const BUILDS = new Set(["map", "filter", "merge", "cat", "substr", "missing", "missing_some"]);
+jsonLogic.apply = function guardedApply(logic: RulesLogic, data?: unknown) {
+  const b = budget;
+  if (b && (++b.steps & 255) === 0 && performance.now() > b.deadline) {
+    throw new LogicLimitError("condition-timeout", `condition ran longer than ${EXPRESSION_LIMITS.timeoutMs} ms and was stopped`);
+  }
+  const result = unguardedApply(logic, data as never);
+  if (b && (typeof result === "string" || Array.isArray(result)) && result.length > 64 && isPlainObject(logic) && BUILDS.has(Object.keys(logic)[0])) {
+    checkBuilt(b, result);
+  }
+  return result;
+} as typeof jsonLogic.apply;
+
+function checkBuilt(b: NonNullable<typeof budget>, result: string | unknown[]): void {
+  const what = typeof result === "string" ? "string" : "list";
+  const limit = typeof result === "string" ? EXPRESSION_LIMITS.maxStringLength : EXPRESSION_LIMITS.maxSequence;
+  if (result.length > limit) {
+    throw new LogicLimitError("condition-too-large", `condition built a ${what} of ${result.length} ${what === "string" ? "characters" : "items"} (limit ${limit}) and was stopped`);
+  }
+  b.built += result.length;
+  if (b.built > EXPRESSION_LIMITS.maxBuilt) {
+    throw new LogicLimitError("condition-too-large", `condition built more than ${EXPRESSION_LIMITS.maxBuilt} list items and characters in all (limit) and was stopped`);
+  }
+}
+
+// `merge` builds its list in one call: measure first, so a list doubled 40 times is refused before it exists.
+jsonLogic.add_operation("merge", function (...args: unknown[]) {
+  let n = 0;
+  for (const a of args) n += Array.isArray(a) ? a.length : 1;
+  if (n > EXPRESSION_LIMITS.maxSequence) {
+    throw new LogicLimitError("condition-too-large", `condition built a list of ${n} items (limit ${EXPRESSION_LIMITS.maxSequence}) and was stopped`);
+  }
+  return ([] as unknown[]).concat(...args.map((a) => (Array.isArray(a) ? a : [a])));
+});
+
+// `cat` likewise joins in one call.
+jsonLogic.add_operation("cat", function (...args: unknown[]) {
+  let n = 0;
+  const parts = args.map((a) => {
+    const s = Array.isArray(a) || (a !== null && typeof a === "object") ? String(a) : a === null || a === undefined ? "" : String(a);
+    n += s.length;
+    if (n > EXPRESSION_LIMITS.maxStringLength) {
+      throw new LogicLimitError("condition-too-large", `condition built a string of more than ${EXPRESSION_LIMITS.maxStringLength} characters and was stopped`);
+    }
+    return s;
+  });
+  return parts.join("");
+});
+
 
 // Rules read the same few paths on every compose: split each once (bounded, paths can be computed).
 const splitPaths = new Map<string, string[]>();
@@ -128,10 +201,25 @@ export function logicData(context: object, config: unknown): Record<string, unkn
   return { $config: config, ...context };
 }
 
-/** Evaluate with JSON-logic truthiness (an empty list is false). Throws on a failing operator. */
+/**
+ * Evaluate with JSON-logic truthiness (an empty list is false). Throws on a failing operator, and a
+ * LogicLimitError past the time or size limits.
+ */
 export function evaluateLogic(rule: Logic, data: unknown): boolean {
-  return jsonLogic.truthy(jsonLogic.apply(rule as RulesLogic, data as Record<string, unknown>));
+  return jsonLogic.truthy(applyLogic(rule, data));
 }
+
+/** A rule's value (not only its truthiness), within the limits. */
+export function applyLogic(rule: Logic, data: unknown): unknown {
+  const outer = budget;
+  budget = { deadline: performance.now() + EXPRESSION_LIMITS.timeoutMs, steps: 0, built: 0 };
+  try {
+    return jsonLogic.apply(rule as RulesLogic, data as Record<string, unknown>);
+  } finally {
+    budget = outer;
+  }
+}
+
 
 // Rules never change after loading, and compose asks for the paths of every layer it skips.
 const readsByRule = new WeakMap<object, readonly string[]>();

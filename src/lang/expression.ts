@@ -1,18 +1,29 @@
 // JSONata expressions in layer data: compiled once at load, evaluated per compose.
 // Plain field references (`model_name`, `$config.optimization.strategy`) skip the engine entirely.
 import type jsonataTypes from "jsonata";
-import { jsonata } from "../vendor.js";
-import { FORBIDDEN_KEYS, MAX_DEPTH, cloneData, findTooDeep, getOwnPath, hasOwn, isPlainObject } from "../util/data.js";
+import { jsonata, RE2JS } from "../vendor.js";
+import { contextFieldsRead } from "./expression-reads.js";
+import { FORBIDDEN_KEYS, MAX_DEPTH, cloneData, dataProblem, getOwnPath, hasOwn, isPlainObject } from "../util/data.js";
 
 /**
  * Bounds on one evaluation; JSONata checks the first three itself (a timer around `evaluate` could never fire).
  * The last two bound what one native call can be handed: a string built by doubling reaches hundreds of
  * megabytes in a few steps (and `$length` of one aborts Node), and a regex runs uninterruptibly.
  */
-export const EXPRESSION_LIMITS = { timeoutMs: 1000, maxDepth: 200, maxSequence: 100_000, maxStringLength: 1_000_000, maxRegexInput: 10_000 };
+export const EXPRESSION_LIMITS = {
+  timeoutMs: 1000,
+  maxDepth: 200,
+  maxSequence: 100_000,
+  maxStringLength: 1_000_000,
+  maxRegexInput: 10_000,
+  /** List items and string characters built in one evaluation, all steps together (each bounded alone above). */
+  maxBuilt: 20_000_000,
+  /** The size of one result as JSON, in characters (a layer's data is a config, not a data set). */
+  maxResultSize: 4_000_000,
+};
 
 /** The issue codes an evaluation can end with (core/codes.ts registers them). */
-export type EvaluationCode = "expression-failed" | "expression-timeout" | "expression-too-deep" | "expression-too-large" | "too-deep";
+export type EvaluationCode = "expression-failed" | "expression-timeout" | "expression-too-deep" | "expression-too-large" | "expression-not-data" | "too-deep";
 
 /** A limit strata enforces inside an evaluation; `code` is the issue code. */
 export class ExpressionLimitError extends Error {
@@ -30,8 +41,20 @@ let lastYield = 0;
 // built. JSONata's own awaits only queue microtasks, so without the occasional real yield below a runaway
 // expression would hold the whole process until its timeout.
 function afterStep(_expr: unknown, _input: unknown, _env: unknown, result: unknown): Promise<void> | undefined {
-  if (typeof result === "string" && result.length > EXPRESSION_LIMITS.maxStringLength) {
-    throw new ExpressionLimitError("expression-too-large", `expression built a string of ${result.length} characters (limit ${EXPRESSION_LIMITS.maxStringLength}) and was stopped`);
+  if (typeof result === "string") {
+    if (result.length > EXPRESSION_LIMITS.maxStringLength) {
+      throw new ExpressionLimitError("expression-too-large", `expression built a string of ${result.length} characters (limit ${EXPRESSION_LIMITS.maxStringLength}) and was stopped`);
+    }
+    if (result.length > 1024) addBuilt(result.length);
+  } else if (result !== null && typeof result === "object") {
+    // Data can share parts (`{"a": $x, "b": $x}`), so its size as JSON can double at every step: measure it
+    // (each part once, remembered) before a `$string`, `&` or `=` walks it in one uninterruptible call.
+    if (Array.isArray(result) && result.length > EXPRESSION_LIMITS.maxSequence) {
+      throw new ExpressionLimitError("expression-too-large", `expression built a list of ${result.length} items (limit ${EXPRESSION_LIMITS.maxSequence}) and was stopped`);
+    }
+    if (treeSize(result) > EXPRESSION_LIMITS.maxBuilt) {
+      throw new ExpressionLimitError("expression-too-large", `expression built data of more than ${EXPRESSION_LIMITS.maxBuilt} values and characters (limit) and was stopped`);
+    }
   }
   if ((++steps & 1023) === 0 && performance.now() - lastYield > YIELD_EVERY_MS) {
     lastYield = performance.now();
@@ -40,15 +63,167 @@ function afterStep(_expr: unknown, _input: unknown, _env: unknown, result: unkno
   return undefined;
 }
 
-/** Every regex of a layer runs through this: a longer input is refused before the (uninterruptible) match. */
-class BoundedRegExp extends RegExp {
+/** Characters of long strings built so far in the evaluation under way. */
+let built = 0;
+
+function addBuilt(n: number): void {
+  built += n;
+  if (built > EXPRESSION_LIMITS.maxBuilt) {
+    throw new ExpressionLimitError("expression-too-large", `expression built more than ${EXPRESSION_LIMITS.maxBuilt} characters in all (limit) and was stopped`);
+  }
+}
+
+// The size of each object or list seen at a step, so a part shared by many is measured once.
+const sizes = new WeakMap<object, number>();
+
+/**
+ * Values and characters in `root` as JSON would write it out (shared parts counted where they appear),
+ * without recursion; parts measured before are not walked again. Stops counting once past `maxBuilt`.
+ */
+const isFunctionValue = (v: unknown) =>
+  v !== null && typeof v === "object" && ((v as Record<string, unknown>)._jsonata_lambda === true || (v as Record<string, unknown>)._jsonata_function === true);
+
+function treeSize(root: object): number {
+  if (isFunctionValue(root)) return 1;
+  const known = sizes.get(root);
+  if (known !== undefined) return known;
+  const cap = EXPRESSION_LIMITS.maxBuilt + 1;
+  // Post-order: a frame adds its children's sizes once they are known.
+  const stack: { v: object; keys: string[] | number; i: number; total: number }[] = [];
+  // JSONata's own structures can refer back to themselves: a part met again while being measured counts as too large.
+  const open = new Set<object>();
+  const push = (v: object) => {
+    open.add(v);
+    stack.push({ v, keys: Array.isArray(v) ? v.length : Object.keys(v), i: 0, total: 1 });
+  };
+  push(root);
+  let last = 0;
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1];
+    const n = typeof f.keys === "number" ? f.keys : f.keys.length;
+    if (f.i >= n || f.total >= cap) {
+      const size = Math.min(f.total, cap);
+      sizes.set(f.v, size);
+      open.delete(f.v);
+      stack.pop();
+      last = size;
+      if (stack.length > 0) stack[stack.length - 1].total += size;
+      continue;
+    }
+    const key = typeof f.keys === "number" ? f.i : f.keys[f.i];
+    f.i++;
+    if (typeof key === "string") f.total += key.length + 1;
+    const child = (f.v as Record<string | number, unknown>)[key];
+    // A function (a lambda holds its environment, which holds the lambda) is one value, not data to walk.
+    if (isFunctionValue(child)) f.total += 1;
+    else if (child !== null && typeof child === "object") {
+      const k = sizes.get(child);
+      if (k !== undefined) f.total += k;
+      else if (open.has(child)) f.total += cap;
+      else push(child);
+    } else {
+      f.total += typeof child === "string" ? child.length + 1 : 1;
+    }
+  }
+  return last;
+}
+
+/**
+ * Every regex of a layer runs on RE2 (re2js, a pure-JavaScript port): matching takes time linear in the input,
+ * so no pattern — `(a+)+$`, `^(a|aa)*$`, `.*.*.*x` — can backtrack for minutes in one call that no timeout can
+ * interrupt. What RE2 does not have (lookaround, backreferences) is refused at load. JSONata uses the engine
+ * like a global RegExp: it sets `lastIndex`, calls `exec`, and reads `index`, the groups and `lastIndex`.
+ */
+export class LinearRegExp {
+  lastIndex = 0;
+  readonly source: string;
+  readonly flags: string;
+  private readonly re: RE2JS;
+  constructor(pattern: RegExp | string, flags?: string) {
+    this.source = pattern instanceof RegExp ? pattern.source : pattern;
+    this.flags = pattern instanceof RegExp ? pattern.flags : (flags ?? "");
+    const f = (this.flags.includes("i") ? RE2JS.CASE_INSENSITIVE : 0) | (this.flags.includes("m") ? RE2JS.MULTILINE : 0) | (this.flags.includes("s") ? RE2JS.DOTALL : 0);
+    this.re = RE2JS.compile(RE2JS.translateRegExp(this.source), f);
+  }
   exec(input: string): RegExpExecArray | null {
     if (input.length > EXPRESSION_LIMITS.maxRegexInput) {
       throw new ExpressionLimitError("expression-too-large", `a regex was given ${input.length} characters to match (limit ${EXPRESSION_LIMITS.maxRegexInput})`);
     }
-    return super.exec(input);
+    const m = this.re.matcher(input);
+    if (this.lastIndex > input.length || !m.find(this.lastIndex)) {
+      this.lastIndex = 0;
+      return null;
+    }
+    const groups: (string | undefined)[] = [];
+    for (let g = 0; g <= m.groupCount(); g++) groups.push(m.group(g) ?? undefined);
+    const out = Object.assign(groups, { index: m.start(0), input }) as unknown as RegExpExecArray;
+    this.lastIndex = m.end(0);
+    return out;
   }
 }
+
+/** Why a regex cannot run on the linear engine (lookaround, a backreference, …), or undefined. */
+function regexProblem(re: RegExp): string | undefined {
+  try {
+    new LinearRegExp(re);
+    return undefined;
+  } catch (e) {
+    const why = (e as Error).message.replace(/^error parsing regexp: /, "");
+    return `the regex /${re.source}/ cannot be used: ${why} (regexes run in linear time, which rules out lookahead, lookbehind and backreferences)`;
+  }
+}
+
+// Built-in functions that build their whole result in one native call, before the step hook can see it:
+// strata's versions check the size first, then call JSONata's own (fetched once, below).
+const ORIGINALS = (await jsonata("[$pad, $join, $string, $clone]").evaluate({})) as { implementation: (...args: unknown[]) => unknown }[];
+const [origPad, origJoin, origString, origClone] = ORIGINALS.map((f) => f.implementation);
+
+function tooLarge(what: string, n: number): never {
+  throw new ExpressionLimitError("expression-too-large", `${what} would build ${n} characters (limit ${EXPRESSION_LIMITS.maxStringLength}) and was stopped before it did`);
+}
+
+/** JSON text length of `v` (an upper bound for `$string`), without building it; stops past the string limit. */
+function jsonLength(v: unknown): number {
+  const problem = dataProblem(v, { maxDepth: Infinity, maxSize: EXPRESSION_LIMITS.maxStringLength, functionsAllowed: true });
+  return problem?.code === "too-large" ? EXPRESSION_LIMITS.maxStringLength + 1 : 0;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const BOUNDED_FUNCTIONS: [string, { implementation: (this: unknown, ...args: any[]) => unknown; signature: string }][] = [
+  ["pad", {
+    signature: "<s-ns?:s>",
+    implementation(this: unknown, str: string | undefined, width: number, char?: string) {
+      const n = Math.abs(Math.trunc(width)) * Math.max(1, char?.length ?? 1);
+      if (str !== undefined && n > EXPRESSION_LIMITS.maxStringLength) tooLarge(`$pad to width ${width}`, n);
+      return origPad.call(this, str, width, char);
+    },
+  }],
+  ["join", {
+    signature: "<a<s>s?:s>",
+    implementation(this: unknown, strs: string[] | undefined, sep?: string) {
+      if (Array.isArray(strs)) {
+        let n = (sep?.length ?? 0) * Math.max(0, strs.length - 1);
+        for (const s of strs) n += typeof s === "string" ? s.length : 0;
+        if (n > EXPRESSION_LIMITS.maxStringLength) tooLarge("$join", n);
+      }
+      return origJoin.call(this, strs, sep);
+    },
+  }],
+  ["string", {
+    signature: "<x-b?:s>",
+    implementation(this: unknown, arg: unknown, prettify?: boolean) {
+      if (arg !== null && typeof arg === "object" && jsonLength(arg) > EXPRESSION_LIMITS.maxStringLength) tooLarge("$string", EXPRESSION_LIMITS.maxStringLength + 1);
+      return origString.call(this, arg, prettify);
+    },
+  }],
+  ["clone", {
+    signature: "<(oa)-:o>",
+    implementation(this: unknown, arg: unknown) {
+      if (arg !== null && typeof arg === "object" && jsonLength(arg) > EXPRESSION_LIMITS.maxStringLength) tooLarge("$clone", EXPRESSION_LIMITS.maxStringLength + 1);
+      return origClone.call(this, arg);
+    },
+  }],
+];
 
 export interface Scope {
   /** The task context; its fields are the expression's input (`model_name`). */
@@ -79,7 +254,7 @@ export function compileExpression(source: string): CompiledExpression {
       timeout: EXPRESSION_LIMITS.timeoutMs,
       stack: EXPRESSION_LIMITS.maxDepth,
       sequence: EXPRESSION_LIMITS.maxSequence,
-      RegexEngine: BoundedRegExp as RegExpConstructor,
+      RegexEngine: LinearRegExp as unknown as RegExpConstructor,
     } as jsonataTypes.JsonataOptions);
   } catch (e) {
     const err = e as { message?: string; position?: number; token?: string };
@@ -89,12 +264,15 @@ export function compileExpression(source: string): CompiledExpression {
   if (forbidden) throw new ExpressionSyntaxError(forbidden.message, forbidden.position);
   expr.assign(EVALUATE_EXIT as unknown as string, afterStep);
 
+  for (const [name, bounded] of BOUNDED_FUNCTIONS) expr.registerFunction(name, bounded.implementation, bounded.signature);
+
   const slow = async (scope: Scope) => {
     lastYield = performance.now();
+    built = 0;
     const value: unknown = await expr.evaluate(scope.context, { config: scope.config });
-    // Before copying it (recursively): a result can be built deeper than any stack.
-    const tooDeep = findTooDeep(value, MAX_DEPTH);
-    if (tooDeep !== undefined) throw new ExpressionLimitError("too-deep", `expression built data nested deeper than ${MAX_DEPTH} levels`);
+    // Before copying it (recursively): a result can be built deeper than any stack, hold a function, or be huge.
+    const problem = dataProblem(value, { maxDepth: MAX_DEPTH, maxSize: EXPRESSION_LIMITS.maxResultSize });
+    if (problem) throw new ExpressionLimitError(problem.code === "too-large" ? "expression-too-large" : problem.code === "too-deep" ? "too-deep" : "expression-not-data", `expression ${problem.message}`);
     return cloneData(value);
   };
   if (!field) {
@@ -119,8 +297,8 @@ export function compileExpression(source: string): CompiledExpression {
 }
 
 /**
- * An expression that reads only context fields by name (no `$config`, no `$`/`$$` root, no clock or random
- * function) gives the same value for the same values of those fields: remember it, keyed by them. A server
+ * An expression proven to read nothing but some context fields by name (`contextFieldsRead`) gives the same
+ * value for the same values of those fields: remember it, keyed by them. A server
  * composing many contexts then runs e.g. the GPU table once per GPU type instead of once per request.
  */
 function memoized(evaluate: (scope: Scope) => Promise<unknown>, fields: string[]): (scope: Scope) => Promise<unknown> {
@@ -144,108 +322,46 @@ function memoized(evaluate: (scope: Scope) => Promise<unknown>, fields: string[]
 const MEMO_ENTRIES = 256;
 const MEMO_MAX_KEY = 1024;
 const MEMO_MAX_VALUE = 16 * 1024;
-const IMPURE = new Set(["now", "millis", "random", "config", "", "$"]);
-
-/** The names an expression may read from the context, or undefined when its value may depend on more. */
-function contextFieldsRead(ast: unknown): string[] | undefined {
-  const names = new Set<string>();
-  let pure = true;
-  const visit = (node: unknown): void => {
-    if (!pure || node === null || typeof node !== "object") return;
-    if (Array.isArray(node)) return node.forEach(visit);
-    const n = node as Record<string, unknown>;
-    if (n.type === "variable" && typeof n.value === "string" && IMPURE.has(n.value)) pure = false;
-    else if (n.type === "wildcard" || n.type === "descendant" || n.type === "parent") pure = false;
-    else if (n.type === "name" && typeof n.value === "string") names.add(n.value);
-    for (const k of Object.keys(n)) if (n[k] && typeof n[k] === "object") visit(n[k]);
-  };
-  visit(ast);
-  return pure ? [...names].sort() : undefined;
-}
 
 const EVALUATE_EXIT = Symbol.for("jsonata.__evaluate_exit");
 
 /**
  * What an expression may not contain: a name or a string that is a prototype key (a read, or a key it
- * would build), `$eval` (it would turn data, e.g. a context field, into an expression), and a regex whose
- * repeated group repeats inside (`(a+)+`: catastrophic backtracking, which no timeout can interrupt).
+ * would build), `$eval` (it would turn data, e.g. a context field, into an expression), and a regex the
+ * linear-time engine cannot run (lookaround, backreferences).
  */
-function forbiddenNames(node: unknown, source: string): { message: string; position: number } | undefined {
-  if (Array.isArray(node)) {
-    for (const n of node) {
-      const f = forbiddenNames(n, source);
-      if (f) return f;
+function forbiddenNames(ast: unknown, source: string): { message: string; position: number } | undefined {
+  // Iterative: a chain of 5,000 `+` is an AST 5,000 levels deep.
+  const stack: unknown[] = [ast];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push(node[i]);
+      continue;
     }
-    return undefined;
-  }
-  if (node === null || typeof node !== "object") return undefined;
-  const n = node as Record<string, unknown>;
-  // JSONata positions point just past the token; ExpressionSyntaxError wants the offset of its start.
-  const end = typeof n.position === "number" ? n.position : 0;
-  const at = (length: number) => Math.max(0, end - length);
-  if ((n.type === "name" || n.type === "string") && typeof n.value === "string" && FORBIDDEN_KEYS.has(n.value)) {
-    const quoted = n.type === "string" || source[end - 1] === "`";
-    return { message: `'${n.value}' ${n.type === "name" ? "reads" : "names"} a prototype key, which is not allowed`, position: at(n.value.length + (quoted ? 2 : 0)) };
-  }
-  if (n.type === "variable" && n.value === "eval") {
-    return { message: "$eval is not allowed: it would evaluate data as an expression", position: at(5) };
-  }
-  if (n.type === "regex" && n.value instanceof RegExp && hasNestedQuantifier(n.value.source)) {
-    return {
-      message: `the regex /${n.value.source}/ repeats a group that itself contains a repeat (like (a+)+), which can take forever on some inputs; rewrite it without the nesting`,
-      position: at(n.value.source.length + 2 + n.value.flags.length - 1), // JSONata adds the g flag
-    };
-  }
-  for (const k of Object.keys(n)) {
-    const v = n[k];
-    if (v && typeof v === "object") {
-      const f = forbiddenNames(v, source);
-      if (f) return f;
+    if (node === null || typeof node !== "object") continue;
+    const n = node as Record<string, unknown>;
+    // JSONata positions point just past the token; ExpressionSyntaxError wants the offset of its start.
+    const end = typeof n.position === "number" ? n.position : 0;
+    const at = (length: number) => Math.max(0, end - length);
+    if ((n.type === "name" || n.type === "string") && typeof n.value === "string" && FORBIDDEN_KEYS.has(n.value)) {
+      const quoted = n.type === "string" || source[end - 1] === "`";
+      return { message: `'${n.value}' ${n.type === "name" ? "reads" : "names"} a prototype key, which is not allowed`, position: at(n.value.length + (quoted ? 2 : 0)) };
+    }
+    if (n.type === "variable" && n.value === "eval") {
+      return { message: "$eval is not allowed: it would evaluate data as an expression", position: at(5) };
+    }
+    const bad = n.type === "regex" && n.value instanceof RegExp ? regexProblem(n.value) : undefined;
+    if (bad) {
+      return { message: bad, position: at((n.value as RegExp).source.length + 2 + (n.value as RegExp).flags.length - 1) }; // JSONata adds the g flag
+    }
+    const keys = Object.keys(n);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const v = n[keys[i]];
+      if (v && typeof v === "object") stack.push(v);
     }
   }
   return undefined;
-}
-
-/**
- * True for a repeated group that contains an unbounded repeat: `(a+)+`, `(\w*x)*`, `((ab)*){2,}`. A star-height
- * check, so it also refuses harmless shapes like `(\d+\.)+`; alternatives that overlap (`(a|a)*`) slip through.
- */
-export function hasNestedQuantifier(source: string): boolean {
-  const open: boolean[] = [false]; // per open group: does it contain an unbounded repeat?
-  let closed: boolean | undefined; // the group that just closed, while its quantifier may follow
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    const q = c === "*" || c === "+" ? { repeats: true, unbounded: true } : c === "?" ? { repeats: false, unbounded: false } : c === "{" ? braces(source, i) : undefined;
-    if (q) {
-      if (closed && q.repeats) return true;
-      if (q.unbounded) open[open.length - 1] = true;
-      if (c === "{") i = source.indexOf("}", i);
-      if (source[i + 1] === "?") i++; // lazy
-      closed = undefined;
-      continue;
-    }
-    closed = undefined;
-    if (c === "\\") i++;
-    else if (c === "[") {
-      for (i++; i < source.length && source[i] !== "]"; i++) if (source[i] === "\\") i++;
-    } else if (c === "(") {
-      open.push(false);
-      if (source[i + 1] === "?") i++; // (?: (?= (?! (?<name> — the ? is not a quantifier
-    } else if (c === ")" && open.length > 1) {
-      closed = open.pop()!;
-      if (closed) open[open.length - 1] = true;
-      else closed = undefined;
-    }
-  }
-  return false;
-}
-
-/** `{n}`, `{n,}`, `{n,m}` at `i`, or undefined when the brace is a literal. */
-function braces(source: string, i: number): { repeats: boolean; unbounded: boolean } | undefined {
-  const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i, i + 24));
-  if (!m) return undefined;
-  const max = m[2] === undefined ? Number(m[1]) : m[3] === "" ? Infinity : Number(m[3]);
-  return { repeats: max > 1, unbounded: max === Infinity };
 }
 
 /** Turn a JSONata runtime error into a sentence. */
@@ -255,69 +371,10 @@ export function describeEvaluationError(e: unknown): { code: EvaluationCode; mes
   if (err?.code === "D1012") return { code: "expression-timeout", message: `expression ran longer than ${EXPRESSION_LIMITS.timeoutMs} ms and was stopped` };
   if (err?.code === "D1011") return { code: "expression-too-deep", message: `expression recursed deeper than ${EXPRESSION_LIMITS.maxDepth} calls and was stopped` };
   if (err?.code === "D2015") return { code: "expression-too-large", message: `expression built a sequence longer than ${EXPRESSION_LIMITS.maxSequence} items and was stopped` };
-  if (e instanceof RangeError) return { code: "expression-too-deep", message: `expression exhausted the stack: ${e.message}` };
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return { code: "expression-too-deep", message: `expression exhausted the stack: ${e.message}` };
+  // "Invalid string length", "Invalid array length": one native call built more than JavaScript can hold.
+  if (e instanceof RangeError) return { code: "expression-too-large", message: `expression built a value too large to hold (${e.message}) and was stopped` };
   return { code: "expression-failed", message: `${err?.code ? err.code + ": " : ""}${err?.message ?? String(e)}` };
 }
 
-type AstNode = Record<string, unknown>;
 
-/**
- * Field paths a JSONata expression reads from its input (the context) — `model_name`, `slo_config.ttft`, `$$.x` —
- * and from `$config`, with the offset of the first name. Names inside predicates, sort terms and later path steps
- * read the items they apply to, so only the first step of a path at the top counts.
- */
-export function expressionRefs(ast: unknown, source = ""): { path: string[]; offset: number }[] {
-  const out: { path: string[]; offset: number }[] = [];
-  // JSONata's position is where the token ends; a quoted name ("tp-size") has its quotes around it.
-  const nameStart = (n: AstNode) => {
-    const end = n.position as number;
-    const quoted = source[end - 1] === '"' || source[end - 1] === "`" || source[end - 1] === "'";
-    return Math.max(0, end - String(n.value).length - (quoted ? 2 : 0));
-  };
-  const names = (steps: AstNode[]) => {
-    const path: string[] = [];
-    for (const s of steps) {
-      if (s.type !== "name" || s.stages || s.predicate || s.group) {
-        if (s.type === "name") path.push(String(s.value));
-        break;
-      }
-      path.push(String(s.value));
-    }
-    return path;
-  };
-  const visit = (node: unknown, top: boolean) => {
-    if (Array.isArray(node)) return node.forEach((n) => visit(n, top));
-    // JSONata builds its nodes on prototypes (the parser's symbol table): any object is a node.
-    if (node === null || typeof node !== "object") return;
-    const n = node as AstNode;
-    if (n.type === "path" && Array.isArray(n.steps)) {
-      const steps = n.steps as AstNode[];
-      const first = steps[0];
-      if (first?.type === "variable" && first.value === "config" && steps[1]?.type === "name") {
-        out.push({ path: ["$config", ...names(steps.slice(1))], offset: nameStart(steps[1]) });
-      } else if (first?.type === "variable" && (first.value === "$" || (first.value === "" && top)) && steps[1]?.type === "name") {
-        out.push({ path: names(steps.slice(1)), offset: nameStart(steps[1]) });
-      } else if (first?.type === "name" && top) {
-        out.push({ path: names(steps), offset: nameStart(first) });
-      }
-      steps.forEach((s, i) => visitStep(s, i === 0 ? top : false));
-      return;
-    }
-    if (n.type === "name") {
-      if (top) out.push({ path: [String(n.value)], offset: nameStart(n) });
-      visitStep(n, top);
-      return;
-    }
-    visitStep(n, top);
-  };
-  // A step: its own parts at its level; its predicates, stages, group and sort terms read the step's items.
-  const visitStep = (n: AstNode, top: boolean) => {
-    for (const [k, v] of Object.entries(n)) {
-      if (k === "steps" || k === "value" || k === "type" || k === "position" || v === null || typeof v !== "object") continue;
-      const itemScoped = k === "predicate" || k === "stages" || k === "group" || k === "terms" || k === "focus";
-      visit(v, itemScoped ? false : top);
-    }
-  };
-  visit(ast, true);
-  return out;
-}

@@ -4,7 +4,7 @@
 // scenario is composed, and the ones whose config fails are reported.
 import { jsonata } from "../vendor.js";
 import { evaluateLogic, varRefs, type Logic } from "../lang/condition.js";
-import { expressionRefs } from "../lang/expression.js";
+import { expressionRefs } from "../lang/expression-reads.js";
 import { allowsNull, finiteValues, objectBranches, propertyIn, propertyNames, unknownAt, type Schema } from "../lang/json-schema.js";
 import { formatLocation, issue, warning, sortIssues, type Code, type Issue } from "../core/issues.js";
 import { loadLayerSetFromFiles, type Layer, type LayerSet, type LoadOptions } from "../core/load.js";

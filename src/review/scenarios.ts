@@ -111,7 +111,7 @@ export function loadScenariosFromFiles(files: readonly SourceFile[], options: { 
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const f of sorted) {
     const file = prefix + f.path;
-    const parsed = parseSource({ path: file, text: f.text }, { expressions: false });
+    const parsed = parseSource({ ...f, path: file }, { expressions: false });
     issues.push(...parsed.issues);
     if (!parsed.source) continue;
     const { data, positions } = parsed.source;

@@ -1,11 +1,12 @@
 // The layer set the service composes with: loaded once at start, reloaded when a file under layers/ or
 // schemas/ changes. A reload that finds errors keeps the last good set serving and reports the errors.
-import { readdirSync, statSync, watch, type FSWatcher } from "node:fs";
+import { watch, type FSWatcher } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { loadLayerSet, type LayerSet } from "../core/load.js";
 import { DEFAULT_SCHEMAS_DIR, SCHEMA_FILES, readSchemaTexts, compileSchemas, type SchemaTexts } from "../core/schemas.js";
 import { issue, StrataError, type Issue } from "../core/issues.js";
 import type { LayerStatus } from "./api-types.js";
+import { walkDir, type Walk } from "../core/dir-walk.js";
 
 export type { LayerStatus };
 
@@ -130,7 +131,7 @@ export class LayerSource {
   /** One watcher per directory under the two roots: add the new ones, close the gone ones. */
   private syncWatchers(): void {
     const dirs = new Set<string>();
-    for (const root of [this.layersDir, this.schemasDir]) walk(root, (dir) => dirs.add(dir));
+    for (const root of [this.layersDir, this.schemasDir]) for (const dir of walk(root).dirs) dirs.add(dir);
     for (const [dir, w] of this.watchers) {
       if (!dirs.has(dir)) {
         w.close();
@@ -158,7 +159,10 @@ export class LayerSource {
   private fingerprintNow(): string {
     const parts: string[] = [];
     for (const root of [this.layersDir, this.schemasDir]) {
-      walk(root, () => undefined, (file, size, mtime) => parts.push(`${file}\0${size}\0${mtime}`));
+      const { files, problems } = walk(root);
+      for (const f of files) parts.push(`${f.full}\0${f.size}\0${f.mtimeMs}`);
+      // A FIFO or a link loop added to the folder is a change too: the reload reports it.
+      for (const p of problems) parts.push(`${root}\0${p.path}\0${p.code}`);
     }
     return parts.join("\n");
   }
@@ -210,25 +214,15 @@ export class LayerSource {
   }
 }
 
-/** Visit every directory (and file) under `root`, skipping dot-folders like the loader does. */
-function walk(root: string, onDir: (dir: string) => void, onFile?: (file: string, size: number, mtime: number) => void): void {
-  let entries: string[];
+/**
+ * Every folder and file under `root` (nothing read, only listed): the same bounded walk as loading
+ * (src/dir-walk.ts), so a link loop or a deep link tree added while the service runs cannot explode the
+ * watcher. A root that is gone has nothing in it.
+ */
+function walk(root: string): Walk {
   try {
-    entries = readdirSync(root);
+    return walkDir(root, () => true);
   } catch {
-    return;
-  }
-  onDir(root);
-  for (const name of entries) {
-    if (name.startsWith(".") || name === "node_modules") continue;
-    const full = join(root, name);
-    let st;
-    try {
-      st = statSync(full);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) walk(full, onDir, onFile);
-    else onFile?.(full, st.size, st.mtimeMs);
+    return { files: [], dirs: [], problems: [] };
   }
 }
