@@ -100,10 +100,11 @@ describe("regexes run in linear time (RE2): no pattern can backtrack for minutes
   it.each(["(a+)+$", "(a*)*b", "^(a|aa)*$", "(\\w+\\s?)*$", "((ab)*)+$", "(x+x+)+y", "(?:a|a)*$", "((a+)?)+$", ".*.*.*.*x"])(
     "the regex /%s/ loads and runs over 10,000 characters, with JavaScript's answer",
     async (re) => {
-      const text = layerWith(`$contains(model_name, /${re}/) ? "match" : "no match"`);
+      // A long text a layer can read: the user's overrides (the context's own text fields are bounded).
+      const text = layerWith(`$contains(user_overrides.parameters.note[0], /${re}/) ? "match" : "no match"`);
       const set = setWith({ path: "hostile/runaway.yaml", text });
       expect(errorsOf(set)).toEqual([]);
-      const r = await compose(set, { ...CONTEXT, model_name: "a".repeat(EXPRESSION_LIMITS.maxRegexInput - 1) + "!" });
+      const r = await compose(set, { ...CONTEXT, user_overrides: { parameters: { note: ["a".repeat(EXPRESSION_LIMITS.maxRegexInput - 1) + "!"] } } });
       expect(r.errors).toEqual([]);
       // The same answer JavaScript's engine gives on a short input of the same shape (where it is still quick).
       const expected = new RegExp(re).test("a".repeat(16) + "!") ? "match" : "no match";

@@ -4,7 +4,7 @@
 import type { LayerSet } from "../core/load.js";
 import type { ContextFeed } from "./api-types.js";
 import type { Template } from "../core/template.js";
-import { expressionRefs } from "../lang/expression.js";
+import { expressionRefs } from "../lang/expression-reads.js";
 import { escapeToken } from "../util/pointer.js";
 import { jsonata } from "../vendor.js";
 
