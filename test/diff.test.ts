@@ -21,10 +21,11 @@ const GIT_ENV = {
 const tmp: string[] = [];
 afterAll(() => tmp.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** A fresh repository with one commit holding layers/, schemas/ and test/scenarios/ as shipped. */
+/** A fresh repository with one commit holding strata.yaml, layers/, schemas/ and test/scenarios/ as shipped. */
 function makeRepo(): string {
   const dir = mkdtempSync(join(tmpdir(), "strata-diff-"));
   tmp.push(dir);
+  cpSync(join(root, "strata.yaml"), join(dir, "strata.yaml"));
   cpSync(join(root, "layers"), join(dir, "layers"), { recursive: true });
   cpSync(join(root, "schemas"), join(dir, "schemas"), { recursive: true });
   cpSync(join(root, "test/scenarios"), join(dir, "test/scenarios"), { recursive: true });

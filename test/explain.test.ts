@@ -9,6 +9,7 @@ import { parse as parseYaml } from "yaml";
 import { compose, type ComposeResult } from "../src/core/compose.js";
 import { describeSkip, explainPath, explainProfiles, explainSkipped, explainValues, inlineYaml, layerWritesPath, findLayer } from "../src/review/explain.js";
 import { loadLayerSet, type LayerSet } from "../src/core/load.js";
+import { writeAutotunerProject } from "./helpers/project.js";
 import { CLI, LAYERS_DIR, SCHEMAS_DIR } from "./helpers/paths.js";
 
 // The design document's example: sglang on docker, low-latency then production, the user patches tp-size.
@@ -165,6 +166,7 @@ describe("strata explain (CLI)", () => {
     dir = mkdtempSync(join(tmpdir(), "strata-explain-"));
     cpSync(LAYERS_DIR, join(dir, "layers"), { recursive: true });
     cpSync(SCHEMAS_DIR, join(dir, "schemas"), { recursive: true });
+    writeAutotunerProject(dir, { schemas: "schemas" });
     writeFileSync(join(dir, "ctx.yaml"), DESIGN_CONTEXT);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { lintLayerFiles } from "../src/review/lint.js";
 import { readLayerFiles } from "../src/core/load.js";
 import jsonata from "jsonata";
+import { writeAutotunerProject } from "./helpers/project.js";
 import { CLI, LAYERS_DIR, REPO_ROOT, SCHEMAS_DIR, fixtureDir } from "./helpers/paths.js";
 import { expressionRefs } from "../src/lang/expression-reads.js";
 import { varRefs } from "../src/lang/condition.js";
@@ -17,10 +18,11 @@ afterEach(() => {
   for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** A temporary project: `layers/` (a copy of `from`, plus `files`), and optional `test/scenarios/` files. */
+/** A temporary project: strata.yaml, `layers/` (a copy of `from`, plus `files`), and optional `test/scenarios/` files. */
 function project(from: string | undefined, files: Record<string, string> = {}, scenarios?: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "strata-lint-"));
   temps.push(dir);
+  writeAutotunerProject(dir, { scenarios: scenarios ? "test/scenarios" : undefined });
   if (from) cpSync(from, join(dir, "layers"), { recursive: true });
   for (const [path, text] of Object.entries(files)) write(join(dir, "layers", path), text);
   if (scenarios) for (const [path, text] of Object.entries(scenarios)) write(join(dir, "test", "scenarios", path), text);
@@ -57,7 +59,7 @@ describe("strata lint on a folder of broken files", () => {
     const r = lint(dir, "layers");
     expect(r.stdout.trimEnd().split("\n")).toEqual(EXPECTED);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("strata lint: 10 error(s), 3 warning(s) in 13 file(s) under layers; no scenario directory found beside the layers (use --scenarios DIR)\n");
+    expect(r.stderr).toBe("strata lint: 10 error(s), 3 warning(s) in 13 file(s) under layers; the project declares no scenarios (add `scenarios: DIR` to its strata.yaml, or use --scenarios DIR)\n");
   });
 
   it("points at the right characters: each reported position holds what the message names", () => {

@@ -4,7 +4,8 @@ import { createRequire } from "node:module";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compileValidators, readSchemaTexts, schemasKey, VALIDATORS, type SchemaTexts } from "../src/core/schemas.js";
+import { compileProjectValidator, compileValidators, projectSchemaKey, schemasKey, withLayerSchema, VALIDATORS, type SchemaTexts } from "../src/core/schemas.js";
+import { loadProject } from "../src/core/project.js";
 import { parseSource } from "../src/core/source.js";
 import { loadLayerSet } from "../src/core/load.js";
 import { compose } from "../src/core/compose.js";
@@ -14,14 +15,17 @@ import { parse } from "yaml";
 const require = createRequire(import.meta.url);
 const DIST_VALIDATORS = join(REPO_ROOT, "dist", "validators.cjs");
 
+/** The repository's own project's schema texts (strata.yaml), with strata's layer schema. */
+const readSchemaTexts = (): SchemaTexts => withLayerSchema(loadProject(REPO_ROOT).schemaTexts!);
+
 function precompiled() {
-  let mod: { key: string; strict: Record<string, Validator>; withDefaults: Record<string, Validator> };
+  let mod: { key: string; strict: Record<string, Validator>; withDefaults: Record<string, Validator>; projectKey: string; project: Record<string, Validator> };
   try {
     mod = require(DIST_VALIDATORS);
   } catch {
     throw new Error(`${DIST_VALIDATORS} is missing: run npm run build`);
   }
-  if (mod.key !== schemasKey(readSchemaTexts())) throw new Error(`${DIST_VALIDATORS} is stale (the schemas changed): run npm run build`);
+  if (mod.key !== schemasKey(readSchemaTexts()) || mod.projectKey !== projectSchemaKey()) throw new Error(`${DIST_VALIDATORS} is stale (the schemas changed): run npm run build`);
   return mod;
 }
 type Validator = ((data: unknown) => boolean) & { errors?: unknown };
@@ -65,14 +69,14 @@ describe("precompiled validators (dist/validators.cjs)", () => {
   it("give the same verdict, errors and filled-in defaults as ajv's runtime compile, on every layer file, case context and config (and variants)", async () => {
     const pre = precompiled();
     const texts = readSchemaTexts();
-    const runtime = compileValidators({ layer: JSON.parse(texts.layer), context: JSON.parse(texts.context), taskConfig: JSON.parse(texts.taskConfig) });
+    const runtime = compileValidators({ layer: JSON.parse(texts.layer), context: JSON.parse(texts.context), output: JSON.parse(texts.output) });
     const { layerDocs, contexts, configs } = await corpus();
     expect(layerDocs.length).toBeGreaterThan(20);
     expect(contexts.length).toBeGreaterThan(20);
     expect(configs.length).toBeGreaterThan(10);
     const inputs: [string, "strict" | "withDefaults", unknown[]][] = [
-      ...Object.keys(VALIDATORS.strict).filter((n) => n !== "taskConfig").map((n): [string, "strict", unknown[]] => [n, "strict", layerDocs.flatMap(variants)]),
-      ["taskConfig", "strict", configs.flatMap(variants)],
+      ...Object.keys(VALIDATORS.strict).filter((n) => n !== "output").map((n): [string, "strict", unknown[]] => [n, "strict", layerDocs.flatMap(variants)]),
+      ["output", "strict", configs.flatMap(variants)],
       ["context", "withDefaults", contexts.flatMap(variants)],
     ];
     let checked = 0;
@@ -98,10 +102,10 @@ describe("precompiled validators (dist/validators.cjs)", () => {
   it("serve the schema texts they were built from, and only those: an edited schema compiles at runtime", async () => {
     const pre = precompiled();
     const dist = (await import(join(REPO_ROOT, "dist", "core", "schemas.js"))) as typeof import("../src/core/schemas.js");
-    const texts = dist.readSchemaTexts();
+    const texts = readSchemaTexts();
     const shipped = dist.compileSchemas(texts);
     expect(shipped.context).toBe(pre.withDefaults.context);
-    expect(shipped.taskConfig).toBe(pre.strict.taskConfig);
+    expect(shipped.output).toBe(pre.strict.output);
     expect(shipped.layerFile.layer).toBe(pre.strict.layer);
 
     // A user tightens the context schema: the precompiled validator must not be used for it.
@@ -112,4 +116,33 @@ describe("precompiled validators (dist/validators.cjs)", () => {
     expect(own.context({ model_name: "ab", base_runtime: "vllm" })).toBe(false);
     expect(shipped.context({ model_name: "ab", base_runtime: "vllm" })).toBe(true);
   });
+
+  it("validate project files (strata.yaml) like ajv's runtime compile of schemas/project.schema.json, and are the ones in use", async () => {
+    const pre = precompiled();
+    const runtime = compileProjectValidator().validate;
+    const projectFiles = [join(REPO_ROOT, "strata.yaml"), ...[join(REPO_ROOT, "examples"), FIXTURES_DIR].flatMap((d) => allFiles(d)).filter((f) => f.endsWith("strata.yaml"))];
+    expect(projectFiles.length).toBeGreaterThanOrEqual(3);
+    const docs = projectFiles.map((f) => parse(readFileSync(f, "utf8")) as Record<string, unknown>);
+    const values = docs.flatMap((d) => [...variants(d), ...variants(d.roles ?? {}).map((roles) => ({ ...d, roles })), ...variants(d.schemas).map((schemas) => ({ ...d, schemas }))]);
+    let invalid = 0;
+    for (const value of values) {
+      const ok = pre.project.project(structuredClone(value));
+      expect(ok, JSON.stringify(value)).toBe(runtime(structuredClone(value)));
+      expect(pre.project.project.errors ?? null).toEqual(runtime.errors ?? null);
+      if (!ok) invalid++;
+    }
+    expect(invalid).toBeGreaterThan(20);
+    expect(values.length - invalid).toBeGreaterThan(3);
+    const dist = (await import(join(REPO_ROOT, "dist", "core", "schemas.js"))) as typeof import("../src/core/schemas.js");
+    expect(dist.projectFileValidator()).toBe(pre.project.project);
+  });
 });
+
+/** Every file under `dir`, skipping node_modules and dot-folders. */
+function allFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    if (n === "node_modules" || n.startsWith(".")) return [];
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? allFiles(p) : [p];
+  });
+}

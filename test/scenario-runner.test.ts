@@ -25,7 +25,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const write = (name: string, text: string) => writeFileSync(join(dir, "scenarios", name), text);
 const read = (name: string) => readFileSync(join(dir, "scenarios", name), "utf8");
 const strata = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [CLI, "test", "--scenarios", "scenarios", "--layers", LAYERS, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync(process.execPath, [CLI, "test", "--project", root, "--scenarios", "scenarios", "--layers", LAYERS, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const scenario = (text: string, id = "s.yaml") => {

@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { formatIssue, sortIssues, type Issue } from "../core/issues.js";
 import { parseSource, positionOf, SOURCE_LIMITS, type ParsedSource } from "../core/source.js";
 import { closeNames } from "../util/names.js";
+import { escapeToken } from "../util/pointer.js";
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 
@@ -74,7 +75,8 @@ export interface OverrideLocation {
  * Give issues about the context their place: a problem with a context field at its line in the context
  * file, and a config problem whose value came from the user's overrides at the file line or the argument
  * (`--set …`) that wrote it (`overrideAt`). `fromFlags` names the context fields the command line added to
- * (`profiles`, `user_overrides`, …): under those, only a place that really is in the file counts.
+ * (the profiles and overrides fields, …): under those, only a place that really is in the file counts.
+ * `overridesField` is the context field that holds the overrides (the project's overrides role).
  */
 export function locate(
   issues: Issue[],
@@ -82,6 +84,7 @@ export function locate(
   source: ParsedSource,
   fromFlags: ReadonlySet<string> = new Set(),
   overrideAt?: (pointer: string, aboutKey: boolean) => OverrideLocation,
+  overridesField?: string,
 ): Issue[] {
   return issues.map((i) => {
     if (i.file || i.pointer === undefined) return i;
@@ -99,7 +102,7 @@ export function locate(
       if (at.file) return { ...i, file: at.file, line: at.line, column: at.column };
     }
     if (CONTEXT_CODES.has(i.code)) pointer = i.pointer;
-    else if (i.origin?.source === "user_patch" || i.origin?.source === "user_replace") pointer = `/user_overrides${i.pointer}`;
+    else if ((i.origin?.source === "user_patch" || i.origin?.source === "user_replace") && overridesField !== undefined) pointer = `/${escapeToken(overridesField)}${i.pointer}`;
     if (pointer === undefined) return i;
     // A forbidden or unknown key is about the key itself; anything else about the value.
     const exact = fromFlags.has(pointer.split("/")[1] ?? "");

@@ -5,8 +5,9 @@ import { compose, resultView, type ComposeResult } from "../core/compose.js";
 import { getOwnPath, hasOwn, isPlainObject, setOwn } from "../util/data.js";
 import { EXIT, UsageError, parse, readDataFile, locate, printIssues, out, type Command, type OverrideLocation } from "./common.js";
 import { parseSource, positionOf, SOURCE_LIMITS } from "../core/source.js";
-import { loadOrExit, loadSet, withLayerDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
-import { parseDotPath, parsePointer } from "../util/pointer.js";
+import { loadOrExit, loadSet, projectOf, requireRole, withLayerDir, PROJECT_OPTIONS, PROJECT_HELP } from "./project-options.js";
+import type { Project } from "../core/project.js";
+import { escapeToken, parseDotPath, parsePointer } from "../util/pointer.js";
 
 /** The options of every command that composes a context (compose, explain). */
 export const OPTIONS = {
@@ -17,19 +18,19 @@ export const OPTIONS = {
   mode: { type: "string", short: "m" },
   json: { type: "boolean" },
   strict: { type: "boolean" },
-  ...LAYER_OPTIONS,
+  ...PROJECT_OPTIONS,
 } as const;
 
 export const composeCommand: Command = {
   name: "compose",
-  summary: "compose a task config from a context and print it",
+  summary: "compose a config from a context and print it",
   help: `Usage: strata compose --context FILE|- [options]
 
-Compose the task config for a context (YAML or JSON; - reads standard input)
-and print it as YAML.
+Compose the config for a context (YAML or JSON; - reads standard input) and
+print it as YAML.
 
 Options:
-  -c, --context FILE|-    the task context (model_name, base_runtime, …)
+  -c, --context FILE|-    the context (fields: the project's context schema)
   -p, --profile NAME      add a profile after the context's own (repeatable)
   -s, --set PATH=VALUE    patch one value; VALUE is read as YAML:
                           --set parameters.tp-size=[2]
@@ -40,14 +41,15 @@ Options:
       --json              print {config, applied_layers, warnings,
                           provenance, …} as JSON
       --strict            treat warnings as errors
-${LAYER_HELP}
-Overrides combine in this order: the context's user_overrides, each --override
-file, each --set. They are data: nothing in them is evaluated.
+${PROJECT_HELP}
+--profile, --set, --override and --mode need the project's roles (strata.yaml).
+Overrides combine in this order: the context's own, each --override file, each
+--set. They are data: nothing in them is evaluated.
 
 Exit status: 0 valid config, 1 invalid config, 2 bad input or usage.`,
   async run(argv) {
     const { values } = parse(argv, OPTIONS);
-    const { ctxFile, context, locateIssues } = readComposeInput(values);
+    const { ctxFile, context, locateIssues } = readComposeInput(values, projectOf(values));
     // With --json a broken layer set is reported as JSON too (compose returns the set's errors).
     const set = values.json ? loadSet(values) : loadOrExit(values);
     const result = await compose(set, context, { strict: values.strict });
@@ -86,8 +88,21 @@ export interface ComposeInput {
   locateIssues: (issues: Issue[]) => Issue[];
 }
 
-export function readComposeInput(values: OverrideValues): ComposeInput {
+/** The context fields that play the roles the options need (undefined: the project has no such role). */
+interface RoleFields {
+  profiles?: string;
+  overrides?: string;
+  override_mode?: string;
+}
+
+export function readComposeInput(values: OverrideValues, project: Project): ComposeInput {
   if (!values.context) throw new UsageError("--context FILE is required (use - for standard input)");
+  // An option for a role the project lacks says so, before any file is read.
+  const roles: RoleFields = { ...project.roles };
+  if (values.profile?.length) requireRole(project, "profiles", "--profile");
+  if (values.set?.length) requireRole(project, "overrides", "--set");
+  if (values.override?.length) requireRole(project, "overrides", "--override");
+  if (values.mode !== undefined) requireRole(project, "override_mode", "--mode");
   if (values.mode !== undefined && values.mode !== "patch" && values.mode !== "replace") throw new UsageError(`--mode must be patch or replace, not '${values.mode}'`);
   const ctxFile = readDataFile(values.context);
   const files = (values.override ?? []).map((path) => {
@@ -97,13 +112,13 @@ export function readComposeInput(values: OverrideValues): ComposeInput {
   });
   // A message names the argument that set a value; a long one is cut (the user has it in their shell).
   const sets = (values.set ?? []).map((a) => ({ argument: `--set ${a.length > 60 ? a.slice(0, 59) + "…" : a}`, patch: parseSet(a) }));
-  const overrideAt = overrideLocator(ctxFile, files, sets);
-  const flags = fieldsFromFlags(values);
+  const overrideAt = overrideLocator(ctxFile, files, sets, roles.overrides);
+  const flags = fieldsFromFlags(values, roles);
   return {
     ctxFile,
-    context: buildContext(ctxFile.data, values, files, sets),
+    context: buildContext(ctxFile.data, values, files, sets, roles),
     overrideAt,
-    locateIssues: (issues) => locate(issues, ctxFile.file, ctxFile.source, flags, overrideAt),
+    locateIssues: (issues) => locate(issues, ctxFile.file, ctxFile.source, flags, overrideAt, roles.overrides),
   };
 }
 
@@ -111,7 +126,7 @@ export function readComposeInput(values: OverrideValues): ComposeInput {
  * Where each value of the user's overrides came from: the last writer wins, as when they combine —
  * each --set (last first), then each --override file, then the context's user_overrides.
  */
-function overrideLocator(ctx: DataFile, files: DataFile[], sets: SetPatch[]): (pointer: string, aboutKey?: boolean) => OverrideLocation {
+function overrideLocator(ctx: DataFile, files: DataFile[], sets: SetPatch[], field: string | undefined): (pointer: string, aboutKey?: boolean) => OverrideLocation {
   const setsLastFirst = [...sets].reverse();
   const filesLastFirst = [...files].reverse();
   return (pointer, aboutKey = false) => {
@@ -123,31 +138,39 @@ function overrideLocator(ctx: DataFile, files: DataFile[], sets: SetPatch[]): (p
     };
     for (const s of setsLastFirst) if (writes(s.patch)) return { argument: s.argument };
     for (const f of filesLastFirst) if (writes(f.data)) return { file: f.file, ...positionOf(f.source.positions, pointer, !aboutKey) };
-    const own = isPlainObject(ctx.data) ? ctx.data.user_overrides : undefined;
-    if (writes(own)) return { file: ctx.file, ...positionOf(ctx.source.positions, `/user_overrides${pointer}`, !aboutKey) };
+    const own = isPlainObject(ctx.data) && field !== undefined && hasOwn(ctx.data, field) ? ctx.data[field] : undefined;
+    if (writes(own)) return { file: ctx.file, ...positionOf(ctx.source.positions, `/${escapeToken(field!)}${pointer}`, !aboutKey) };
     return {};
   };
 }
 
-/** The context fields that command-line options add to. */
-function fieldsFromFlags(values: OverrideValues): Set<string> {
+/** The context fields that command-line options add to (the role fields). */
+function fieldsFromFlags(values: OverrideValues, roles: RoleFields): Set<string> {
   const fields = new Set<string>();
-  if (values.profile?.length) fields.add("profiles");
-  if (values.set?.length || values.override?.length) fields.add("user_overrides");
-  if (values.mode) fields.add("override_mode");
+  if (values.profile?.length) fields.add(roles.profiles!);
+  if (values.set?.length || values.override?.length) fields.add(roles.overrides!);
+  if (values.mode) fields.add(roles.override_mode!);
   return fields;
 }
 
 /** The context to compose: the file's fields, then --profile, --mode, --override files and --set patches. */
-function buildContext(data: unknown, values: OverrideValues, files: DataFile[], sets: SetPatch[]): unknown {
-  if (!isPlainObject(data)) throw new UsageError("the context file must hold a mapping of fields (model_name, base_runtime, …)");
+function buildContext(data: unknown, values: OverrideValues, files: DataFile[], sets: SetPatch[], roles: RoleFields): unknown {
+  if (!isPlainObject(data)) throw new UsageError("the context file must hold a mapping of fields");
   const ctx: Record<string, unknown> = { ...data };
-  if (values.profile?.length) ctx.profiles = [...(Array.isArray(ctx.profiles) ? ctx.profiles : []), ...values.profile];
-  if (values.mode) ctx.override_mode = values.mode;
-  let patch: unknown = ctx.user_overrides;
-  for (const f of files) patch = combinePatches(patch, f.data);
-  for (const s of sets) patch = combinePatches(patch, s.patch);
-  if (patch !== undefined) ctx.user_overrides = patch;
+  const own = (field: string) => (hasOwn(ctx, field) ? ctx[field] : undefined);
+  if (values.profile?.length) {
+    const field = roles.profiles!;
+    const listed = own(field);
+    setOwn(ctx, field, [...(Array.isArray(listed) ? listed : []), ...values.profile]);
+  }
+  if (values.mode) setOwn(ctx, roles.override_mode!, values.mode);
+  if (files.length || sets.length) {
+    const field = roles.overrides!;
+    let patch: unknown = own(field);
+    for (const f of files) patch = combinePatches(patch, f.data);
+    for (const s of sets) patch = combinePatches(patch, s.patch);
+    if (patch !== undefined) setOwn(ctx, field, patch);
+  }
   return ctx;
 }
 

@@ -4,14 +4,14 @@ import { inlineValue } from "../review/compare.js";
 import { diffSides, hasChanges, openRepo, readRevision, readWorkingTree, repoPaths, DiffError, type DiffReport, type PathChange, type ProblemLine, type ScenarioDiff } from "../review/diff.js";
 import type { Origin } from "../core/issues.js";
 import { EXIT, UsageError, parse, out, type Command } from "./common.js";
+import { projectOf, PROJECT_OPTIONS } from "./project-options.js";
 
 const OPTIONS = {
   base: { type: "string", short: "b" },
   head: { type: "string" },
   format: { type: "string" },
   "exit-code": { type: "boolean" },
-  layers: { type: "string", short: "l" },
-  schemas: { type: "string" },
+  ...PROJECT_OPTIONS,
   scenarios: { type: "string" },
 } as const;
 
@@ -20,7 +20,7 @@ export const command: Command = {
   summary: "show how a change to the layers alters every scenario's config",
   help: `Usage: strata diff --base REV [--head REV] [options]
 
-Compose every scenario in test/scenarios with the layers (and schemas) of two
+Compose every scenario of the project with the layers (and schemas) of two
 revisions and report, per scenario, each value that changed as 'old → new'
 with the head layer (file:line) that set it, the layers that now apply or no
 longer apply, new and gone warnings and errors; then the scenarios that did
@@ -38,15 +38,14 @@ Options:
       --exit-code         exit 1 when a scenario's result changed (like
                           'git diff --exit-code'); added and removed
                           scenarios alone do not count
-  -l, --layers DIR        the layer directory in the repository
-                          (default: layers)
-      --schemas DIR       the schema directory (default: schemas beside the
-                          layer directory; when a revision has none,
-                          strata's own schemas are used)
-      --scenarios DIR     the scenario directory (default: test/scenarios)
+      --project DIR       the project (default: the nearest strata.yaml up)
+  -l, --layers DIR        the layer directory (default: the project's)
+      --schemas DIR       the folder of the project's schema files
+      --scenarios DIR     the scenario directory (default: the project's)
 
-Directories are relative to the current directory, which must be inside the
-git repository.
+The paths come from the working tree's strata.yaml and are read at both
+revisions (a revision without one of the schema files is an error); they are
+relative to the current directory, which must be inside the git repository.
 
 Exit status: 0 done (with --exit-code: nothing changed), 1 with --exit-code:
 a result changed, 2 bad usage, not a git repository, an unknown revision or a
@@ -59,7 +58,8 @@ broken layer set.`,
     let report: DiffReport;
     try {
       const repo = openRepo(process.cwd());
-      const paths = repoPaths(repo, process.cwd(), values);
+      const project = projectOf({ project: values.project, layers: values.layers, schemas: values.schemas });
+      const paths = repoPaths(repo, process.cwd(), { project, layers: values.layers, schemas: values.schemas, scenarios: values.scenarios });
       const base = readRevision(repo, values.base, paths);
       const head = values.head ? readRevision(repo, values.head, paths) : readWorkingTree(repo, paths);
       report = await diffSides(base, head, paths);

@@ -7,7 +7,7 @@ import { formatLocation, type Issue, type Origin } from "../core/issues.js";
 import type { LayerSet } from "../core/load.js";
 import { UsageError, parse, printIssues, out, type Command } from "./common.js";
 import { OPTIONS as COMPOSE_OPTIONS, exitCode, readComposeInput, type ComposeInput } from "./compose.js";
-import { layerDirs, loadOrExit, relativeDir, withLayerDir, LAYER_HELP } from "./layer-options.js";
+import { loadOrExit, projectOf, relativeDir, withLayerDir, PROJECT_HELP, type ProjectValues } from "./project-options.js";
 import { closeNames } from "../util/names.js";
 
 const OPTIONS = { ...COMPOSE_OPTIONS, path: { type: "string" } } as const;
@@ -24,7 +24,7 @@ print the history of one value instead: every layer that wrote it, in order,
 with the value it wrote, and which write won.
 
 Options:
-  -c, --context FILE|-    the task context (model_name, base_runtime, …)
+  -c, --context FILE|-    the context (fields: the project's context schema)
       --path PATH         the value to trace: parameters.tp-size
                           (or a JSON Pointer, /parameters/tp-size)
   -p, --profile NAME      add a profile after the context's own (repeatable)
@@ -37,7 +37,7 @@ Options:
       --json              print the same as data: {config, values | history,
                           skipped_layers, …}
       --strict            treat warnings as errors
-${LAYER_HELP}
+${PROJECT_HELP}
 The annotated config is valid YAML: the annotations are comments. Warnings
 and errors also go to standard error, as with 'strata compose'; a config that
 fails validation is still shown, so you can see who set the offending value.
@@ -47,7 +47,7 @@ unknown --path).`,
   async run(argv) {
     const { values } = parse(argv, OPTIONS);
     if (values.path !== undefined && values.path.trim() === "") throw new UsageError("--path needs a path, e.g. --path parameters.tp-size");
-    const input = readComposeInput(values);
+    const input = readComposeInput(values, projectOf(values));
     const set = loadOrExit(values);
     const result = await compose(set, input.context, { strict: values.strict });
     const show = displayer(set, values, input);
@@ -86,8 +86,8 @@ interface Displayer {
 }
 
 /** Paths shown from the current directory; the user's overrides located in the file (or argument) that holds them. */
-function displayer(set: LayerSet, values: { layers?: string; schemas?: string }, input: ComposeInput): Displayer {
-  const dir = relativeDir(layerDirs(values).layersDir);
+function displayer(set: LayerSet, values: ProjectValues, input: ComposeInput): Displayer {
+  const dir = relativeDir(projectOf(values).layersDir);
   const layerFile = (f: string) => (set.files.includes(f) ? `${dir}/${f}` : f);
   const { overrideAt, ctxFile: ctx } = input;
   const location = (origin: Origin, pointer: string): { file?: string; line?: number; column?: number; argument?: string } => {

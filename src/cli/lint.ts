@@ -8,11 +8,10 @@ import { lintLayerFiles, lintScenarios } from "../review/lint.js";
 import { loadScenarios } from "../review/scenarios.js";
 import type { SourceFile } from "../core/source.js";
 import { EXIT, UsageError, parse, out, type Command } from "./common.js";
-import { layerDirs, relativeDir } from "./layer-options.js";
+import { projectOf, relativeDir, PROJECT_OPTIONS } from "./project-options.js";
 
 const OPTIONS = {
-  layers: { type: "string", short: "l" },
-  schemas: { type: "string" },
+  ...PROJECT_OPTIONS,
   scenarios: { type: "string" },
   "no-scenarios": { type: "boolean" },
   format: { type: "string" },
@@ -24,14 +23,13 @@ export const command: Command = {
   summary: "check the layers, profiles, checks and scenarios without composing",
   help: `Usage: strata lint [DIR] [options]
 
-Check every file in the layer directory DIR (default: ./layers, else the one
-shipped with strata) without composing anything: the layer schema, YAML
-syntax, JSON-logic operators, JSONata syntax, duplicate names, unknown stages,
-file names that do not match, profiles with no layers, fields the context does
-not have (in conditions and expressions), \`$config\` paths the task config does
-not have (a warning) and layers whose condition can never be true. Then
-compose every scenario in test/scenarios beside DIR and report each one whose
-config fails.
+Check every file in the layer directory DIR (default: the project's) without
+composing anything: the layer schema, YAML syntax, JSON-logic operators,
+JSONata syntax, duplicate names, unknown stages, file names that do not match,
+profiles with no layers, fields the context does not have (in conditions and
+expressions), \`$config\` paths the output schema does not have (a warning) and
+layers whose condition can never be true. Then compose every scenario of the
+project and report each one whose config fails.
 
 Each problem is one line, sorted by file:
 
@@ -40,13 +38,12 @@ Each problem is one line, sorted by file:
 Options:
       --format text|json  output format (default: text); json prints
                           {ok, errors, warnings, issues, …}
-      --scenarios DIR     the scenario directory (default: test/scenarios
-                          beside DIR, when it exists)
+      --scenarios DIR     the scenario directory (default: the project's)
       --no-scenarios      do not compose the scenarios
       --strict            warnings count as errors (exit 1)
-      --schemas DIR       the schema directory (default: the one beside DIR,
-                          else the one shipped)
+      --project DIR       the project (default: the nearest strata.yaml up)
   -l, --layers DIR        the same as DIR
+      --schemas DIR       read the project's schema files from DIR (same names)
 
 Exit status: 0 no error (warnings allowed), 1 at least one error, 2 bad usage.`,
   async run(argv) {
@@ -57,9 +54,10 @@ Exit status: 0 no error (warnings allowed), 1 at least one error, 2 bad usage.`,
     if (positionals.length === 1 && values.layers !== undefined) throw new UsageError("give the layer directory once: as DIR or as --layers, not both");
     if (values.scenarios !== undefined && values["no-scenarios"]) throw new UsageError("--scenarios and --no-scenarios contradict each other");
     const given = positionals[0] ?? values.layers;
-    const { layersDir, schemasDir } = layerDirs({ layers: given, schemas: values.schemas });
-    if (!isDirectory(layersDir)) throw new UsageError(`${given ?? layersDir}: ${existsSync(layersDir) ? "not a directory" : "no such directory"}`);
-    if (values.schemas !== undefined && !isDirectory(schemasDir!)) throw new UsageError(`--schemas ${values.schemas}: no such directory`);
+    if (values.schemas !== undefined && !isDirectory(resolve(values.schemas))) throw new UsageError(`--schemas ${values.schemas}: no such directory`);
+    const project = projectOf({ project: values.project, layers: given, schemas: values.schemas });
+    const layersDir = project.layersDir;
+    if (!isDirectory(layersDir)) throw new UsageError(`${given ?? relativeDir(layersDir)}: ${existsSync(layersDir) ? "not a directory" : "no such directory"}`);
 
     let files: SourceFile[];
     try {
@@ -67,19 +65,13 @@ Exit status: 0 no error (warnings allowed), 1 at least one error, 2 bad usage.`,
     } catch (e) {
       throw new UsageError(`cannot read ${layersDir}: ${(e as Error).message}`);
     }
-    let linted: ReturnType<typeof lintLayerFiles>;
-    try {
-      linted = lintLayerFiles(files, { schemasDir });
-    } catch (e) {
-      // Only the schemas can make loading throw (an unreadable or invalid schema file).
-      throw new UsageError(`cannot load the schemas${schemasDir ? ` from ${relativeDir(schemasDir)}` : ""}: ${(e as Error).message}`);
-    }
+    const linted = lintLayerFiles(files, { project });
     const dir = relativeDir(layersDir);
     const show = (f: string) => (linted.set.files.includes(f) ? `${dir}/${f}` : f);
     const issues: Issue[] = linted.issues.map((i) => (i.file ? { ...i, file: show(i.file) } : i));
 
     // Scenarios: their files are checked always; they are composed only with a layer set that loads.
-    const scenariosDir = values["no-scenarios"] ? undefined : values.scenarios !== undefined ? resolve(values.scenarios) : besideScenarios(layersDir);
+    const scenariosDir = values["no-scenarios"] ? undefined : values.scenarios !== undefined ? resolve(values.scenarios) : project.scenariosDir;
     if (values.scenarios !== undefined && !isDirectory(scenariosDir!)) throw new UsageError(`--scenarios ${values.scenarios}: no such directory`);
     let scenarioCount = 0;
     let composed = false;
@@ -99,7 +91,7 @@ Exit status: 0 no error (warnings allowed), 1 at least one error, 2 bad usage.`,
     const warnings = sorted.length - errors;
     const failed = errors > 0 || (values.strict === true && warnings > 0);
     const note = !scenariosDir
-      ? values["no-scenarios"] ? "scenarios not composed (--no-scenarios)" : "no scenario directory found beside the layers (use --scenarios DIR)"
+      ? values["no-scenarios"] ? "scenarios not composed (--no-scenarios)" : "the project declares no scenarios (add `scenarios: DIR` to its strata.yaml, or use --scenarios DIR)"
       : composed ? `${scenarioCount} scenario(s) composed from ${relativeDir(scenariosDir)}` : `scenarios in ${relativeDir(scenariosDir)} not composed: fix the layer errors first`;
 
     if (format === "json") {
@@ -118,9 +110,3 @@ Exit status: 0 no error (warnings allowed), 1 at least one error, 2 bad usage.`,
 };
 
 const isDirectory = (p: string) => existsSync(p) && statSync(p).isDirectory();
-
-/** `test/scenarios` next to the layer directory (`layers/` → `test/scenarios/`), as in this repository. */
-function besideScenarios(layersDir: string): string | undefined {
-  const dir = resolve(layersDir, "..", "test", "scenarios");
-  return isDirectory(dir) ? dir : undefined;
-}

@@ -5,25 +5,26 @@ import { closeNames } from "../util/names.js";
 
 // Each command lives in src/cli/<name>.ts and exports `command`; summaries are here so `--help` loads nothing.
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  compose: { summary: "compose a task config from a context and print it", load: async () => (await import("./compose.js")).composeCommand },
+  compose: { summary: "compose a config from a context and print it", load: async () => (await import("./compose.js")).composeCommand },
   explain: { summary: "show who set each value (file:line) and why layers were skipped", load: async () => (await import("./explain.js")).command },
   profiles: { summary: "list the profiles with their titles and descriptions", load: async () => (await import("./profiles.js")).profilesCommand },
   layers: { summary: "list the stages and their layers in the order they apply", load: async () => (await import("./profiles.js")).layersCommand },
   lint: { summary: "check the layers, profiles, checks and scenarios without composing", load: async () => (await import("./lint.js")).command },
-  test: { summary: "run the scenario tests in test/scenarios (golden configs)", load: async () => (await import("./test.js")).command },
+  test: { summary: "run the project's scenario tests (golden configs)", load: async () => (await import("./test.js")).command },
   diff: { summary: "show how a change to the layers alters every scenario's config", load: async () => (await import("./diff.js")).command },
   serve: { summary: "serve the HTTP API and web page", load: async () => (await import("./serve.js")).command },
 };
 
 export function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
-  return `strata: compose LLM inference autotuner task configs from layer files.
+  return `strata: compose configs from layer files, for the project in the nearest strata.yaml.
 
 Usage: strata <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(width)}  ${v.summary}`).join("\n")}
 
+Every command takes --project DIR (default: the nearest strata.yaml from the current folder up).
 Run 'strata <command> --help' for a command's options.`;
 }
 

@@ -2,7 +2,8 @@
 import { Writable } from "node:stream";
 import { StrataError } from "../core/issues.js";
 import { EXIT, UsageError, parse, type Command } from "./common.js";
-import { LAYER_OPTIONS, LAYER_HELP, layerDirs, relativeDir, withLayerDir } from "./layer-options.js";
+import { PROJECT_OPTIONS, PROJECT_HELP, projectOf, relativeDir } from "./project-options.js";
+import { join } from "node:path";
 
 const OPTIONS = {
   host: { type: "string" },
@@ -13,7 +14,7 @@ const OPTIONS = {
   "no-watch": { type: "boolean" },
   "log-level": { type: "string" },
   "log-json": { type: "boolean" },
-  ...LAYER_OPTIONS,
+  ...PROJECT_OPTIONS,
 } as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -23,11 +24,13 @@ export const command: Command = {
   summary: "serve the HTTP API and web page",
   help: `Usage: strata serve [options]
 
-Serve the HTTP API (docs/api.md) and the web page, and keep tasks in an SQLite
-file. The layer set is loaded once at start: when it has errors, they are
-printed and the server does not start. Edits to the layer and schema files
-then take effect without a restart; an edit that breaks the set is reported at
-GET /api/layers/status while the last good set keeps serving.
+Serve the HTTP API (docs/api.md) and the web page for a project, and keep
+tasks in an SQLite file. The project is --project, else $STRATA_PROJECT, else
+the nearest strata.yaml from here up. The layer set is loaded once at start:
+when it has errors, they are printed and the server does not start. Edits to
+the layer and schema files and to strata.yaml then take effect without a
+restart; an edit that breaks the set is reported at GET /api/layers/status
+while the last good set keeps serving.
 
 Options:
       --host HOST         address to listen on (default: $HOST, else 127.0.0.1)
@@ -42,7 +45,7 @@ Options:
       --log-level LEVEL   fatal, error, warn, info, debug, trace or silent
                           (default: info)
       --log-json          log JSON lines (pino) instead of text
-${LAYER_HELP}
+${PROJECT_HELP}
 Stop with Ctrl-C (SIGINT) or SIGTERM: requests in flight finish, then the
 database is closed.
 
@@ -56,14 +59,17 @@ layers, bad option, port in use, unreadable database).`,
     const bodyLimit = values["body-limit"] !== undefined ? toInt(values["body-limit"], "--body-limit", 1, 2 ** 31 - 1) : undefined;
     const level = values["log-level"] ?? "info";
     if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, not '${level}'`);
-    const { layersDir, schemasDir } = layerDirs(values);
+    // STRATA_PROJECT names the project when --project does not (a service is often started without a shell).
+    const env = process.env.STRATA_PROJECT;
+    const project = projectOf({ ...values, project: values.project ?? (env !== undefined && env !== "" ? env : undefined) });
+    const layersDir = project.layersDir;
 
     const { createServer } = await import("../server/app.js");
     const { StoreError } = await import("../server/store.js");
     let server: Awaited<ReturnType<typeof createServer>>;
     try {
       server = await createServer({
-        host, port, db, layersDir, schemasDir, bodyLimit,
+        host, port, db, project, bodyLimit,
         webDir: values.web,
         watch: !values["no-watch"],
         logger: { level, ...(values["log-json"] ? {} : { stream: textLog() }) },
@@ -72,7 +78,9 @@ layers, bad option, port in use, unreadable database).`,
       if (e instanceof StrataError) {
         const errors = e.issues.filter((i) => i.severity === "error");
         const dir = relativeDir(layersDir);
-        throw new UsageError(`the layer set in ${dir} has ${errors.length} error(s); fix them (strata lint) and start again`, withLayerDir(errors, { files: [] } as never, undefined, values));
+        // Files in these issues are relative to the layer directory (a schema: ../schemas/…): show them from here.
+        const shown = errors.map((i) => (i.file ? { ...i, file: join(dir, i.file) } : i));
+        throw new UsageError(`the layer set in ${dir} has ${errors.length} error(s); fix them (strata lint) and start again`, shown);
       }
       if (e instanceof StoreError) throw new UsageError(e.message);
       const code = (e as NodeJS.ErrnoException).code;
@@ -84,7 +92,7 @@ layers, bad option, port in use, unreadable database).`,
 
     const set = server.layers.set;
     server.app.log.info(
-      `strata serving on ${server.url} (layers: ${relativeDir(layersDir)}, ${set.files.length} files, hash ${set.hash.slice(0, 12)}; database: ${server.store.file})`,
+      `strata serving on ${server.url} (project: ${project.name}; layers: ${relativeDir(layersDir)}, ${set.files.length} files, hash ${set.hash.slice(0, 12)}; database: ${server.store.file})`,
     );
     return new Promise<number>((done) => {
       let stopping = false;

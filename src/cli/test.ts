@@ -7,33 +7,30 @@ import { inlineValue } from "../review/compare.js";
 import { loadScenariosFromFiles, loadScenarios, runScenario, updateScenarioText, type ScenarioFailure, type ScenarioResult, type Scenario } from "../review/scenarios.js";
 import type { LayerSet } from "../core/load.js";
 import { EXIT, UsageError, parse, out, type Command } from "./common.js";
-import { loadOrExit, withLayerDir, relativeDir, LAYER_OPTIONS, LAYER_HELP } from "./layer-options.js";
+import { loadOrExit, projectOf, withLayerDir, relativeDir, PROJECT_OPTIONS, PROJECT_HELP, type ProjectValues } from "./project-options.js";
 
 const OPTIONS = {
   scenarios: { type: "string" },
   update: { type: "boolean", short: "u" },
   format: { type: "string" },
-  ...LAYER_OPTIONS,
+  ...PROJECT_OPTIONS,
 } as const;
-
-export const DEFAULT_SCENARIOS_DIR = "test/scenarios";
 
 export const command: Command = {
   name: "test",
-  summary: "run the scenario tests in test/scenarios (golden configs)",
+  summary: "run the project's scenario tests (golden configs)",
   help: `Usage: strata test [options] [FILTER…]
 
-Compose every scenario in test/scenarios and check what each one expects:
-the full config snapshot (expect.config), single values (expect.match), absent
-paths (expect.absent), the applied layers, the warnings and the errors. Each
-failure names its file:line and shows expected and actual; a snapshot failure
-shows a unified diff of the YAML.
+Compose every scenario of the project (its \`scenarios\` folder) and check what
+each one expects: the full config snapshot (expect.config), single values
+(expect.match), absent paths (expect.absent), the applied layers, the warnings
+and the errors. Each failure names its file:line and shows expected and
+actual; a snapshot failure shows a unified diff of the YAML.
 
 FILTER keeps only the scenarios whose file or name contains it (repeatable).
 
 Options:
-      --scenarios DIR     the scenario directory
-                          (default: ./${DEFAULT_SCENARIOS_DIR})
+      --scenarios DIR     the scenario directory (default: the project's)
   -u, --update            rewrite the snapshots that differ: expect.config,
                           expect.applied_layers and expect.warnings, where
                           the file has them (empty ones are filled in).
@@ -41,14 +38,17 @@ Options:
                           file stay as written. Review the change with
                           'git diff' before you commit it.
       --format text|json  output format (default: text)
-${LAYER_HELP}
+${PROJECT_HELP}
 Exit status: 0 every scenario passed, 1 a scenario failed or a scenario file
 is broken, 2 bad usage or a broken layer set.`,
   async run(argv) {
     const { values, positionals } = parse(argv, OPTIONS, true);
     const format = values.format ?? "text";
     if (format !== "text" && format !== "json") throw new UsageError(`--format must be text or json, not '${format}'`);
-    const dir = relativeDir(resolve(values.scenarios ?? DEFAULT_SCENARIOS_DIR));
+    const project = projectOf(values);
+    const scenariosDir = values.scenarios !== undefined ? resolve(values.scenarios) : project.scenariosDir;
+    if (scenariosDir === undefined) throw new UsageError(`the project ${project.name} (${project.file}) declares no scenarios: add \`scenarios: DIR\` to it, or use --scenarios DIR`);
+    const dir = relativeDir(scenariosDir);
     const set = loadOrExit(values);
     const loaded = loadScenarios(dir);
     if (loaded.issues.some((i) => i.code === "scenarios-unreadable")) {
@@ -109,7 +109,7 @@ function writeAtomically(path: string, text: string): void {
 const useColor = () => process.stdout.isTTY === true && !process.env.NO_COLOR;
 const paint = (code: string, s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
 
-function printText(results: ScenarioResult[], fileIssues: Issue[], updated: { file: string; expectations: string[] }[], set: LayerSet, values: { layers?: string; schemas?: string }, updating: boolean) {
+function printText(results: ScenarioResult[], fileIssues: Issue[], updated: { file: string; expectations: string[] }[], set: LayerSet, values: ProjectValues, updating: boolean) {
   for (const i of sortIssues(fileIssues)) out(`${i.severity === "error" ? paint("31", "FAIL") : paint("33", "WARN")}  ${formatIssue(i)}`);
   for (const u of updated) out(`${paint("36", "UPDATED")}  ${u.file}  (${u.expectations.map((e) => `expect.${e}`).join(", ")})`);
   for (const r of results) {
@@ -129,7 +129,7 @@ function printText(results: ScenarioResult[], fileIssues: Issue[], updated: { fi
 }
 
 /** A failure as people read it: where, what, then expected and actual (or the YAML diff). */
-export function describeFailure(f: ScenarioFailure, set: LayerSet, scenario: Scenario, values: { layers?: string; schemas?: string }): string {
+export function describeFailure(f: ScenarioFailure, set: LayerSet, scenario: Scenario, values: ProjectValues): string {
   const lines = [formatIssue({ ...f, severity: "error" }).replace(/^(.*?)error /, "$1")];
   if (f.issues) for (const i of withLayerDir(f.issues, set, scenario.file, values)) lines.push(`  ${formatIssue(i)}`);
   if (f.diff) {

@@ -1,11 +1,10 @@
-// Check rules (layers/checks/*.yaml) run on the finished config: condition → severity and message.
+// Check rules (`check:` files in the layer directory) run on the finished config: condition → severity and message.
 import { evaluateLogic, logicData, LogicLimitError } from "../lang/condition.js";
 import { issue, type Issue } from "./issues.js";
 import type { LayerSet } from "./load.js";
-import type { TaskContext } from "./context.js";
 import { parseDotPath, toPointer } from "../util/pointer.js";
 
-export function runChecks(set: LayerSet, context: TaskContext, config: unknown): Issue[] {
+export function runChecks(set: LayerSet, context: object, config: unknown): Issue[] {
   const out: Issue[] = [];
   const data = logicData(context, config);
   for (const rule of set.checks) {

@@ -8,7 +8,7 @@
 export type Severity = "error" | "warning";
 
 /** Where a code comes from, as docs/authoring.md groups them. */
-export type CodeArea = "file" | "layers" | "lint" | "compose" | "config" | "scenarios" | "api";
+export type CodeArea = "project" | "file" | "layers" | "lint" | "compose" | "config" | "scenarios" | "api";
 
 export interface CodeInfo {
   /** How the code is usually reported (`--strict` makes every warning an error). */
@@ -18,6 +18,14 @@ export interface CodeInfo {
 }
 
 export const CODES = {
+  // The project file (strata.yaml) and the files it names
+  "project-not-found": { severity: "error", area: "project", meaning: "no project file where it was looked for (the folder given, or the working directory and every folder above it)" },
+  "project-invalid": { severity: "error", area: "project", meaning: "the project file does not fit schemas/project.schema.json, or a role or alias names a field the context schema does not have" },
+  "project-path-missing": { severity: "error", area: "project", meaning: "a folder or file the project file names (layers, a schema, scenarios) does not exist" },
+  "schema-unreadable": { severity: "error", area: "project", meaning: "a schema file cannot be read" },
+  "schema-invalid": { severity: "error", area: "project", meaning: "a schema file is not JSON (or YAML), or does not compile" },
+  "role-missing": { severity: "error", area: "project", meaning: "a stage or a profile file needs a role (profiles, overrides) the project does not declare" },
+
   // Reading a file (a layer, a context, an override or a scenario file)
   "parse-error": { severity: "error", area: "file", meaning: "the file is not valid YAML or JSON at that spot" },
   "duplicate-key": { severity: "error", area: "file", meaning: "the same key twice in one mapping (or in one object of a request body)" },
@@ -46,22 +54,20 @@ export const CODES = {
   "name-mismatch": { severity: "warning", area: "layers", meaning: "a layer or profile in a file named otherwise" },
   "missing-stages": { severity: "error", area: "layers", meaning: "no file defines the stage order" },
   "duplicate-stages": { severity: "error", area: "layers", meaning: "two files define the stage order" },
-  "stage-source": { severity: "error", area: "layers", meaning: "not exactly one profiles stage and one overrides stage" },
+  "stage-source": { severity: "error", area: "layers", meaning: "a role the project declares (profiles, overrides) without exactly one stage to apply it" },
   "layers-unreadable": { severity: "error", area: "layers", meaning: "the layer directory cannot be read" },
-  "schema-unreadable": { severity: "error", area: "layers", meaning: "the service cannot read the schema directory on a reload" },
-  "schema-invalid": { severity: "error", area: "layers", meaning: "a schema file is not JSON or does not compile (on a reload of the service)" },
 
   // Only from `strata lint`
   "profile-empty": { severity: "error", area: "lint", meaning: "a profile has no layers" },
   "unknown-context-field": { severity: "error", area: "lint", meaning: "a condition or expression reads a context field that does not exist" },
-  "unknown-config-field": { severity: "warning", area: "lint", meaning: "a $config path (or a check's path) the task config does not have" },
+  "unknown-config-field": { severity: "warning", area: "lint", meaning: "a $config path (or a check's path) the output schema does not have" },
   "never-applies": { severity: "warning", area: "lint", meaning: "a condition false for every value its fields can take" },
-  "unknown-config-key": { severity: "error", area: "lint", meaning: "a layer writes a key a closed section of the task config does not have" },
-  "empty-section": { severity: "warning", area: "lint", meaning: "a layer sets a section of the task config to null" },
+  "unknown-config-key": { severity: "error", area: "lint", meaning: "a layer writes a key a closed section of the output schema does not have" },
+  "empty-section": { severity: "warning", area: "lint", meaning: "a layer sets a section of the config to null" },
   "scenario-fails": { severity: "error", area: "lint", meaning: "a scenario composes to an invalid config" },
 
   // Composing
-  "context-invalid": { severity: "error", area: "compose", meaning: "the context does not fit schemas/context.schema.json" },
+  "context-invalid": { severity: "error", area: "compose", meaning: "the context does not fit the project's context schema" },
   "profile-not-found": { severity: "warning", area: "compose", meaning: "the context asks for a profile that does not exist" },
   "unknown-value": { severity: "warning", area: "compose", meaning: "a context value no layer condition compares with" },
   "expression-failed": { severity: "error", area: "compose", meaning: "a JSONata expression failed on this context" },
@@ -79,7 +85,7 @@ export const CODES = {
   "config-not-data": { severity: "error", area: "compose", meaning: "the composed config holds something that is not JSON data (a bug guard)" },
 
   // The finished config
-  "config-invalid": { severity: "error", area: "config", meaning: "the config does not fit schemas/task-config.schema.json" },
+  "config-invalid": { severity: "error", area: "config", meaning: "the config does not fit the project's output schema" },
   "check-failed": { severity: "error", area: "config", meaning: "a check rule could not be evaluated" },
 
   // Scenario files and `strata test`

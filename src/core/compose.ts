@@ -1,6 +1,6 @@
-// The pipeline: context → stages in order (layers, profiles, the user's overrides) → checks → schema.
+// The pipeline: context → stages in order (layers, profiles, the user's overrides) → checks → output schema.
 // Every step reports into one result that carries its story: applied and skipped layers, provenance, issues.
-import { normalizeContext, type TaskContext } from "./context.js";
+import { normalizeContext, type ContextRecord } from "./context.js";
 import { evaluateLogic, logicData, varsRead, LogicLimitError } from "../lang/condition.js";
 import { describeEvaluationError } from "../lang/expression.js";
 import { renderTemplate, RenderError } from "./template.js";
@@ -22,13 +22,14 @@ export const COMPOSE_LIMITS = {
 
 export type { ResultView, SkippedLayer };
 import { dataProblem, findForbiddenKeys, findTooDeep, getOwnPath, isPlainObject } from "../util/data.js";
+import { escapeToken } from "../util/pointer.js";
 
 export interface ComposeOptions {
   /** Warnings become errors. */
   strict?: boolean;
 }
 
-export interface ComposeResult {
+export interface ComposeResult<C extends object = ContextRecord> {
   /** True when there is no error: the config is valid. */
   ok: boolean;
   /** The composed config; present also when validation failed, absent when composition stopped. */
@@ -40,29 +41,32 @@ export interface ComposeResult {
   /** Origin of every leaf value, by JSON Pointer. */
   provenance: Record<string, Origin>;
   /** The context after defaults, when it was valid. */
-  context?: TaskContext;
+  context?: C;
   /** Every write, for `explain`: who wrote what, in order. */
   trace: Trace;
   layer_set_hash: string;
 }
 
-export async function compose(set: LayerSet, input: unknown, options: ComposeOptions = {}): Promise<ComposeResult> {
+/** Compose a context with a layer set. `C` is the project's context type (default: a plain record). */
+export async function compose<C extends object = ContextRecord>(set: LayerSet, input: unknown, options: ComposeOptions = {}): Promise<ComposeResult<C>> {
   const trace = new Trace();
-  const result: ComposeResult = {
+  const result: ComposeResult<C> = {
     ok: false, applied_layers: [], skipped_layers: [], warnings: [], errors: [], provenance: {}, trace, layer_set_hash: set.hash,
   };
   const setErrors = set.issues.filter((i) => i.severity === "error");
   if (setErrors.length > 0) return finish(result, setErrors, options);
 
-  const { context, issues } = normalizeContext(set.schemas, input);
+  const { context, issues } = normalizeContext<C>(set.schemas, input);
   if (!context) return finish(result, issues, options);
+  const roleProblems = checkRoleValues(set, context as ContextRecord);
+  if (roleProblems.length > 0) return finish(result, roleProblems, options);
   result.context = context;
   // A value no layer condition names (`vlm`, `dokcer`) applies no layer of its kind: say so up front.
   result.warnings.push(...unknownValueWarnings(set, context));
 
   let config: Record<string, unknown> = {};
   for (const stage of set.stages) {
-    const step = await applyStage(set, stage, context, config, result);
+    const step = await applyStage(set, stage, context as ContextRecord, config, result);
     if (!step) return finish(result, [], options);
     config = step;
   }
@@ -79,8 +83,31 @@ export async function compose(set: LayerSet, input: unknown, options: ComposeOpt
   return finish(result, problems, options);
 }
 
+/**
+ * The role fields hold what the engine needs (a list of profile names, a mapping of overrides, `patch` or
+ * `replace`) whatever the context schema allows: a schema that does not say so gets an error, not a crash.
+ */
+function checkRoleValues(set: LayerSet, context: ContextRecord): Issue[] {
+  const out: Issue[] = [];
+  const { profiles, overrides, override_mode } = set.roles;
+  const value = (field: string | undefined) => (field !== undefined && Object.hasOwn(context, field) ? context[field] : undefined);
+  const p = value(profiles);
+  if (p !== undefined && p !== null && !(Array.isArray(p) && p.every((x) => typeof x === "string"))) {
+    out.push(issue("context-invalid", `'${profiles}' must be a list of profile names (it is the project's profiles role)`, { pointer: `/${escapeToken(profiles!)}` }));
+  }
+  const o = value(overrides);
+  if (o !== undefined && o !== null && !isPlainObject(o)) {
+    out.push(issue("context-invalid", `'${overrides}' must be a mapping (it is the project's overrides role)`, { pointer: `/${escapeToken(overrides!)}` }));
+  }
+  const m = value(override_mode);
+  if (m !== undefined && m !== null && m !== "patch" && m !== "replace") {
+    out.push(issue("context-invalid", `'${override_mode}' must be "patch" or "replace" (it is the project's override_mode role)`, { pointer: `/${escapeToken(override_mode!)}` }));
+  }
+  return out;
+}
+
 /** Apply one stage; returns the new config, or undefined when composition must stop (an error was recorded). */
-async function applyStage(set: LayerSet, stage: Stage, context: TaskContext, config: Record<string, unknown>, result: ComposeResult) {
+async function applyStage(set: LayerSet, stage: Stage, context: ContextRecord, config: Record<string, unknown>, result: ComposeResult<object>) {
   if (stage.source === "layers") {
     for (const layer of stage.layers) {
       const next = await applyLayer(layer, context, config, result);
@@ -89,11 +116,14 @@ async function applyStage(set: LayerSet, stage: Stage, context: TaskContext, con
     }
     return config;
   }
+  const { profiles: profilesField, overrides: overridesField, override_mode: modeField } = set.roles;
   if (stage.source === "profiles") {
-    for (const name of context.profiles) {
+    // Loading guarantees the role exists for a profiles stage; an absent or null field asks for no profile.
+    const asked = (profilesField !== undefined && Array.isArray(context[profilesField]) ? context[profilesField] : []) as string[];
+    for (const [i, name] of asked.entries()) {
       const profile = set.profiles.get(name);
       if (!profile) {
-        result.warnings.push(warning("profile-not-found", `profile '${name}' not found`, { pointer: `/profiles/${context.profiles.indexOf(name)}` }));
+        result.warnings.push(warning("profile-not-found", `profile '${name}' not found`, { pointer: `/${escapeToken(profilesField!)}/${i}` }));
         continue;
       }
       for (const layer of profile.layers) {
@@ -105,15 +135,15 @@ async function applyStage(set: LayerSet, stage: Stage, context: TaskContext, con
     return config;
   }
   // The user's overrides: data, never evaluated. An empty patch is no entry at all.
-  const overrides = context.user_overrides;
-  if (!overrides || Object.keys(overrides).length === 0) return config;
-  const replace = context.override_mode === "replace";
+  const overrides = overridesField !== undefined ? context[overridesField] : undefined;
+  if (!isPlainObject(overrides) || Object.keys(overrides).length === 0) return config;
+  const replace = modeField !== undefined && context[modeField] === "replace";
   const entry = replace ? "user_replace" : "user_patch";
   const origin: Origin = { source: entry, stage: stage.name };
   // `{$patch: delete}` or `{$append: …}` at the top of the overrides: a config is always an object.
   const top = overrides.$patch === "delete" ? "$patch" : ["$append", "$prepend"].find((k) => Object.hasOwn(overrides, k));
   if (top) {
-    result.errors.push(issue("config-not-object", `user overrides: ${notObject(top === "$patch" ? undefined : [])}`, { pointer: `/user_overrides/${top}` }));
+    result.errors.push(issue("config-not-object", `user overrides: ${notObject(top === "$patch" ? undefined : [])}`, { pointer: `/${escapeToken(overridesField!)}/${top}` }));
     return undefined;
   }
   try {
@@ -121,19 +151,19 @@ async function applyStage(set: LayerSet, stage: Stage, context: TaskContext, con
     if (replace) result.trace.record("", "replace", origin, overrides);
     const next = merge(replace ? undefined : config, overrides, origin, result.trace);
     if (!isPlainObject(next)) {
-      result.errors.push(issue("config-not-object", `user overrides: ${notObject(next)}`, { pointer: "/user_overrides" }));
+      result.errors.push(issue("config-not-object", `user overrides: ${notObject(next)}`, { pointer: `/${escapeToken(overridesField!)}` }));
       return undefined;
     }
     result.applied_layers.push(entry);
     return next;
   } catch (e) {
     if (!(e instanceof MergeError)) throw e;
-    result.errors.push(issue("merge-failed", `user overrides: ${e.message}`, { pointer: `/user_overrides${e.pointer}` }));
+    result.errors.push(issue("merge-failed", `user overrides: ${e.message}`, { pointer: `/${escapeToken(overridesField!)}${e.pointer}` }));
     return undefined;
   }
 }
 
-async function applyLayer(layer: Layer, context: TaskContext, config: Record<string, unknown>, result: ComposeResult) {
+async function applyLayer(layer: Layer, context: ContextRecord, config: Record<string, unknown>, result: ComposeResult<object>) {
   const where = { file: layer.file, line: layer.line, column: layer.column, layer: layer.name };
   if (layer.when !== undefined) {
     const data = logicData(context, config);
@@ -244,7 +274,7 @@ function notObject(v: unknown): string {
   return `this ${what}; the config is always an object (patch fields inside it instead)`;
 }
 
-function finish(result: ComposeResult, problems: Issue[], options: ComposeOptions): ComposeResult {
+function finish<R extends ComposeResult<object>>(result: R, problems: Issue[], options: ComposeOptions): R {
   for (const p of problems) (p.severity === "error" ? result.errors : result.warnings).push(p);
   if (options.strict && result.warnings.length > 0) {
     result.errors.push(...result.warnings.map((w) => ({ ...w, severity: "error" as const, message: `${w.message} (strict mode)` })));
@@ -254,7 +284,7 @@ function finish(result: ComposeResult, problems: Issue[], options: ComposeOption
 }
 
 /** The JSON view of a result (everything but the trace): what `compose --json` prints and the API answers. */
-export function resultView(r: ComposeResult): ResultView {
+export function resultView(r: ComposeResult<object>): ResultView {
   return {
     ok: r.ok,
     config: r.config ?? null,

@@ -1,30 +1,19 @@
-// The task context: validated against schemas/context.schema.json, with its defaults filled in.
+// The context: validated against the project's context schema, with its defaults filled in.
 import { issue, type Issue } from "./issues.js";
 import { type SchemaSet } from "./schemas.js";
 import { SOURCE_LIMITS } from "./source.js";
 import { cloneData, findForbiddenKeys, findTooDeep, isPlainObject } from "../util/data.js";
 import { errorMessage, errorPointer, usefulErrors } from "../lang/json-schema.js";
 
-// A type, not an interface: a context is plain data, assignable to Record<string, unknown> (the API's types).
-export type TaskContext = {
-  model_name: string;
-  base_runtime: string;
-  deployment_mode: string;
-  benchmark_task: string;
-  traffic_scenarios: string[];
-  num_concurrency: number[];
-  optimization_strategy: string;
-  optimization_objective: string;
-  slo_config: Record<string, unknown> | null;
-  profiles: string[];
-  user_overrides: Record<string, unknown>;
-  override_mode: "patch" | "replace";
-  gpu_type: string | null;
-  total_gpus: number | null;
-};
+/**
+ * A context: plain data, the fields the project's context schema describes. The engine reads only the fields the
+ * project's roles name; a project may declare its own type (`compose<MyContext>(…)`) and get it back typed.
+ * A type, not an interface: assignable to Record<string, unknown> (the API's types).
+ */
+export type ContextRecord = Record<string, unknown>;
 
 /** Validate a context (never mutated) and return a copy with defaults, or issues naming each bad field. */
-export function normalizeContext(schemas: SchemaSet, input: unknown): { context?: TaskContext; issues: Issue[] } {
+export function normalizeContext<C extends object = ContextRecord>(schemas: SchemaSet, input: unknown): { context?: C; issues: Issue[] } {
   if (!isPlainObject(input)) return { issues: [issue("context-invalid", "the context must be an object (a mapping of fields)", { pointer: "" })] };
   // Checked first, so that no walk below can exhaust the stack (a cycle counts as too deep).
   const tooDeep = findTooDeep(input, SOURCE_LIMITS.maxDepth);
@@ -37,11 +26,15 @@ export function normalizeContext(schemas: SchemaSet, input: unknown): { context?
       issues: forbidden.map((pointer) => issue("forbidden-key", `key '${pointer.split("/").pop()}' is not allowed in a context or override`, { pointer })),
     };
   }
+  // Layers read the config built so far as `$config`: a context field of that name would hide it.
+  if (Object.hasOwn(input, "$config")) {
+    return { issues: [issue("context-invalid", "'$config' is not allowed as a context field: layers read the config built so far under that name", { pointer: "/$config" })] };
+  }
   const copy = cloneData(input);
   if (!schemas.context(copy)) {
     return {
       issues: usefulErrors(schemas.context.errors).map((e) => issue("context-invalid", errorMessage(e, "the context"), { pointer: errorPointer(e), keyword: e.keyword })),
     };
   }
-  return { context: copy as unknown as TaskContext, issues: [] };
+  return { context: copy as unknown as C, issues: [] };
 }

@@ -6,7 +6,8 @@ import { issue, warning, hasErrors, sortIssues, type Issue, type Position } from
 import { parseSource, positionOf, SOURCE_LIMITS, type LineCol, type SourceFile } from "./source.js";
 import { checkLogic, describeLogic } from "../lang/condition.js";
 import { compileTemplate, type Template, type TemplateProblem } from "./template.js";
-import { compileSchemas, readSchemaTexts, hashTexts, DEFAULT_LAYERS_DIR, type SchemaSet, type SchemaTexts } from "./schemas.js";
+import { compileSchemas, compileValidators, hashTexts, withLayerSchema, type ProjectSchemaTexts, type SchemaSet, type SchemaTexts } from "./schemas.js";
+import { findProject, loadProject, PROJECT_HINT, type Project, type Roles } from "./project.js";
 import { findForbiddenKeys, hasOwn, isPlainObject } from "../util/data.js";
 import { errorPointer, errorMessage, usefulErrors } from "../lang/json-schema.js";
 import { type Path } from "../util/pointer.js";
@@ -64,6 +65,8 @@ export interface Stage {
 
 export interface LayerSet {
   stages: Stage[];
+  /** The context fields that play the engine's roles (the project's \`roles\`). */
+  roles: Roles;
   profiles: Map<string, Profile>;
   checks: CheckRule[];
   schemas: SchemaSet;
@@ -74,9 +77,20 @@ export interface LayerSet {
   files: string[];
 }
 
+/**
+ * What a layer set is loaded with besides its files: the project's schemas and roles. Without `schemaTexts` and
+ * `roles`, they come from `project`, else from the project found from the working directory up (as the CLI
+ * finds it); no project there is the error `project-not-found`, never another project's files.
+ */
 export interface LoadOptions {
+  project?: Project;
+  /** A directory holding the project's two schema files under the names the project file gives them. */
   schemasDir?: string;
-  schemaTexts?: SchemaTexts;
+  /** The context and output schema texts (strata's layer schema is always the package's own). */
+  schemaTexts?: ProjectSchemaTexts;
+  roles?: Roles;
+  /** The schema files' names, for issues about them (with `schemaTexts`). */
+  schemaFiles?: { context: string; output: string };
 }
 
 const LAYER_FILE = /\.(ya?ml|json)$/i;
@@ -104,25 +118,84 @@ export function readLayerFiles(dir: string): SourceFile[] {
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-export function loadLayerSet(dir = DEFAULT_LAYERS_DIR, options: LoadOptions = {}): LayerSet {
+/**
+ * Load a project's layer set: `loadLayerSet(project)`, or `loadLayerSet(dir, options)` for the layers in `dir`
+ * with the schemas and roles of `options.project` (default: the project found from the working directory up).
+ * Without arguments: the layers of the working directory's project.
+ */
+export function loadLayerSet(from?: string | Project, options: LoadOptions = {}): LayerSet {
+  const given = typeof from === "object" ? from : options.project;
+  const sources = resolveSources({ ...options, project: given }, typeof from === "string" ? from : undefined);
+  if (hasErrors(sources.issues)) return emptySet(sources.texts, sources.roles, sources.issues);
   let files: SourceFile[];
   try {
-    files = readLayerFiles(dir);
+    files = readLayerFiles(sources.layersDir!);
   } catch (e) {
-    const schemas = compileSchemas(options.schemaTexts ?? readSchemaTexts(options.schemasDir));
-    return emptySet(schemas, [issue("layers-unreadable", `cannot read layer directory ${dir}: ${(e as Error).message}`)]);
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === "ENOENT" ? "no such directory" : err.code === "ENOTDIR" ? "not a directory" : err.message;
+    return emptySet(sources.texts, sources.roles, [...sources.issues, issue("layers-unreadable", `cannot read layer directory ${sources.layersDir}: ${why}`, { file: sources.layersDir })]);
   }
-  return loadLayerSetFromFiles(files, options);
+  const set = loadLayerSetFromFiles(files, { schemaTexts: sources.texts, roles: sources.roles, schemaFiles: sources.schemaFiles });
+  if (sources.issues.length > 0) set.issues = sortIssues([...sources.issues, ...set.issues]);
+  return set;
 }
 
-function emptySet(schemas: SchemaSet, issues: Issue[]): LayerSet {
-  return { stages: [], profiles: new Map(), checks: [], schemas, hash: "", issues, files: [] };
+interface Sources {
+  layersDir?: string;
+  texts?: ProjectSchemaTexts;
+  roles: Roles;
+  /** The schema files as the project names them, for issues. */
+  schemaFiles?: { context: string; output: string };
+  /** The project's own problems (its file, its schemas). */
+  issues: Issue[];
 }
 
+/** Where the layers, schemas and roles come from: the options, else the project (given or found). */
+function resolveSources(options: LoadOptions, layersDir: string | undefined, needsLayers = true): Sources {
+  if (options.schemaTexts && options.roles && (layersDir !== undefined || !needsLayers)) {
+    return { layersDir, texts: options.schemaTexts, roles: options.roles, schemaFiles: options.schemaFiles, issues: [] };
+  }
+  let project = options.project;
+  const overrides = { layers: layersDir, schemasDir: options.schemasDir };
+  if (!project) {
+    const found = findProject(process.cwd());
+    if (!found) {
+      const message = `no project file (strata.yaml) in ${process.cwd()} or any folder above it: pass the project (loadProject) or the schemas and roles; ${PROJECT_HINT}`;
+      return { layersDir, roles: options.roles ?? {}, texts: options.schemaTexts, issues: [issue("project-not-found", message)] };
+    }
+    project = loadProject(found, overrides);
+  } else if (options.schemasDir !== undefined || (layersDir !== undefined && layersDir !== project.layersDir)) {
+    project = loadProject(project.file, overrides);
+  }
+  // Files given in memory need no layer folder on disk.
+  const issues = needsLayers ? project.issues : project.issues.filter((i) => i.pointer !== "/layers");
+  return {
+    layersDir: project.layersDir, texts: options.schemaTexts ?? project.schemaTexts, roles: options.roles ?? project.roles,
+    schemaFiles: options.schemaTexts ? undefined : project.schemaFiles, issues,
+  };
+}
+
+function emptySet(texts: ProjectSchemaTexts | undefined, roles: Roles, issues: Issue[]): LayerSet {
+  // An unusable set composes nothing; its schemas only have to exist (the project's when they load).
+  let schemas: SchemaSet;
+  try {
+    schemas = compileSchemas(withLayerSchema(texts ?? { context: "{}", output: "{}" }));
+  } catch {
+    schemas = compileSchemas(withLayerSchema({ context: "{}", output: "{}" }));
+  }
+  return { stages: [], roles, profiles: new Map(), checks: [], schemas, hash: "", issues: sortIssues(issues), files: [] };
+}
+
+/** Load a layer set from file texts (paths relative to the layer directory); schemas and roles as in LoadOptions. */
 export function loadLayerSetFromFiles(files: readonly SourceFile[], options: LoadOptions = {}): LayerSet {
-  const texts = options.schemaTexts ?? readSchemaTexts(options.schemasDir);
-  const schemas = compileSchemas(texts);
-  const issues: Issue[] = [];
+  const sources = resolveSources(options, undefined, false);
+  if (hasErrors(sources.issues) || !sources.texts) return emptySet(sources.texts, sources.roles, sources.issues);
+  const roles = sources.roles;
+  const texts = withLayerSchema(sources.texts);
+  const compiled = compileProjectSchemas(texts, sources.schemaFiles);
+  if (!compiled.schemas) return emptySet(undefined, roles, [...sources.issues, ...compiled.issues]);
+  const schemas = compiled.schemas;
+  const issues: Issue[] = [...sources.issues];
   const layers: Layer[] = [];
   const profiles = new Map<string, Profile>();
   const checks: CheckRule[] = [];
@@ -186,6 +259,9 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
       checks.push({ ...(doc as never as CheckRule), name: doc.check as string, ...at("/check") });
     } else if (kind === "profile") {
       const name = doc.profile as string;
+      if (roles.profiles === undefined) {
+        issues.push(issue("role-missing", `profile '${name}': the project declares no profiles role, so no profile can apply; add \`roles: {profiles: <context field>}\` to the project file, or remove this file`, at("/profile", true)));
+      }
       if (name !== base) issues.push(warning("name-mismatch", `profile '${name}' is in a file named '${basename(file.path)}'; name the file ${name}${extname(file.path)}`, at("/profile", true)));
       const existing = profiles.get(name);
       if (existing) {
@@ -233,10 +309,19 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
       if (stages.some((x) => x.name === s.name)) issues.push(issue("duplicate-name", `stage '${s.name}' is listed twice`, at(`/stages/${i}/name`, true)));
       stages.push({ name: s.name, description: s.description, source: s.source ?? "layers", layers: [] });
     });
+    // A profiles or overrides stage needs its role; a declared role needs exactly one stage to apply it.
     for (const source of ["profiles", "overrides"] as const) {
       const n = stages.filter((s) => s.source === source).length;
-      if (n !== 1) issues.push(issue("stage-source", `exactly one stage must have \`source: ${source}\` (found ${n})`, at("/stages")));
+      if (roles[source] === undefined) {
+        stageDefs.def.forEach((s, i) => {
+          if (s.source !== source) return;
+          issues.push(issue("role-missing", `stage '${s.name}' takes \`source: ${source}\`, but the project declares no ${source} role: add \`roles: {${source}: <context field>}\` to the project file, or remove the stage`, at(`/stages/${i}/source`, true)));
+        });
+      } else if (n !== 1) issues.push(issue("stage-source", `exactly one stage must have \`source: ${source}\` (found ${n})`, at("/stages")));
     }
+    // Profile layers belong to the profiles stage, under the name the project gives it.
+    const profileStage = stages.find((s) => s.source === "profiles");
+    if (profileStage) for (const p of profiles.values()) for (const l of p.layers) l.stage = profileStage.name;
     for (const layer of layers) {
       const stage = stages.find((s) => s.name === layer.stage);
       const where = { file: layer.file, ...(positionOf(layer.positions, "/stage", true) ?? {}), layer: layer.name, pointer: "/stage" };
@@ -249,13 +334,34 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
 
   return {
     stages,
+    roles,
     profiles,
     checks,
     schemas,
-    hash: hashTexts([...sorted.flatMap((f) => [f.path, f.text]), texts.layer, texts.context, texts.taskConfig]),
+    hash: hashTexts([...sorted.flatMap((f) => [f.path, f.text]), texts.layer, texts.context, texts.output, JSON.stringify(roles)]),
     issues: sortIssues(issues),
     files: sorted.map((f) => f.path),
   };
+}
+
+/** Compile the schemas; one that does not compile is the error `schema-invalid`, naming its file when known. */
+function compileProjectSchemas(texts: SchemaTexts, names?: { context: string; output: string }): { schemas?: SchemaSet; issues: Issue[] } {
+  try {
+    return { schemas: compileSchemas(texts), issues: [] };
+  } catch (e) {
+    const which = (["context", "output"] as const).find((w) => !compilesAlone(texts[w])) ?? "output";
+    const file = names?.[which];
+    return { issues: [issue("schema-invalid", `the ${which} schema does not compile: ${(e as Error).message}`, file ? { file } : {})] };
+  }
+}
+
+function compilesAlone(text: string): boolean {
+  try {
+    compileValidators({ layer: {}, context: JSON.parse(text), output: {} });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** For a one-line expression, point the column at the offending character inside it. */

@@ -1,49 +1,61 @@
-// The three JSON Schemas strata works with, compiled once per content (ajv compiling is the slow part).
+// The JSON Schemas strata works with, compiled once per content (ajv compiling is the slow part): strata's own
+// (the layer, scenario and project file formats, always from the package) and a project's two (its context and
+// its output), whose paths the project file gives.
+import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ValidateFunction } from "ajv";
-import { FileReadError, readRegularFile } from "./dir-walk.js";
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const DEFAULT_SCHEMAS_DIR = join(PACKAGE_ROOT, "schemas");
+/** strata's own schemas (layer, scenario and project files), shipped in the package. */
+export const STRATA_SCHEMAS_DIR = join(PACKAGE_ROOT, "schemas");
+/** The package's folders, which also hold the project it ships (the autotuner's): kept for existing callers. */
+export const DEFAULT_SCHEMAS_DIR = STRATA_SCHEMAS_DIR;
 export const DEFAULT_LAYERS_DIR = join(PACKAGE_ROOT, "layers");
 
-export const SCHEMA_FILES = {
+/** strata's own file formats: always read from the package, never from a project. */
+export const STRATA_SCHEMA_FILES = {
   layer: "layer.schema.json",
-  context: "context.schema.json",
-  taskConfig: "task-config.schema.json",
+  scenario: "scenario.schema.json",
+  project: "project.schema.json",
 } as const;
 
-export type SchemaTexts = Record<keyof typeof SCHEMA_FILES, string>;
+/** The schema texts a layer set is compiled from: strata's layer schema and the project's context and output schemas. */
+export interface SchemaTexts {
+  layer: string;
+  context: string;
+  output: string;
+}
+
+/** A project's own schemas, as texts. */
+export type ProjectSchemaTexts = Omit<SchemaTexts, "layer">;
 
 export interface SchemaSet {
   texts: SchemaTexts;
-  json: Record<keyof typeof SCHEMA_FILES, Record<string, unknown>>;
+  json: Record<keyof SchemaTexts, Record<string, unknown>>;
   /** Validators for each kind of layer file, by definition name. */
   layerFile: Record<"layer" | "profile" | "check" | "stages", ValidateFunction>;
   /** Validates a context and fills in its defaults (mutates: pass a copy). */
   context: ValidateFunction;
-  taskConfig: ValidateFunction;
+  /** Validates the composed config. */
+  output: ValidateFunction;
 }
 
-/** A schema file is read only up to this size (16 MiB). */
-const SCHEMA_MAX_BYTES = 16 << 20;
+/** A schema file is read only up to this size (16 MiB): bounded like every data file (a FIFO or a huge file is an error, never a hang). */
+export const SCHEMA_MAX_BYTES = 16 << 20;
 
-export function readSchemaTexts(dir = DEFAULT_SCHEMAS_DIR): SchemaTexts {
-  // Bounded like every data file: a FIFO or a huge file in the schema folder is an error, never a hang.
-  const read = (f: string) => {
-    try {
-      return readRegularFile(join(dir, f), SCHEMA_MAX_BYTES);
-    } catch (e) {
-      // The system's own error (no such file) as it was; a FIFO or a file too large, named.
-      if (e instanceof FileReadError) throw e.cause ?? new Error(`${join(dir, f)}: ${e.message}`);
-      throw e;
-    }
-  };
-  return { layer: read(SCHEMA_FILES.layer), context: read(SCHEMA_FILES.context), taskConfig: read(SCHEMA_FILES.taskConfig) };
+const strataTexts = new Map<string, string>();
+/** The text of one of strata's own schemas (read once). */
+export function strataSchemaText(which: keyof typeof STRATA_SCHEMA_FILES): string {
+  let text = strataTexts.get(which);
+  if (text === undefined) strataTexts.set(which, (text = readFileSync(join(STRATA_SCHEMAS_DIR, STRATA_SCHEMA_FILES[which]), "utf8")));
+  return text;
 }
+
+/** A project's schema texts with strata's layer schema beside them. */
+export const withLayerSchema = (texts: ProjectSchemaTexts): SchemaTexts => ({ layer: strataSchemaText("layer"), context: texts.context, output: texts.output });
 
 const cache = new Map<string, SchemaSet>();
 
@@ -55,7 +67,7 @@ export function hashTexts(parts: Iterable<string>): string {
 
 /**
  * Each validator: the ajv instance it is compiled with (by its options) and its schema reference. The build
- * precompiles these same validators for the shipped schemas (scripts/build-validators.mjs).
+ * precompiles these same validators for the repository's own project (scripts/build-validators.mjs).
  */
 export const AJV_OPTIONS = {
   strict: { allErrors: true, strict: false },
@@ -67,7 +79,7 @@ export const VALIDATORS = {
     profile: "layer#/definitions/profile",
     check: "layer#/definitions/check",
     stages: "layer#/definitions/stages",
-    taskConfig: "taskConfig",
+    output: "output",
   },
   withDefaults: { context: "context" },
 } as const;
@@ -75,9 +87,9 @@ export const VALIDATORS = {
 type Validators = { [I in keyof typeof VALIDATORS]: Record<keyof (typeof VALIDATORS)[I], ValidateFunction> };
 
 /** The hash that names a set of schema texts (and the precompiled validators made from them). */
-export const schemasKey = (texts: SchemaTexts): string => hashTexts([texts.layer, texts.context, texts.taskConfig]);
+export const schemasKey = (texts: SchemaTexts): string => hashTexts([texts.layer, texts.context, texts.output]);
 
-/** Compile (or reuse) the validators for these schema texts. Throws on an invalid schema file. */
+/** Compile (or reuse) the validators for these schema texts. Throws on a schema that is not JSON or does not compile. */
 export function compileSchemas(texts: SchemaTexts): SchemaSet {
   const key = schemasKey(texts);
   const hit = cache.get(key);
@@ -85,7 +97,7 @@ export function compileSchemas(texts: SchemaTexts): SchemaSet {
   const json = {
     layer: JSON.parse(texts.layer),
     context: JSON.parse(texts.context),
-    taskConfig: JSON.parse(texts.taskConfig),
+    output: JSON.parse(texts.output),
   };
   const { strict, withDefaults } = precompiled(key) ?? compileValidators(json);
   const set: SchemaSet = {
@@ -93,7 +105,7 @@ export function compileSchemas(texts: SchemaTexts): SchemaSet {
     json,
     layerFile: { layer: strict.layer, profile: strict.profile, check: strict.check, stages: strict.stages },
     context: withDefaults.context,
-    taskConfig: strict.taskConfig,
+    output: strict.output,
   };
   cache.set(key, set);
   return set;
@@ -101,17 +113,22 @@ export function compileSchemas(texts: SchemaTexts): SchemaSet {
 
 const require = createRequire(import.meta.url);
 
-// `npm run build` writes ajv's standalone code for the shipped schemas to dist/validators.cjs: a start then
+type Precompiled = Validators & { key: string; projectKey?: string; project?: { project: ValidateFunction } };
+
+// `npm run build` writes ajv's standalone code for the repository's schemas to dist/validators.cjs: a start then
 // neither loads ajv nor compiles (~100 ms). Schemas are user-editable files: other texts compile at runtime.
-function precompiled(key: string): Validators | undefined {
-  let mod: Validators & { key: string };
+function precompiledModule(): Precompiled | undefined {
   try {
-    mod = require("../validators.cjs");
+    return require("../validators.cjs");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") return undefined; // built by tsc alone
     throw e;
   }
-  return mod.key === key ? mod : undefined;
+}
+
+function precompiled(key: string): Validators | undefined {
+  const mod = precompiledModule();
+  return mod?.key === key ? mod : undefined;
 }
 
 /** Compile every validator with ajv (imported only now: most starts never need it). */
@@ -119,10 +136,29 @@ export function compileValidators(json: SchemaSet["json"], extra: { code?: { sou
   const { Ajv } = require("ajv") as typeof import("ajv");
   const strict = new Ajv({ ...AJV_OPTIONS.strict, ...extra });
   strict.addSchema(json.layer, "layer");
-  strict.addSchema(json.taskConfig, "taskConfig");
+  strict.addSchema(json.output, "output");
   const withDefaults = new Ajv({ ...AJV_OPTIONS.withDefaults, ...extra });
   withDefaults.addSchema(json.context, "context");
   const get = <T extends Record<string, string>>(ajv: InstanceType<typeof Ajv>, refs: T) =>
     Object.fromEntries(Object.entries(refs).map(([name, ref]) => [name, ajv.getSchema(ref)!])) as Record<keyof T, ValidateFunction>;
   return { strict: get(strict, VALIDATORS.strict), withDefaults: get(withDefaults, VALIDATORS.withDefaults), ajv: { strict, withDefaults } };
+}
+
+/** The key of the precompiled project-file validator: the hash of strata's project schema. */
+export const projectSchemaKey = (): string => hashTexts([strataSchemaText("project")]);
+
+let projectValidator: ValidateFunction | undefined;
+/** The validator of strata.yaml (schemas/project.schema.json): precompiled by the build, else compiled now. */
+export function projectFileValidator(): ValidateFunction {
+  if (projectValidator) return projectValidator;
+  const mod = precompiledModule();
+  if (mod?.project && mod.projectKey === projectSchemaKey()) return (projectValidator = mod.project.project);
+  return (projectValidator = compileProjectValidator().validate);
+}
+
+export function compileProjectValidator(extra: { code?: { source: boolean } } = {}) {
+  const { Ajv } = require("ajv") as typeof import("ajv");
+  const ajv = new Ajv({ ...AJV_OPTIONS.strict, ...extra });
+  ajv.addSchema(JSON.parse(strataSchemaText("project")), "project");
+  return { ajv, validate: ajv.getSchema("project")! };
 }

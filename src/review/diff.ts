@@ -3,22 +3,25 @@
 // is composed on both sides and compared leaf by leaf, with the head layer (file:line) that set each new value.
 import { execFileSync } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { compose, type ComposeResult } from "../core/compose.js";
 import { deepEqual, leafChanges } from "./compare.js";
 import type { Issue, Origin } from "../core/issues.js";
 import { loadLayerSetFromFiles, readLayerFiles, type LayerSet } from "../core/load.js";
 import { loadScenariosFromFiles, problemOf, type Scenario } from "./scenarios.js";
-import { readSchemaTexts, SCHEMA_FILES, type SchemaTexts } from "../core/schemas.js";
+import type { ProjectSchemaTexts } from "../core/schemas.js";
+import { findProject, loadProject, readSchemaFile, schemaFromText, PROJECT_HINT, type Project, type Roles } from "../core/project.js";
 import type { SourceFile } from "../core/source.js";
 import type { Trace } from "../core/merge.js";
 import { pointerToDots } from "../util/pointer.js";
 
-/** Where the layers, schemas and scenarios live, relative to the repository root (forward slashes). */
+/** Where the project's layers, schemas and scenarios live, relative to the repository root (forward slashes), and its roles. */
 export interface DiffPaths {
   layers: string;
-  schemas: string;
+  /** The context and output schema files. */
+  schemas: { context: string; output: string };
   scenarios: string;
+  roles: Roles;
 }
 
 /** Everything one side of the diff is made of, as file texts. */
@@ -29,9 +32,9 @@ export interface Side {
   rev?: string;
   commit?: string;
   layerFiles: SourceFile[];
-  schemaTexts: SchemaTexts;
+  schemaTexts: ProjectSchemaTexts;
   scenarioFiles: SourceFile[];
-  /** Things the reader should know about this side (e.g. shipped schemas used because it has none). */
+  /** Things the reader should know about this side (e.g. it has no scenarios). */
   notes: string[];
 }
 
@@ -144,31 +147,50 @@ export function resolveRevision(repo: Repo, rev: string): string {
   }
 }
 
-/** Turn directories given relative to `cwd` into paths relative to the repository root. */
-export function repoPaths(repo: Repo, cwd: string, dirs: { layers?: string; schemas?: string; scenarios?: string }): DiffPaths {
+/**
+ * The project's paths relative to the repository root: the project given, else the one found from `cwd` up;
+ * `dirs` (relative to `cwd`) replace its layer directory, schema folder or scenario directory.
+ */
+export function repoPaths(repo: Repo, cwd: string, dirs: { project?: Project; layers?: string; schemas?: string; scenarios?: string }): DiffPaths {
   // git reports the root with symbolic links resolved: resolve the working directory the same way.
   const here = realpathSync(cwd);
-  const rel = (what: string, dir: string) => {
-    const r = relative(repo.root, resolve(here, dir)).split(sep).join("/");
-    if (r === "" || r.startsWith("..") || isAbsolute(r)) throw new DiffError(`--${what} ${dir} must be a directory inside the repository ${repo.root}`);
+  let project = dirs.project;
+  if (!project) {
+    const found = findProject(here);
+    if (!found) throw new DiffError(`no project file (strata.yaml) in ${cwd} or any folder above it; ${PROJECT_HINT}`);
+    project = loadProject(found);
+  }
+  const errors = project.issues.filter((i) => i.severity === "error" && !(dirs.layers !== undefined && i.pointer === "/layers") && !(dirs.schemas !== undefined && i.pointer?.startsWith("/schemas/")));
+  if (errors.length > 0) throw new DiffError(`the project file ${project.file} has ${errors.length} error(s)`, errors);
+  const real = (p: string) => (existsSync(p) ? realpathSync(p) : p);
+  const rel = (what: string, abs: string, given: string) => {
+    const r = relative(repo.root, abs).split(sep).join("/");
+    if (r === "" || r.startsWith("..") || isAbsolute(r)) throw new DiffError(`${what} ${given} must be inside the repository ${repo.root}`);
     return r;
   };
-  const layers = rel("layers", dirs.layers ?? "layers");
+  const layers = dirs.layers !== undefined ? rel("--layers", resolve(here, dirs.layers), dirs.layers) : rel("the layer directory", real(project.layersDir), project.layersDir);
+  const schema = (which: "context" | "output") =>
+    dirs.schemas !== undefined
+      ? rel("--schemas", resolve(here, dirs.schemas), dirs.schemas) + "/" + basename(project!.schemas[which])
+      : rel(`the ${which} schema`, real(project!.schemas[which]), project!.schemaFiles[which]);
+  const scenariosDir = dirs.scenarios !== undefined ? resolve(here, dirs.scenarios) : project.scenariosDir ? real(project.scenariosDir) : undefined;
+  if (scenariosDir === undefined) {
+    throw new DiffError(`the project (${project.file}) declares no scenarios, and strata diff compares scenarios: add \`scenarios: DIR\` to it, or pass --scenarios DIR`);
+  }
   return {
     layers,
-    schemas: dirs.schemas ? rel("schemas", dirs.schemas) : parentOf(layers) + "schemas",
-    scenarios: rel("scenarios", dirs.scenarios ?? "test/scenarios"),
+    schemas: { context: schema("context"), output: schema("output") },
+    scenarios: rel("--scenarios", scenariosDir, dirs.scenarios ?? scenariosDir),
+    roles: project.roles,
   };
 }
-
-const parentOf = (p: string) => (p.includes("/") ? p.slice(0, p.lastIndexOf("/") + 1) : "");
 
 const DATA_FILE = /\.(ya?ml|json)$/i;
 
 /** One side from a commit: every file read from git's object store; the working tree is never touched. */
 export function readRevision(repo: Repo, rev: string, paths: DiffPaths): Side {
   const commit = resolveRevision(repo, rev);
-  const entries = git(repo.root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", paths.layers, paths.schemas, paths.scenarios])
+  const entries = git(repo.root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", paths.layers, paths.schemas.context, paths.schemas.output, paths.scenarios])
     .toString("utf8")
     .split("\0")
     .filter(Boolean)
@@ -188,14 +210,15 @@ export function readRevision(repo: Repo, rev: string, paths: DiffPaths): Side {
   const short = commit.slice(0, 7);
   if (layerFiles.length === 0) throw new DiffError(`${rev} (${short}) has no layer files in ${paths.layers}/`);
   const notes: string[] = [];
-  const schemaFiles = new Map(under(paths.schemas).map((f) => [f.path, f.text]));
-  let schemaTexts: SchemaTexts;
-  if (Object.values(SCHEMA_FILES).every((f) => schemaFiles.has(f))) {
-    schemaTexts = { layer: schemaFiles.get(SCHEMA_FILES.layer)!, context: schemaFiles.get(SCHEMA_FILES.context)!, taskConfig: schemaFiles.get(SCHEMA_FILES.taskConfig)! };
-  } else {
-    schemaTexts = readSchemaTexts();
-    notes.push(`${short} has no ${paths.schemas}/ schemas: strata's own schemas were used for it`);
-  }
+  const schemaText = (which: "context" | "output") => {
+    const path = paths.schemas[which];
+    const entry = entries.find((e) => e.path === path);
+    if (!entry) throw new DiffError(`${rev} (${short}) has no ${path} (the project's ${which} schema)`);
+    const read = schemaFromText(`${short}:${path}`, texts.get(entry.sha) ?? "");
+    if (read.text === undefined) throw new DiffError(`the ${which} schema at ${rev} (${short}) is broken`, read.issues);
+    return read.text;
+  };
+  const schemaTexts: ProjectSchemaTexts = { context: schemaText("context"), output: schemaText("output") };
   const scenarioFiles = under(paths.scenarios);
   if (scenarioFiles.length === 0) notes.push(`${short} has no scenarios in ${paths.scenarios}/`);
   return { label: short, rev, commit, layerFiles, schemaTexts, scenarioFiles, notes };
@@ -225,12 +248,12 @@ export function readWorkingTree(repo: Repo, paths: DiffPaths): Side {
   const abs = (p: string) => join(repo.root, p);
   if (!existsSync(abs(paths.layers))) throw new DiffError(`the working tree has no layer directory ${paths.layers}/`);
   const notes: string[] = [];
-  let schemaTexts: SchemaTexts;
-  if (existsSync(join(abs(paths.schemas), SCHEMA_FILES.taskConfig))) schemaTexts = readSchemaTexts(abs(paths.schemas));
-  else {
-    schemaTexts = readSchemaTexts();
-    notes.push(`the working tree has no ${paths.schemas}/ schemas: strata's own schemas were used for it`);
-  }
+  const schemaText = (which: "context" | "output") => {
+    const read = readSchemaFile(abs(paths.schemas[which]), paths.schemas[which]);
+    if (read.text === undefined) throw new DiffError(`the working tree's ${which} schema ${paths.schemas[which]} cannot be used`, read.issues);
+    return read.text;
+  };
+  const schemaTexts: ProjectSchemaTexts = { context: schemaText("context"), output: schemaText("output") };
   const scenarioFiles = existsSync(abs(paths.scenarios)) ? readLayerFiles(abs(paths.scenarios)) : [];
   if (scenarioFiles.length === 0) notes.push(`the working tree has no scenarios in ${paths.scenarios}/`);
   return { label: "working tree", layerFiles: readLayerFiles(abs(paths.layers)), schemaTexts, scenarioFiles, notes };
@@ -244,7 +267,7 @@ interface Rendered {
 }
 
 function loadSide(side: Side, paths: DiffPaths, which: "base" | "head"): { set: LayerSet; scenarios: Scenario[]; issues: Issue[] } {
-  const set = loadLayerSetFromFiles(side.layerFiles, { schemaTexts: side.schemaTexts });
+  const set = loadLayerSetFromFiles(side.layerFiles, { schemaTexts: side.schemaTexts, roles: paths.roles, schemaFiles: paths.schemas });
   const errors = set.issues.filter((i) => i.severity === "error");
   if (errors.length > 0) {
     const at = side.commit ? `${side.label}:` : "";
@@ -348,7 +371,7 @@ function fileChanges(base: Side, head: Side, paths: DiffPaths): LayerFileChange[
     for (const f of a.keys()) if (!b.has(f)) out.push({ file: f, status: "removed" });
   };
   const layers = (s: Side) => new Map(s.layerFiles.map((f) => [`${paths.layers}/${f.path}`, f.text]));
-  const schemas = (s: Side) => new Map(Object.entries(SCHEMA_FILES).map(([k, f]) => [`${paths.schemas}/${f}`, s.schemaTexts[k as keyof SchemaTexts]]));
+  const schemas = (s: Side) => new Map((["context", "output"] as const).map((k) => [paths.schemas[k], s.schemaTexts[k]]));
   compare(layers(base), layers(head));
   compare(schemas(base), schemas(head));
   return out.sort((x, y) => (x.file < y.file ? -1 : 1));

@@ -69,7 +69,7 @@ export interface ProfileNotes {
 }
 
 /** Every leaf of the config with the origin of its value, in the config's order. */
-export function explainValues(result: ComposeResult): ExplainedValue[] {
+export function explainValues(result: ComposeResult<object>): ExplainedValue[] {
   const out: ExplainedValue[] = [];
   const walk = (v: unknown, pointer: string) => {
     if (isPlainObject(v) && Object.keys(v).length > 0) {
@@ -90,7 +90,7 @@ export const pathToPointer = (path: string): string => toPointer(parseDotPath(pa
  * write won. A write of a whole object above the path counts with the part it wrote at the path; when one
  * layer wrote both an object and values inside it, only its most precise write is listed.
  */
-export function explainPath(result: ComposeResult, path: string, set?: LayerSet): ValueHistory {
+export function explainPath(result: ComposeResult<object>, path: string, set?: LayerSet): ValueHistory {
   const pointer = pathToPointer(path);
   const segments = parsePointer(pointer);
   const value = result.config ? getOwnPath(result.config, segments) : undefined;
@@ -147,7 +147,7 @@ export function explainPath(result: ComposeResult, path: string, set?: LayerSet)
  * Sequence numbers of the writes that made the final value: its last write — and, when that added items to a
  * list, the writes it added them to, back to the one that set the list — or for an object the same for each leaf.
  */
-function winningSeqs(result: ComposeResult, pointer: string, object: boolean): Set<number> {
+function winningSeqs(result: ComposeResult<object>, pointer: string, object: boolean): Set<number> {
   const out = new Set<number>();
   if (!object) {
     let last = lastWrite(result.trace, pointer);
@@ -177,7 +177,7 @@ function subValue(w: Write & { pointer: string }, pointer: string): unknown {
 }
 
 /** Every skipped layer, with its condition and the values it read, in words. */
-export function explainSkipped(result: ComposeResult): SkipExplanation[] {
+export function explainSkipped(result: ComposeResult<object>): SkipExplanation[] {
   return result.skipped_layers.map((s) => ({
     ...s,
     condition: s.when_text ?? "(no condition)",
@@ -192,11 +192,13 @@ export function describeSkip(s: SkipExplanation): string {
 }
 
 /** Profiles asked for but missing (with close names), and profiles available but not asked for. */
-export function explainProfiles(result: ComposeResult, set: LayerSet): ProfileNotes {
-  const asked = result.context?.profiles ?? [];
+export function explainProfiles(result: ComposeResult<object>, set: LayerSet): ProfileNotes {
+  const field = set.roles.profiles;
+  const value = field !== undefined && result.context ? (result.context as Record<string, unknown>)[field] : undefined;
+  const asked = Array.isArray(value) ? (value as string[]) : [];
   const known = [...set.profiles.keys()].sort();
   return {
-    unknown: asked.flatMap((name, i) => (set.profiles.has(name) ? [] : [{ name, pointer: `/profiles/${i}`, suggestions: closeNames(name, known) }])),
+    unknown: asked.flatMap((name, i) => (set.profiles.has(name) ? [] : [{ name, pointer: `/${escapeToken(field!)}/${i}`, suggestions: closeNames(name, known) }])),
     not_selected: known.filter((n) => !asked.includes(n)),
   };
 }
@@ -227,7 +229,7 @@ export function layerWritesPath(layer: Layer | undefined, segments: readonly str
 }
 
 /** Warnings and errors about a config value (checks with a `path`, schema problems), by pointer. */
-export function issuesByPointer(result: ComposeResult, set: LayerSet): Map<string, Issue[]> {
+export function issuesByPointer(result: ComposeResult<object>, set: LayerSet): Map<string, Issue[]> {
   const checks = new Set(set.checks.map((c) => c.name));
   const out = new Map<string, Issue[]>();
   for (const i of [...result.errors, ...result.warnings]) {

@@ -38,7 +38,7 @@ function renameEmptyProfile(i: Issue): Issue {
 
 /** The checks loading does not do: field references in conditions and expressions, and conditions that can never hold. */
 export function lintLayerSet(set: LayerSet, files: readonly SourceFile[]): Issue[] {
-  const fields = new FieldChecker(set.schemas.json.context, set.schemas.json.taskConfig);
+  const fields = new FieldChecker(set.schemas.json.context, set.schemas.json.output);
   const issues: Issue[] = [];
   const texts = new Map(files.map((f) => [f.path, f.text]));
   const layers = [...set.stages.flatMap((s) => s.layers), ...[...set.profiles.values()].flatMap((p) => p.layers)];
@@ -50,7 +50,7 @@ export function lintLayerSet(set: LayerSet, files: readonly SourceFile[]): Issue
       const never = fields.neverTrue(layer.when);
       if (never) issues.push(warning("never-applies", `layer '${layer.name}' can never apply: its condition is false for every value of ${never}`, { ...at(condAt), layer: layer.name, pointer: condAt }));
     }
-    issues.push(...configKeyIssues(set.schemas.json.taskConfig, layer));
+    issues.push(...configKeyIssues(set.schemas.json.output, layer));
     for (const e of templateExpressions(layer.template)) {
       const pointer = layer.dataPointer + e.pointer;
       const exprAt = layer.positions.has(pointer + "/$expr") ? pointer + "/$expr" : pointer;
@@ -85,7 +85,8 @@ export async function lintScenarios(set: LayerSet, scenarios: readonly Scenario[
     const run = await runScenario(set, scenario);
     const where = (e: Issue) => {
       // A value from the scenario's own overrides is blamed where the overrides write it.
-      const pos = isUser(e) && e.pointer !== undefined ? positionOf(scenario.positions, `/context/user_overrides${e.pointer}`) : undefined;
+      const overrides = set.roles.overrides;
+      const pos = isUser(e) && e.pointer !== undefined && overrides !== undefined ? positionOf(scenario.positions, `/context/${escapeToken(overrides)}${e.pointer}`) : undefined;
       return pos ?? positionOf(scenario.positions, "/context") ?? { line: 1, column: 1 };
     };
     for (const e of run.result.errors) {

@@ -3,7 +3,9 @@
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { PACKAGE_ROOT, DEFAULT_LAYERS_DIR } from "../core/schemas.js";
+import { PACKAGE_ROOT } from "../core/schemas.js";
+import { findProject, loadProject, PROJECT_HINT, type Project } from "../core/project.js";
+import { issue, StrataError } from "../core/issues.js";
 import { LayerSource } from "./layer-watcher.js";
 import { TaskStore } from "./store.js";
 import { registerRoutes } from "./routes.js";
@@ -15,9 +17,11 @@ export const DEFAULT_DB = "data/strata.db";
 export const DEFAULT_WEB_DIR = join(PACKAGE_ROOT, "web", "dist");
 
 export interface ServerOptions {
-  /** Default: the shipped layers. */
+  /** The project to serve: loaded, or its folder (or project file). Default: the nearest strata.yaml from the working directory up. */
+  project?: Project | string;
+  /** Another layer directory than the project's (a copy of its layers). */
   layersDir?: string;
-  /** Default: the shipped schemas. */
+  /** A folder holding the project's two schema files under the same names (a copy of its schemas). */
   schemasDir?: string;
   /** SQLite file (created with its directory); default data/strata.db. */
   db?: string;
@@ -61,9 +65,10 @@ export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> 
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
+  const overrides = { layers: options.layersDir, schemasDir: options.schemasDir };
   const layers = new LayerSource({
-    layersDir: options.layersDir ?? DEFAULT_LAYERS_DIR,
-    schemasDir: options.schemasDir,
+    project: serverProject(options.project, overrides),
+    overrides,
     debounceMs: options.watchDebounceMs,
     pollMs: options.watchPollMs,
     log: {
@@ -110,6 +115,15 @@ export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> 
   if (options.watch ?? true) layers.watch();
   await app.ready();
   return { app, layers, store };
+}
+
+/** The project to serve; none found is a StrataError like a broken layer set (the service does not start). */
+function serverProject(given: Project | string | undefined, overrides: { layers?: string; schemasDir?: string }): Project {
+  const customised = overrides.layers !== undefined || overrides.schemasDir !== undefined;
+  if (typeof given === "object") return customised ? loadProject(given.file, overrides) : given;
+  const where = given !== undefined ? resolve(given) : findProject(process.cwd());
+  if (where === undefined) throw new StrataError([issue("project-not-found", `no project file (strata.yaml) in ${process.cwd()} or any folder above it; ${PROJECT_HINT}`)]);
+  return loadProject(where, overrides);
 }
 
 export interface RunningServer extends StrataApp {

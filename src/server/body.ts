@@ -32,7 +32,7 @@ export function requestBodySchema(schemas: SchemaSet): JsonSchema {
 function bodyValidator(schemas: SchemaSet) {
   let hit = compiled.get(schemas);
   if (!hit) {
-    const schema = deriveBodySchema(schemas.json.context, schemas.json.taskConfig);
+    const schema = deriveBodySchema(schemas.json.context, schemas.json.output);
     hit = { schema, validate: new Ajv({ allErrors: true, strict: false }).compile(schema) };
     compiled.set(schemas, hit);
   }

@@ -1,9 +1,10 @@
-// The layer set the service composes with: loaded once at start, reloaded when a file under layers/ or
-// schemas/ changes. A reload that finds errors keeps the last good set serving and reports the errors.
-import { watch, type FSWatcher } from "node:fs";
-import { join, relative, resolve } from "node:path";
+// The layer set the service composes with: loaded once at start, reloaded when a file under the project's layer
+// directory, one of its schemas or its project file changes. A reload that finds errors keeps the last good set
+// serving and reports the errors.
+import { statSync, watch, type FSWatcher } from "node:fs";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import { loadLayerSet, type LayerSet } from "../core/load.js";
-import { DEFAULT_SCHEMAS_DIR, SCHEMA_FILES, readSchemaTexts, compileSchemas, type SchemaTexts } from "../core/schemas.js";
+import { loadProject, type Project, type ProjectOverrides } from "../core/project.js";
 import { issue, StrataError, type Issue } from "../core/issues.js";
 import type { LayerStatus } from "./api-types.js";
 import { walkDir, type Walk } from "../core/dir-walk.js";
@@ -11,8 +12,10 @@ import { walkDir, type Walk } from "../core/dir-walk.js";
 export type { LayerStatus };
 
 export interface LayerSourceOptions {
-  layersDir: string;
-  schemasDir?: string;
+  /** The project whose layers are served; its file, schemas and layers are read again on every reload. */
+  project: Project;
+  /** Paths that replace the project's own (a copy of its layers or schemas). */
+  overrides?: ProjectOverrides;
   /** Quiet time after the last change before reloading (editors save in several steps). */
   debounceMs?: number;
   /** Also compare file sizes and times this often (ms; 0: never), for changes the watchers miss. */
@@ -22,7 +25,7 @@ export interface LayerSourceOptions {
 
 export class LayerSource {
   readonly layersDir: string;
-  readonly schemasDir: string;
+  private project: Project;
   private current!: LayerSet;
   private loadedAt = "";
   private checkedAt = "";
@@ -37,9 +40,9 @@ export class LayerSource {
 
   /** Load the set; throws StrataError with every problem when it is broken (the service refuses to start). */
   constructor(private readonly options: LayerSourceOptions) {
-    this.layersDir = resolve(options.layersDir);
-    this.schemasDir = resolve(options.schemasDir ?? DEFAULT_SCHEMAS_DIR);
-    const { set, errors } = this.read();
+    this.project = options.project;
+    this.layersDir = options.project.layersDir;
+    const { set, errors } = this.read(false);
     if (!set) throw new StrataError(errors);
     this.current = set;
     this.loadedAt = this.checkedAt;
@@ -47,6 +50,11 @@ export class LayerSource {
 
   get set(): LayerSet {
     return this.current;
+  }
+
+  /** The project as last read (its roles, aliases and item name). */
+  get currentProject(): Project {
+    return this.project;
   }
 
   status(): LayerStatus {
@@ -128,10 +136,11 @@ export class LayerSource {
     }, this.options.debounceMs ?? 150);
   }
 
-  /** One watcher per directory under the two roots: add the new ones, close the gone ones. */
+  /** One watcher per directory under the layer directory, plus the folders of the schemas and the project file. */
   private syncWatchers(): void {
     const dirs = new Set<string>();
-    for (const root of [this.layersDir, this.schemasDir]) for (const dir of walk(root).dirs) dirs.add(dir);
+    for (const dir of walk(this.layersDir).dirs) dirs.add(dir);
+    for (const file of this.extraFiles()) dirs.add(dirname(file));
     for (const [dir, w] of this.watchers) {
       if (!dirs.has(dir)) {
         w.close();
@@ -155,64 +164,63 @@ export class LayerSource {
     }
   }
 
-  /** Path, size and modification time of every file under the two roots. */
+  /** The project file and its two schemas: watched one by one, not their whole folders. */
+  private extraFiles(): string[] {
+    const p = this.project;
+    return [...new Set([absolute(p.file), p.schemas.context, p.schemas.output].filter(Boolean))];
+  }
+
+  /** Path, size and modification time of every file under the layer directory, the schemas and the project file. */
   private fingerprintNow(): string {
     const parts: string[] = [];
-    for (const root of [this.layersDir, this.schemasDir]) {
-      const { files, problems } = walk(root);
-      for (const f of files) parts.push(`${f.full}\0${f.size}\0${f.mtimeMs}`);
-      // A FIFO or a link loop added to the folder is a change too: the reload reports it.
-      for (const p of problems) parts.push(`${root}\0${p.path}\0${p.code}`);
+    const add = (file: string, size: number, mtime: number) => parts.push(`${file}\0${size}\0${mtime}`);
+    const { files, problems } = walk(this.layersDir);
+    for (const f of files) add(f.full, f.size, f.mtimeMs);
+    // A FIFO or a link loop added to the folder is a change too: the reload reports it.
+    for (const p of problems) parts.push(`${this.layersDir}\0${p.path}\0${p.code}`);
+    for (const file of this.extraFiles()) {
+      try {
+        const st = statSync(file);
+        add(file, st.size, st.mtimeMs);
+      } catch {
+        parts.push(`${file}\0missing`);
+      }
     }
     return parts.join("\n");
   }
 
-  /** Load from disk: the set when it has no errors, else the errors (schema files included). */
-  private read(): { set?: LayerSet; errors: Issue[] } {
+  /**
+   * Load from disk: the project file again (its schemas, roles and paths may have changed), then the layers.
+   * The set when it has no errors, else the errors; files in issues are relative to the layer directory.
+   */
+  private read(reloadProject = true): { set?: LayerSet; errors: Issue[] } {
     this.checkedAt = new Date().toISOString();
-    const texts = this.readSchemas();
-    if ("errors" in texts) return this.fail(texts.errors);
+    const project = reloadProject ? loadProject(this.project.file, this.options.overrides) : this.project;
     let set: LayerSet;
     try {
-      set = loadLayerSet(this.layersDir, { schemaTexts: texts });
+      set = loadLayerSet(project);
     } catch (e) {
       return this.fail([issue("layers-unreadable", `cannot load the layer set: ${(e as Error).message}`)]);
     }
-    const errors = set.issues.filter((i) => i.severity === "error");
+    const errors = set.issues.filter((i) => i.severity === "error").map((i) => this.fromLayers(i));
     if (errors.length > 0) return this.fail(errors);
+    this.project = project;
     this.diskErrors = [];
     return { set, errors: [] };
+  }
+
+  /** A file outside the layer directory (a schema, the project file) is named relative to it, like the layer files. */
+  private fromLayers(i: Issue): Issue {
+    return i.file && isAbsolute(i.file) ? { ...i, file: relative(this.layersDir, i.file) } : i;
   }
 
   private fail(errors: Issue[]): { errors: Issue[] } {
     this.diskErrors = errors;
     return { errors };
   }
-
-  /** The three schema texts, each checked to parse and compile, with the file named when one does not. */
-  private readSchemas(): SchemaTexts | { errors: Issue[] } {
-    const file = (name: string) => relative(this.layersDir, join(this.schemasDir, name));
-    let texts: SchemaTexts;
-    try {
-      texts = readSchemaTexts(this.schemasDir);
-    } catch (e) {
-      return { errors: [issue("schema-unreadable", `cannot read the schemas in ${this.schemasDir}: ${(e as Error).message}`)] };
-    }
-    for (const [key, name] of Object.entries(SCHEMA_FILES)) {
-      try {
-        JSON.parse(texts[key as keyof SchemaTexts]);
-      } catch (e) {
-        return { errors: [issue("schema-invalid", `not valid JSON: ${(e as Error).message}`, { file: file(name), line: 1, column: 1 })] };
-      }
-    }
-    try {
-      compileSchemas(texts);
-    } catch (e) {
-      return { errors: [issue("schema-invalid", `a schema does not compile: ${(e as Error).message}`, { file: file("") || "schemas" })] };
-    }
-    return texts;
-  }
 }
+
+const absolute = (p: string) => (isAbsolute(p) ? p : join(process.cwd(), p));
 
 /**
  * Every folder and file under `root` (nothing read, only listed): the same bounded walk as loading

@@ -100,7 +100,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     });
     if ("conflict" in created) {
       const id = created.conflict.id;
-      const free = store.freeName(name, taskNameLimit(deps.layers.set.schemas.json.taskConfig));
+      const free = store.freeName(name, taskNameLimit(deps.layers.set.schemas.json.output));
       const message = `a task named '${name}' already exists${id !== null ? ` (id ${id})` : ""}; '${free}' is free`;
       throw new ApiError(409, "task-name-taken", message, [issue("task-name-taken", message, { pointer: "/task_name" })], {}, { existing_id: id, suggested_name: free });
     }
@@ -161,7 +161,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const s = layers.set.schemas;
     const schemas: Record<string, () => unknown> = {
       context: () => s.json.context,
-      "task-config": () => s.json.taskConfig,
+      "task-config": () => s.json.output,
       layer: () => s.json.layer,
       request: () => requestBodySchema(s),
     };
