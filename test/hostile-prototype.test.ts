@@ -9,7 +9,7 @@ import { createServer, type RunningServer } from "../src/server/app.js";
 import {
   PAYLOADS, YAML_PAYLOADS, SENTINEL, contextWithOverrides, contextWithTopLevel, globalPollution, prototypeProblems, prototypeSnapshot,
 } from "./hostile/payloads.js";
-import { LAYERS_DIR, SCHEMAS_DIR, cli, errorsOf, get, positionIn, post, removeTemps, setWith, tempDir, writeFiles } from "./hostile/setup.js";
+import { LAYERS_DIR, ROOT, SCHEMAS_DIR, cli, errorsOf, get, positionIn, post, removeTemps, setWith, tempDir, writeFiles } from "./hostile/setup.js";
 
 const shipped = setWith();
 const USER: Origin = { source: "user_patch", stage: "user" };
@@ -228,7 +228,7 @@ describe("CLI: --set, --override and the context file (same checks, reported at 
   const context = "model_name: m\nbase_runtime: sglang\n";
   const run = (args: string[], files: Record<string, string> = {}) => {
     const dir = writeFiles({ "ctx.yaml": context, ...files });
-    const r = cli(["compose", "--context", join(dir, "ctx.yaml"), "--layers", LAYERS_DIR, "--schemas", SCHEMAS_DIR, "--json", ...args], { cwd: dir });
+    const r = cli(["compose", "--context", join(dir, "ctx.yaml"), "--project", ROOT, "--layers", LAYERS_DIR, "--schemas", SCHEMAS_DIR, "--json", ...args], { cwd: dir });
     return { ...r, json: JSON.parse(r.stdout || "null"), dir };
   };
 
@@ -273,7 +273,7 @@ describe("CLI: --set, --override and the context file (same checks, reported at 
 
   it("a context file with a prototype key: forbidden-key at its line and column in that file", () => {
     const dir = writeFiles({ "ctx.yaml": "model_name: m\nbase_runtime: sglang\nuser_overrides:\n  parameters:\n    constructor:\n      prototype: {polluted: yes}\n" });
-    const r = cli(["compose", "--context", join(dir, "ctx.yaml"), "--layers", LAYERS_DIR, "--schemas", SCHEMAS_DIR], { cwd: dir });
+    const r = cli(["compose", "--context", join(dir, "ctx.yaml"), "--project", ROOT, "--layers", LAYERS_DIR, "--schemas", SCHEMAS_DIR], { cwd: dir });
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain(`${join(dir, "ctx.yaml")}:5:5: error forbidden-key`);
   });

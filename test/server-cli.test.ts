@@ -22,8 +22,9 @@ afterEach(() => {
   removeTempDirs();
 });
 
+/** `strata serve ARGS` in a temporary folder; the project is the repository's own (STRATA_PROJECT) unless `env` says otherwise. */
 function run(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, STRATA_PROJECT: ROOT, ...options.env };
   for (const k of ["HOST", "PORT", "STRATA_DB"]) if (!options.env || !(k in options.env)) delete env[k];
   const child = spawn(process.execPath, [CLI, "serve", ...args], { cwd: options.cwd ?? tempDir(), env, stdio: ["ignore", "pipe", "pipe"] });
   running.push(child);
@@ -125,5 +126,29 @@ describe("strata serve", () => {
     const broken = run(["--db", notDb, "--port", "0"]);
     expect(await broken.exit).toBe(2);
     expect(broken.stderr()).toContain(`cannot open the task database ${notDb}: the file is not an SQLite database`);
+  });
+
+  it("serves the project STRATA_PROJECT names (--project wins over it); with no project anywhere it does not start", async () => {
+    const K8S = join(ROOT, "examples", "k8s-deployment");
+    const k8s = await serve(["--port", "0", "--no-watch"], { env: { STRATA_PROJECT: K8S } });
+    expect(k8s.stderr()).toMatch(/strata serving on http:\/\/127\.0\.0\.1:\d+ \(project: k8s-deployment; layers: \S+examples\/k8s-deployment\/layers, 10 files, hash/);
+    expect((await get(k8s, "/api/layers/status")).body.files).toContain("tiers/critical.yaml");
+    const preview = await post(k8s, "/api/config/preview", { service: "checkout", environment: "prod", region: "eu-west-1", tiers: ["critical"] });
+    expect(preview.status).toBe(200);
+    expect(preview.body.config.metadata.name).toBe("checkout-prod");
+    expect(preview.body.provenance["/spec/replicas"]).toMatchObject({ stage: "tiers", file: "tiers/critical.yaml", line: 12 });
+    k8s.child.kill("SIGTERM");
+    expect(await k8s.exit).toBe(0);
+
+    const site = await serve(["--port", "0", "--no-watch", "--project", join(ROOT, "test", "fixtures", "projects", "no-roles")], { env: { STRATA_PROJECT: K8S } });
+    expect(site.stderr()).toContain("(project: site-settings;");
+    expect((await post(site, "/api/config/preview", { site: "docs", audience: "public" })).body.config).toEqual({ title: "docs", base_url: "https://docs.example.com", languages: ["en"], search: true });
+    site.child.kill("SIGTERM");
+    expect(await site.exit).toBe(0);
+
+    const cwd = tempDir();
+    const none = run(["--port", "0"], { cwd, env: { STRATA_PROJECT: "" } });
+    expect(await none.exit).toBe(2);
+    expect(none.stderr()).toMatch(new RegExp(`^strata serve: no project file \\(strata\\.yaml\\) in ${cwd} or any folder above it\\.\nRun strata inside a project, give one with --project DIR`));
   });
 });
