@@ -8,6 +8,7 @@ import { REPO_ROOT } from "./helpers/paths.js";
 
 /** The headings of the table's parts in docs/authoring.md, by area. */
 const HEADINGS: Record<CodeArea, string> = {
+  project: "The project file (strata.yaml)",
   file: "Reading a file",
   layers: "Checking a layer, profile, check rule or the stage order",
   lint: "Only from `strata lint`",

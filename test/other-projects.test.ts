@@ -357,3 +357,18 @@ describe("the autotuner's everyday commands run from any folder of this reposito
     expect(json(test).passed).toBe(readLayerFiles(join(REPO_ROOT, "test", "scenarios")).length);
   });
 });
+
+describe("the README's library example", () => {
+  it("runs unchanged at the repository's root and gives what its comments say", () => {
+    const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+    const block = /## Use it as a library\n\n```js\n([\s\S]*?)```/.exec(readme)![1];
+    // `result.ok;  // true` and `result.applied_layers;  // [...]`: the comments that hold a value.
+    const expected = Object.fromEntries([...block.matchAll(/^(result\.(?:ok|applied_layers));\s+\/\/ (\S.*?)$/gm)].map(([, expr, value]) => [expr, value]));
+    expect(Object.keys(expected)).toEqual(["result.ok", "result.applied_layers"]);
+    const script = block.replace('from "strata"', `from ${JSON.stringify(join(REPO_ROOT, "dist", "index.js"))}`) +
+      "\nconsole.log(JSON.stringify({ ok: result.ok, applied_layers: result.applied_layers }));\n";
+    const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: REPO_ROOT, encoding: "utf8" }));
+    expect(out.ok).toBe(JSON.parse(expected["result.ok"]));
+    expect(out.applied_layers).toEqual(JSON.parse(expected["result.applied_layers"]));
+  });
+});
