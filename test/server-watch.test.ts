@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildApp, type RunningServer } from "../src/server/app.js";
 import { StrataError } from "../src/core/issues.js";
+import { autotunerProjectText, writeAutotunerProject } from "./helpers/project.js";
 import { CURL_EXAMPLE, copyLayerSet, get, post, removeTempDirs, startServer, tempDir, waitFor } from "./server-helpers.js";
 
 const servers: RunningServer[] = [];
@@ -167,6 +168,36 @@ describe("live layer reload", () => {
       { value: "lmdeploy", layers: ["lmdeploy-defaults"], in_schema: false },
       { value: "turbomind", layers: ["lmdeploy-defaults"], in_schema: false },
     ]);
+  });
+});
+
+describe("the project file is followed too", () => {
+  it("an edit to strata.yaml takes effect (a role renamed in it and in the schema); a broken one is refused at its line", async () => {
+    const { root, layersDir, schemasDir } = copyLayerSet();
+    const projectFile = writeAutotunerProject(root, { schemas: "schemas" });
+    const server = await startServer({ project: root, layersDir: undefined, schemasDir: undefined, watch: true, watchDebounceMs: 50, watchPollMs: 200 });
+    servers.push(server);
+    const good = (await get(server, "/api/layers/status")).body;
+    expect(good).toMatchObject({ ok: true, files: expect.arrayContaining(["profiles/low-latency.yaml"]) });
+
+    // A role names a field the context schema lacks: refused, at its line in strata.yaml; the set in use stays.
+    writeFileSync(projectFile, autotunerProjectText({ schemas: "schemas" }).replace("profiles: profiles", "profiles: presets"));
+    const broken = await nextStatus(server, good, "rejected");
+    expect(broken.errors).toEqual([expect.objectContaining({ code: "project-invalid", file: "../strata.yaml", line: 6, column: 13 })]);
+    expect((await post(server, "/api/config/preview", CURL_EXAMPLE)).body.applied_layers).toContain("profile:low-latency:low-latency-params");
+
+    // The field renamed in the schema too: the new set reads the profiles from `presets`.
+    const schemaFile = join(schemasDir, "context.schema.json");
+    const schema = JSON.parse(readFileSync(schemaFile, "utf8"));
+    schema.properties.presets = schema.properties.profiles;
+    delete schema.properties.profiles;
+    writeFileSync(schemaFile, JSON.stringify(schema, null, 2));
+    const renamed = await nextStatus(server, good, "new-hash");
+    expect(renamed.errors).toEqual([]);
+    const { profiles, ...rest } = CURL_EXAMPLE;
+    const preview = (await post(server, "/api/config/preview", { ...rest, presets: profiles })).body;
+    expect(preview.applied_layers).toContain("profile:low-latency:low-latency-params");
+    expect(layersDir).toBe(join(root, "layers"));
   });
 });
 

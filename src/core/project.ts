@@ -1,15 +1,14 @@
 // The project file (strata.yaml): where a config project keeps its layers, schemas and scenarios, and which
 // context fields play the roles the engine knows. Every problem is located: file:line:col in strata.yaml, or the
 // path of a file that is missing or broken. Nothing falls back to another project's files.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { FileReadError, readRegularFile } from "./dir-walk.js";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { issue, warning, sortIssues, type Issue } from "./issues.js";
-import { parseSource, positionOf, type LineCol } from "./source.js";
+import { parseSource, positionOf, SOURCE_LIMITS } from "./source.js";
 import { projectFileValidator, SCHEMA_MAX_BYTES, type ProjectSchemaTexts } from "./schemas.js";
-import { SOURCE_LIMITS } from "./source.js";
 import { errorMessage, errorPointer, objectBranches, propertyNames, usefulErrors, type Schema } from "../lang/json-schema.js";
-import { findForbiddenKeys, hasOwn, isPlainObject } from "../util/data.js";
+import { findForbiddenKeys, isPlainObject } from "../util/data.js";
 import { closeNames } from "../util/names.js";
 import { escapeToken } from "../util/pointer.js";
 
@@ -251,18 +250,3 @@ export function schemaFromText(file: string, text: string): { text?: string; jso
   const json = parsed.source.data;
   return { text: isJson ? text : JSON.stringify(json), json, issues: [] };
 }
-
-/** The project file's position for a pointer, e.g. to point an issue at `roles.profiles`. */
-export function projectPosition(project: Project, pointer: string): { file: string } & Partial<LineCol> {
-  try {
-    const parsed = parseSource({ path: project.file, text: readFileSync(project.file, "utf8") }, { expressions: false });
-    return { file: project.file, ...(parsed.source ? positionOf(parsed.source.positions, pointer, true) : {}) };
-  } catch {
-    return { file: project.file };
-  }
-}
-
-/** The role a stage source needs. */
-export const ROLE_OF_SOURCE = { profiles: "profiles", overrides: "overrides" } as const;
-
-export const hasRole = (roles: Roles, role: RoleName): boolean => hasOwn(roles, role) && typeof roles[role] === "string";
