@@ -298,6 +298,8 @@ describe("without a project anywhere, every command says how to make one (exit 2
     const dir = tempDir("strata-no-project-");
     writeFileSync(join(dir, "ctx.yaml"), "model_name: m\nbase_runtime: sglang\n");
     mkdirSync(join(dir, "layers"));
+    // diff first needs a repository (outside one it says so: test/diff.test.ts); this one has no project.
+    if (args[0] === "diff") execFileSync("git", ["init", "-q"], { cwd: dir });
     const r = await strata(args, { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");

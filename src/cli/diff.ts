@@ -56,9 +56,9 @@ broken layer set.`,
     const format = values.format ?? "text";
     if (!["text", "markdown", "json"].includes(format)) throw new UsageError(`--format must be text, markdown or json, not '${format}'`);
     let report: DiffReport;
-    const project = projectOf({ project: values.project, layers: values.layers, schemas: values.schemas });
     try {
       const repo = openRepo(process.cwd());
+      const project = projectOf({ project: values.project, layers: values.layers, schemas: values.schemas });
       const paths = repoPaths(repo, process.cwd(), { project, layers: values.layers, schemas: values.schemas, scenarios: values.scenarios });
       const base = readRevision(repo, values.base, paths);
       const head = values.head ? readRevision(repo, values.head, paths) : readWorkingTree(repo, paths);

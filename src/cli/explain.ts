@@ -165,7 +165,7 @@ function layerSummary(result: ComposeResult, set: LayerSet, show: Displayer, h: 
   if (result.context) {
     const profiles = explainProfiles(result, set);
     for (const u of profiles.unknown) {
-      lines.push(`Unknown profile '${u.name}' (context profiles[${u.pointer.split("/").pop()}]): not found, nothing applied${u.suggestions.length ? `; did you mean ${u.suggestions.join(" or ")}?` : ""}`);
+      lines.push(`Unknown profile '${u.name}' (context ${u.pointer.split("/")[1]}[${u.pointer.split("/").pop()}]): not found, nothing applied${u.suggestions.length ? `; did you mean ${u.suggestions.join(" or ")}?` : ""}`);
     }
     if (profiles.not_selected.length) lines.push(`Profiles not selected: ${profiles.not_selected.join(", ")}`);
   }
