@@ -51,11 +51,11 @@ describe("running the installed CLI", () => {
     const bin = join(tmp, "prefix", "bin", "strata");
     expect(readlinkSync(bin)).toBe("../lib/node_modules/strata/dist/cli.js");
 
-    // From a folder with no layers/ of its own: the shipped layers, the same config as `node dist/cli.js`.
+    // From a folder outside any project, naming this one: the same config as `node dist/cli.js` in the checkout.
     const elsewhere = mkdtempSync(join(tmp, "elsewhere-"));
     const onPath = { ...npmEnv, PATH: `${join(tmp, "prefix", "bin")}:${process.env.PATH}` };
     const example = join(REPO_ROOT, "examples", "design-example.yaml");
-    const linked = await run("strata", ["compose", "-c", example], elsewhere, onPath);
+    const linked = await run("strata", ["compose", "-c", example, "--project", REPO_ROOT], elsewhere, onPath);
     const direct = await strata(["compose", "-c", example]);
     expect(linked.code, linked.stderr).toBe(0);
     expect(linked.stdout).toContain("task_name: llama-3-2-1b-instruct_grid_search\n");
