@@ -17,14 +17,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 
 export function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
-  return `strata: compose configs from layer files, for the project in the nearest strata.yaml.
+  return `strata: compose configs from layer files (the project: the nearest strata.yaml).
 
 Usage: strata <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(width)}  ${v.summary}`).join("\n")}
 
-Every command takes --project DIR (default: the nearest strata.yaml from the current folder up).
+Every command takes --project DIR to name another project.
 Run 'strata <command> --help' for a command's options.`;
 }
 
