@@ -225,7 +225,7 @@ describe("strata compose: exit codes and error lines", () => {
     ["a missing override file", ["compose", "-c", "-", "-o", "/no/such/patch.yaml"], SMALL, /cannot read \/no\/such\/patch\.yaml/],
     ["a --set without =", ["compose", "-c", "-", "--set", "parameters.tp-size"], SMALL, /--set takes PATH=VALUE/],
     ["a context that is not a mapping", ["compose", "-c", "-"], "- a\n- b\n", /must hold a mapping/],
-    ["an unknown command", ["bogus"], undefined, /unknown command 'bogus'\n\nstrata: compose LLM/],
+    ["an unknown command", ["bogus"], undefined, /unknown command 'bogus'\n\nstrata: compose configs from layer files/],
     ["a misspelt command", ["compse", "-c", "-"], SMALL, /^strata: unknown command 'compse'; did you mean 'compose'\?\nRun 'strata --help' to list the commands\.\n$/],
     ["a misspelt command after help", ["help", "exlpain"], undefined, /^strata: unknown command 'exlpain'; did you mean 'explain'\?\n/],
     ["a misspelt option", ["compose", "-c", "-", "--contxt", "x"], SMALL, /^strata compose: Unknown option '--contxt'; did you mean --context\?\nRun 'strata compose --help' for usage\.\n$/],
