@@ -8,6 +8,8 @@ const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
 const nullable = (type: string): Schema => ({ type: [type, "null"] });
 
 export const LIST_LIMIT = { default: 50, max: 500 };
+/** The largest integer a query or path parameter may hold: beyond it JavaScript loses digits and SQLite refuses the value. */
+export const MAX_INTEGER_PARAM = Number.MAX_SAFE_INTEGER;
 
 export const QUERY_SCHEMAS = {
   listTasks: {
@@ -15,8 +17,8 @@ export const QUERY_SCHEMAS = {
     additionalProperties: false,
     properties: {
       limit: { type: "integer", minimum: 1, maximum: LIST_LIMIT.max, default: LIST_LIMIT.default, description: "Tasks per page." },
-      offset: { type: "integer", minimum: 0, default: 0, description: "Tasks to skip (after the cursor, when one is given)." },
-      cursor: { type: "integer", minimum: 1, description: "The `next_cursor` of the previous page: only tasks older than it." },
+      offset: { type: "integer", minimum: 0, maximum: MAX_INTEGER_PARAM, default: 0, description: "Tasks to skip (after the cursor, when one is given)." },
+      cursor: { type: "integer", minimum: 1, maximum: MAX_INTEGER_PARAM, description: "The `next_cursor` of the previous page: only tasks older than it." },
       status: { type: "string", enum: [...TASK_STATUSES], description: "Only tasks with this status." },
     },
   },
@@ -33,7 +35,7 @@ export const PARAM_SCHEMAS = {
   taskId: {
     type: "object",
     required: ["id"],
-    properties: { id: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: "The task's id." } },
+    properties: { id: { type: "integer", minimum: 1, maximum: MAX_INTEGER_PARAM, description: "The task's id." } },
   },
   profileName: {
     type: "object",

@@ -25,10 +25,18 @@ export interface RouteDeps {
 const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true });
 const validators = new Map<object, ValidateFunction>();
 
-function checked<T>(schema: object, data: unknown, code: Code, what: string): T {
+function checked<T>(schema: { properties?: Record<string, { type?: unknown }> }, data: unknown, code: Code, what: string): T {
   let validate = validators.get(schema);
   if (!validate) validators.set(schema, (validate = ajv.compile(schema)));
-  const copy = { ...(data as object) };
+  const copy = { ...(data as object) } as Record<string, unknown>;
+  // ajv's coercion reads integers as JavaScript does (`0x10`, `1e3`, ` `); a parameter is decimal digits.
+  const notDigits = Object.entries(schema.properties ?? {}).filter(
+    ([name, p]) => p.type === "integer" && typeof copy[name] === "string" && !/^-?[0-9]+$/.test(copy[name] as string),
+  );
+  if (notDigits.length > 0) {
+    const issues = notDigits.map(([name]) => issue(code, `'${name}' must be an integer written in decimal digits`, { pointer: `/${name}`, keyword: "type" }));
+    throw invalidRequest(code, issues, what);
+  }
   if (!validate(copy)) {
     const issues = usefulErrors(validate.errors).map((e) => issue(code, errorMessage(e, what), { pointer: errorPointer(e), keyword: e.keyword }));
     throw invalidRequest(code, issues, what);
