@@ -553,4 +553,36 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     await page.getByRole("combobox", { name: /^Model/ }).waitFor();
     await context.close();
   }, 30_000);
+  it("asks for the token once on a 401, keeps it for the session, and sends it with later writes", async () => {
+    const guarded = await createServer({ layersDir, schemasDir: join(tmp, "schemas"), db: join(tmp, "guarded.db"), webDir: WEB_DIST, watch: false, tokens: ["page-token"] });
+    try {
+      const context = await browser.newContext({ viewport: DESKTOP });
+      const page = await context.newPage();
+      const prompts: string[] = [];
+      page.on("dialog", (d) => {
+        prompts.push(d.message());
+        void d.accept("page-token");
+      });
+      await page.goto(guarded.url + "/");
+      await fillContext(page, "guarded-model");
+      await waitUpToDate(page);
+      expect(prompts).toEqual([]); // previews are reads: no token asked
+      await page.getByRole("button", { name: "Create task" }).click();
+      await page.waitForURL(/#\/tasks\/\d+/);
+      expect(prompts).toHaveLength(1);
+      expect(prompts[0]).toContain("This server needs a token for changes");
+      expect(await page.evaluate(() => sessionStorage.getItem("strata-token"))).toBe("page-token");
+      // A second create sends the kept token: no second question.
+      await page.goto(guarded.url + "/");
+      await fillContext(page, "guarded-model-2");
+      await waitUpToDate(page);
+      await page.getByRole("button", { name: "Create task" }).click();
+      await page.waitForURL(/#\/tasks\/\d+/);
+      expect(prompts).toHaveLength(1);
+      expect((await (await fetch(`${guarded.url}/api/tasks`)).json()).total).toBe(2);
+      await context.close();
+    } finally {
+      await guarded.close();
+    }
+  }, 60_000);
 });

@@ -4,6 +4,7 @@ import { StrataError } from "../core/issues.js";
 import { EXIT, UsageError, parse, type Command } from "./common.js";
 import { PROJECT_OPTIONS, PROJECT_HELP, projectOf, relativeDir } from "./project-options.js";
 import { join } from "node:path";
+import { readTokenFile } from "../server/auth.js";
 
 const OPTIONS = {
   host: { type: "string" },
@@ -14,6 +15,8 @@ const OPTIONS = {
   "no-watch": { type: "boolean" },
   "log-level": { type: "string" },
   "log-json": { type: "boolean" },
+  "token-file": { type: "string" },
+  insecure: { type: "boolean" },
   ...PROJECT_OPTIONS,
 } as const;
 
@@ -45,7 +48,14 @@ Options:
       --log-level LEVEL   fatal, error, warn, info, debug, trace or silent
                           (default: info)
       --log-json          log JSON lines (pino) instead of text
+      --token-file FILE   bearer tokens for writes, one a line (with
+                          $STRATA_TOKEN: either is accepted)
+      --insecure          listen beyond loopback without a token
 ${PROJECT_HELP}
+Writes (create, delete, start, reload) need 'Authorization: Bearer <token>'
+when a token is configured. On an address other than loopback the server does
+not start without one, unless --insecure (docs/security.md).
+
 Stop with Ctrl-C (SIGINT) or SIGTERM: requests in flight finish, then the
 database is closed.
 
@@ -63,13 +73,16 @@ layers, bad option, port in use, unreadable database).`,
     const env = process.env.STRATA_PROJECT;
     const project = projectOf({ ...values, project: values.project ?? (env !== undefined && env !== "" ? env : undefined) });
     const layersDir = project.layersDir;
+    const tokens = readTokens(values["token-file"]);
 
     const { createServer } = await import("../server/app.js");
     const { StoreError } = await import("../server/store.js");
+    const { StartRefused } = await import("../server/auth.js");
     let server: Awaited<ReturnType<typeof createServer>>;
     try {
       server = await createServer({
-        host, port, db, project, bodyLimit,
+        host, port, db, project, bodyLimit, tokens,
+        insecure: values.insecure ?? false,
         webDir: values.web,
         watch: !values["no-watch"],
         logger: { level, ...(values["log-json"] ? {} : { stream: textLog() }) },
@@ -82,7 +95,7 @@ layers, bad option, port in use, unreadable database).`,
         const shown = errors.map((i) => (i.file ? { ...i, file: join(dir, i.file) } : i));
         throw new UsageError(`the layer set in ${dir} has ${errors.length} error(s); fix them (strata lint) and start again`, shown);
       }
-      if (e instanceof StoreError) throw new UsageError(e.message);
+      if (e instanceof StoreError || e instanceof StartRefused) throw new UsageError(e.message);
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE") throw new UsageError(`cannot listen on ${host}:${port}: the port is in use (choose another with --port or PORT)`);
       if (code === "EACCES") throw new UsageError(`cannot listen on ${host}:${port}: permission denied (ports below 1024 need privileges)`);
@@ -122,6 +135,21 @@ layers, bad option, port in use, unreadable database).`,
     });
   },
 };
+
+/** $STRATA_TOKEN and the token file's lines; never printed. */
+function readTokens(file: string | undefined): string[] {
+  const tokens: string[] = [];
+  const env = process.env.STRATA_TOKEN?.trim();
+  if (env) tokens.push(env);
+  if (file !== undefined) {
+    try {
+      tokens.push(...readTokenFile(file));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  return tokens;
+}
 
 function toInt(text: string, what: string, min: number, max: number): number {
   const n = Number(text);

@@ -116,6 +116,8 @@ export const CODES = {
   "compose-failed": { severity: "error", area: "api", meaning: "the config could not be composed (422)" },
   "task-name-missing": { severity: "error", area: "api", meaning: "the composed config has no task_name to store the task under (422)" },
   "task-name-taken": { severity: "error", area: "api", meaning: "a task with this name exists (409)" },
+  "token-missing": { severity: "error", area: "api", meaning: "a write (create, delete, start, reload) without the bearer token this server requires (401)" },
+  "token-invalid": { severity: "error", area: "api", meaning: "a write with a bearer token this server does not accept (401)" },
   "task-not-found": { severity: "error", area: "api", meaning: "no task with this id (404)" },
   "schema-not-found": { severity: "error", area: "api", meaning: "no schema with this name (404)" },
   "not-found": { severity: "error", area: "api", meaning: "no such route (404)" },

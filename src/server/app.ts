@@ -12,6 +12,7 @@ import { registerRoutes } from "./routes.js";
 import { registerWeb } from "./web.js";
 import { ApiError, handleError } from "./errors.js";
 import { BODY_LIMITS, parseJsonBody } from "./json-body.js";
+import { checkExposure, requireTokenForWrites } from "./auth.js";
 
 export const DEFAULT_DB = "data/strata.db";
 export const DEFAULT_WEB_DIR = join(PACKAGE_ROOT, "web", "dist");
@@ -36,6 +37,10 @@ export interface ServerOptions {
   watchDebounceMs?: number;
   /** How often to compare file sizes and times as a fallback to the watchers (ms; 0: never); default 2000. */
   watchPollMs?: number;
+  /** Bearer tokens accepted for writes (create, delete, start, reload); none: writes are open. */
+  tokens?: string[];
+  /** Listen beyond loopback without a token (a proxy in front authenticates). */
+  insecure?: boolean;
   /** Fastify's logger option; default off. */
   logger?: FastifyServerOptions["logger"];
 }
@@ -110,6 +115,7 @@ export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> 
     for (const method of [r.method].flat()) known.push({ method, path });
   });
   const allowed = (path: string) => [...new Set(known.filter((k) => k.path.test(path)).map((k) => k.method))];
+  requireTokenForWrites(app, options.tokens ?? []);
   registerRoutes(app, { layers, store, version: VERSION });
   await registerWeb(app, resolve(options.webDir ?? DEFAULT_WEB_DIR), allowed);
   if (options.watch ?? true) layers.watch();
@@ -135,6 +141,7 @@ export interface RunningServer extends StrataApp {
 
 /** Build the app and listen (port 0: a free port). */
 export async function createServer(options: ServerOptions & { host?: string; port?: number } = {}): Promise<RunningServer> {
+  checkExposure(options.host ?? "127.0.0.1", options.tokens ?? [], options.insecure ?? false);
   const built = await buildApp(options);
   try {
     await built.app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });

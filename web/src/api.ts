@@ -46,13 +46,46 @@ export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; 
 /** Requests cancelled through `signal` resolve to this failure, which callers ignore. */
 export const ABORTED = "aborted";
 
+// A server that needs a token for writes answers 401 token-missing/token-invalid: the page asks once and keeps
+// the token for this tab's session (sessionStorage), sending it with every write.
+const TOKEN_KEY = "strata-token";
+
+function savedToken(): string | null {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function askToken(code: string): string | null {
+  const why = code === "token-invalid" ? "The token was not accepted." : "This server needs a token for changes.";
+  const given = window.prompt(`${why} Enter the token (kept for this browser session only):`)?.trim();
+  if (!given) return null;
+  try {
+    sessionStorage.setItem(TOKEN_KEY, given);
+  } catch {
+    // Storage refused (private mode): the token still works for this request.
+  }
+  return given;
+}
+
 export async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<ApiResult<T>> {
+  const result = await send<T>(method, path, body, signal, savedToken());
+  if (result.ok || result.failure.status !== 401 || method === "GET") return result;
+  const token = askToken(result.failure.code);
+  return token === null ? result : send<T>(method, path, body, signal, token);
+}
+
+async function send<T>(method: string, path: string, body: unknown, signal: AbortSignal | undefined, token: string | null): Promise<ApiResult<T>> {
   let res: Response;
+  const headers: Record<string, string> = body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" };
+  if (token !== null && method !== "GET") headers.authorization = `Bearer ${token}`;
   try {
     res = await fetch(path, {
       method,
       signal,
-      headers: body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {
