@@ -76,7 +76,11 @@ describe("strata diff: one profile value changed", () => {
     const using = scenariosUsing("low-latency");
     expect(using.length).toBeGreaterThanOrEqual(2);
     expect(changedIds(r)).toEqual(using);
-    expect(r.summary).toEqual({ total: r.scenarios.length, changed: using.length, unchanged: r.scenarios.length - using.length, added: 0, removed: 0 });
+    expect(r.summary).toEqual({ total: r.scenarios.length, changed: using.length, unchanged: r.scenarios.length - using.length, added: 0, removed: 0, uncovered: 0 });
+    expect(r.units).toEqual([{
+      id: "profile:low-latency:low-latency-params", kind: "profile-layer", name: "profile:low-latency:low-latency-params", status: "modified",
+      file: "layers/profiles/low-latency.yaml", line: 6, scenarios: using.map((f) => `test/scenarios/${f}`), changed: using.map((f) => `test/scenarios/${f}`), covered: true,
+    }]);
     expect(r.files).toEqual([{ file: "layers/profiles/low-latency.yaml", status: "modified" }]);
     for (const s of r.scenarios.filter((x) => x.status === "changed")) {
       expect(s.changes).toEqual([{
@@ -215,6 +219,91 @@ describe("strata diff: scenarios and layers that come and go", () => {
     expect(formatText(r)).toContain("+ warning tp-size-multi-node: tp-size > 8 may require multiple nodes (at parameters.tp-size) [layers/checks/tp-size-multi-node.yaml:2]");
     expect(formatText(r)).toContain("removed by layers/profiles/production.yaml:12 (profile:production:production-params)");
     expect(formatMarkdown(r)).toContain("| high-throughput profile | `test/scenarios/profiles/high-throughput.yaml` | changed | 1 | 1 new warning |");
+  });
+});
+
+describe("strata diff: every change, with the scenarios it affects", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = makeRepo();
+    // A new profile no scenario asks for, a comment-only edit, and a check rule's message reworded.
+    writeFileSync(join(dir, "layers/profiles/staging.yaml"), "profile: staging\ntitle: Staging\ndescription: Like production, shorter.\nlayers:\n  - name: staging-params\n    data:\n      optimization: { max_iterations: 12 }\n");
+    edit(dir, "layers/runtime/vllm-defaults.yaml", "name: vllm-defaults\n", "name: vllm-defaults\n# a comment changes nothing\n");
+    edit(dir, "layers/checks/tp-size-multi-node.yaml", "message: tp-size > 8 may require multiple nodes", "message: tp-size above 8 may need several nodes");
+    commit(dir, "staging profile; reworded check");
+  });
+
+  it("lists each changed layer, profile and check with the scenarios that apply it; a change none applies is not covered", async () => {
+    const r = await diff(dir, "HEAD~1", "HEAD");
+    // The comment-only edit is a changed file, but no changed unit.
+    expect(r.files.map((f) => f.file)).toContain("layers/runtime/vllm-defaults.yaml");
+    expect(r.units.map((u) => [u.id, u.status, u.covered])).toEqual([
+      ["check:tp-size-multi-node", "modified", true],
+      ["profile:staging", "added", false],
+      ["profile:staging:staging-params", "added", false],
+    ]);
+    const check = r.units[0];
+    expect(check).toMatchObject({ kind: "check", file: "layers/checks/tp-size-multi-node.yaml", line: 2 });
+    // The scenarios in which the check fires, read from what they expect (their warnings name it).
+    const firing = readLayerFiles(join(root, "test/scenarios"))
+      .filter((f) => JSON.stringify(parse(f.text).expect.warnings ?? []).includes("tp-size-multi-node"))
+      .map((f) => `test/scenarios/${f.path}`);
+    expect(firing.length).toBeGreaterThan(0);
+    expect(check.scenarios).toEqual(firing.sort());
+    expect(check.changed).toEqual(check.scenarios);
+    expect(r.summary).toMatchObject({ uncovered: 2, changed: firing.length });
+  });
+
+  it("says NOT COVERED loudly in text and markdown, and --exit-code fails on it even when no result changed", () => {
+    const t = strata(dir, "--base", "HEAD~1", "--head", "HEAD");
+    expect(t.stdout).toMatch(/scenario\(s\) changed, 0 added, 0 removed, \d+ unchanged; 2 change\(s\) NOT COVERED by any scenario\n/);
+    expect(t.stdout).toContain("NOT COVERED: 2 change(s) apply in no scenario, so this report cannot show what they do:\n  added    profile staging (layers/profiles/staging.yaml:1)\n  added    profile:staging:staging-params (layers/profiles/staging.yaml:5)\n");
+    expect(t.stdout).toMatch(/  modified check tp-size-multi-node \(layers\/checks\/tp-size-multi-node.yaml:2\)\n {11}applies in \d+ scenario\(s\), \d+ changed: test\/scenarios\//);
+    const md = strata(dir, "--base", "HEAD~1", "--head", "HEAD", "--format", "markdown").stdout;
+    expect(md).toContain("> [!WARNING]\n> **Not covered**: 2 change(s) apply in no scenario, so this report cannot show what they do: `profile staging` (added), `profile:staging:staging-params` (added).");
+    expect(md).toContain("| added `profile:staging:staging-params` | `layers/profiles/staging.yaml:5` | **not covered** |");
+    // Only the staging profile, which changes no scenario's result: --exit-code still fails.
+    const only = makeRepo();
+    writeFileSync(join(only, "layers/profiles/staging.yaml"), "profile: staging\ntitle: Staging\ndescription: x\nlayers:\n  - name: staging-params\n    data:\n      optimization: { max_iterations: 12 }\n");
+    const cli = strata(only, "--base", "HEAD", "--exit-code");
+    expect(cli.stdout).toMatch(/^0 of \d+ scenario\(s\) changed/m);
+    expect(cli.code).toBe(1);
+    // Once a scenario asks for it, it is covered (and that scenario is added, which alone does not count).
+    writeFileSync(join(only, "test/scenarios/profiles/staging.yaml"), "name: staging profile\ncontext:\n  model_name: m\n  base_runtime: vllm\n  profiles: [staging]\nexpect:\n  match: { optimization.max_iterations: 12 }\n");
+    const covered = strata(only, "--base", "HEAD", "--exit-code", "--format", "json");
+    expect(covered.code).toBe(0);
+    expect((JSON.parse(covered.stdout) as DiffReport).units.map((u) => [u.id, u.scenarios])).toEqual([
+      ["profile:staging", ["test/scenarios/profiles/staging.yaml"]],
+      ["profile:staging:staging-params", ["test/scenarios/profiles/staging.yaml"]],
+    ]);
+  });
+
+  it("a changed file that holds no layer (the stage order) affects every scenario", async () => {
+    const d = makeRepo();
+    edit(d, "layers/stages.yaml", "description: What every task gets", "description: What each task gets");
+    const r = await diff(d, "HEAD");
+    expect(r.units).toEqual([{ id: "layers/stages.yaml", kind: "file", name: "layers/stages.yaml", status: "modified", file: "layers/stages.yaml", scenarios: r.scenarios.map((s) => s.file), changed: [], covered: true }]);
+    expect(formatText(r)).toContain(`  modified layers/stages.yaml\n           affects every scenario (${r.summary.total}), 0 changed\n`);
+  });
+});
+
+describe("strata test --coverage", () => {
+  const test = (dir: string, ...args: string[]) => spawnSync(process.execPath, [CLI, "test", ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+
+  it("the shipped scenarios apply every shipped layer, profile and check", () => {
+    const r = test(root, "--coverage");
+    expect(r.stdout).toMatch(/\ncoverage: all \d+ layers, profiles, profile layers and checks apply in some scenario\n/);
+  });
+
+  it("lists what no scenario applies, with file:line; --format json has it as data", () => {
+    const dir = makeRepo();
+    writeFileSync(join(dir, "layers/profiles/staging.yaml"), "profile: staging\ntitle: Staging\ndescription: x\nlayers:\n  - name: staging-params\n    data:\n      optimization: { max_iterations: 12 }\n");
+    const r = test(dir, "--coverage");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\ncoverage: 2 of \d+ layers, profiles, profile layers and checks apply in no scenario:\n  layers\/profiles\/staging.yaml:1  profile staging\n  layers\/profiles\/staging.yaml:5  profile:staging:staging-params\n/);
+    const json = JSON.parse(test(dir, "--coverage", "--format", "json").stdout);
+    expect(json.coverage.uncovered.map((u: { id: string; file: string }) => [u.id, u.file])).toEqual([["profile:staging", "layers/profiles/staging.yaml"], ["profile:staging:staging-params", "layers/profiles/staging.yaml"]]);
+    expect(json.coverage.units.find((u: { id: string }) => u.id === "layer:gpu-aware").scenarios.length).toBeGreaterThan(0);
   });
 });
 

@@ -92,7 +92,7 @@ describe("runScenario", () => {
   it("a match failure gives the path, the expected and the actual value, at the path's line", async () => {
     const run = await runScenario(set, scenario(STALE));
     const m = run.failures.find((f) => f.code === "scenario-match")!;
-    expect(m).toMatchObject({ line: 33, column: 5, path: "parameters.tp-size", expected: [1, 2], actual: [1, 2, 4], updatable: false });
+    expect(m).toMatchObject({ line: 33, column: 5, path: "parameters.tp-size", expected: [1, 2], actual: [1, 2, 4], updatable: true });
     expect(m.message).toBe("expect.match 'parameters.tp-size': expected [1, 2], got [1, 2, 4]");
   });
 
@@ -184,16 +184,31 @@ describe("strata test", () => {
     expect(r.stdout).toContain("FAIL  scenarios/typo.yaml:7:3: error scenario-schema: unknown field 'expect.matchh'");
   });
 
-  it("--update rewrites the stale snapshot, keeps every comment and the key order, and leaves match alone", () => {
+  it("--update rewrites the stale snapshot and the stale match value, keeps every comment and the key order", () => {
     write("stale.yaml", STALE);
     const r = strata("--update");
     const text = read("stale.yaml");
-    // The only change: the tp-size line. Comments (whole-line and trailing) and everything else stay byte for byte.
-    expect(text).toBe(STALE.replace("      tp-size: [1, 2]\n", "      tp-size: [1, 2, 4]\n"));
-    // The hand-written match is not a recording: it still fails, so the run still fails.
-    expect(r.stdout).toContain("UPDATED  scenarios/stale.yaml  (expect.config)");
-    expect(r.stdout).toContain("expect.match 'parameters.tp-size'");
+    // The only changes: the two tp-size lines. Comments (whole-line and trailing) and everything else stay byte for byte.
+    expect(text).toBe(STALE.replace("      tp-size: [1, 2]\n", "      tp-size: [1, 2, 4]\n").replace("    parameters.tp-size: [1, 2]\n", "    parameters.tp-size: [1, 2, 4]\n"));
+    expect(r.stdout).toContain("UPDATED  scenarios/stale.yaml  (expect.config, expect.match)");
+    // What it said it could re-record, it did: the scenario passes now.
+    expect(r.stdout).toContain("PASS  scenarios/stale.yaml");
+    expect(r.code).toBe(0);
+  });
+
+  it("names what --update cannot rewrite (a match with no value, an absent path) as needing a hand edit, and leaves it", () => {
+    const text = `name: by hand\n${CONTEXT}expect:\n  match:\n    parameters.tp-size: [1, 2]\n    parameters.no-such: 1\n  absent: [parameters.tp-size]\n`;
+    write("hand.yaml", text);
+    const before = strata();
+    expect(before.code).toBe(1);
+    expect(before.stdout).not.toContain("can be re-recorded");
+    expect(before.stdout).toContain("2 failure(s) need a hand edit ('strata test --update' does not rewrite them):\n  scenarios/hand.yaml:9:5: expect.match 'parameters.no-such'\n  scenarios/hand.yaml:10:12: expect.absent 'parameters.tp-size'\n");
+    const r = strata("--update");
     expect(r.code).toBe(1);
+    // The match it can rewrite is rewritten; the rest is named and left as written.
+    expect(read("hand.yaml")).toBe(text.replace("tp-size: [1, 2]\n", "tp-size: [1, 2, 4]\n"));
+    expect(r.stdout).toContain("UPDATED  scenarios/hand.yaml  (expect.match)");
+    expect(r.stdout).toContain("2 failure(s) need a hand edit:\n  scenarios/hand.yaml:9:5: expect.match 'parameters.no-such'\n");
   });
 
   it("--update fills in empty expectations and the result passes; passing files are not rewritten", () => {

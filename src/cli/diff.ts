@@ -1,7 +1,8 @@
 // `strata diff --base REV [--head REV]`: how a change to the layers alters every scenario's config,
 // as text for a terminal, markdown for a pull-request comment, or JSON. The work is in src/diff.ts.
 import { inlineValue } from "../review/compare.js";
-import { diffSides, hasChanges, openRepo, readRevision, readWorkingTree, repoPaths, DiffError, type DiffReport, type PathChange, type ProblemLine, type ScenarioDiff } from "../review/diff.js";
+import { unitLabel } from "../review/coverage.js";
+import { diffSides, hasChanges, hasUncovered, openRepo, readRevision, readWorkingTree, repoPaths, DiffError, type DiffReport, type PathChange, type ProblemLine, type ScenarioDiff, type UnitChange } from "../review/diff.js";
 import type { Origin } from "../core/issues.js";
 import { EXIT, UsageError, parse, out, type Command } from "./common.js";
 import { projectOf, PROJECT_OPTIONS } from "./project-options.js";
@@ -21,11 +22,14 @@ export const command: Command = {
   help: `Usage: strata diff --base REV [--head REV] [options]
 
 Compose every scenario of the project with the layers (and schemas) of two
-revisions and report, per scenario, each value that changed as 'old → new'
-with the head layer (file:line) that set it, the layers that now apply or no
-longer apply, new and gone warnings and errors; then the scenarios that did
-not change, and the scenarios added or removed. Revisions are read straight
-from git (git ls-tree and git cat-file): the working tree is never touched.
+revisions and report every changed layer, profile and check with the
+scenarios that apply it, and loudly each change that no scenario applies
+("NOT COVERED": the report cannot show what it does); then, per scenario,
+each value that changed as 'old → new' with the head layer (file:line) that
+set it, the layers that now apply or no longer apply, new and gone warnings
+and errors; then the scenarios that did not change, and the scenarios added
+or removed. Revisions are read straight from git (git ls-tree and git
+cat-file): the working tree is never touched.
 
 Options:
   -b, --base REV          the revision to compare against (a branch, tag,
@@ -36,7 +40,8 @@ Options:
                           text for a terminal (default); markdown to paste as
                           a pull-request comment; json for scripts
       --exit-code         exit 1 when a scenario's result changed (like
-                          'git diff --exit-code'); added and removed
+                          'git diff --exit-code') or a change is not
+                          covered by any scenario; added and removed
                           scenarios alone do not count
       --project DIR       the project (default: the nearest strata.yaml up)
   -l, --layers DIR        the layer directory (default: the project's)
@@ -48,7 +53,7 @@ revisions (a revision without one of the schema files is an error); they are
 relative to the current directory, which must be inside the git repository.
 
 Exit status: 0 done (with --exit-code: nothing changed), 1 with --exit-code:
-a result changed, 2 bad usage, not a git repository, an unknown revision or a
+a result changed or a change is not covered, 2 bad usage, not a git repository, an unknown revision or a
 broken layer set.`,
   async run(argv) {
     const { values } = parse(argv, OPTIONS);
@@ -68,7 +73,7 @@ broken layer set.`,
       throw e;
     }
     out(format === "json" ? JSON.stringify(report, null, 2) : format === "markdown" ? formatMarkdown(report) : formatText(report));
-    return values["exit-code"] && hasChanges(report) ? EXIT.invalid : EXIT.ok;
+    return values["exit-code"] && (hasChanges(report) || hasUncovered(report)) ? EXIT.invalid : EXIT.ok;
   },
 };
 
@@ -89,15 +94,35 @@ function changeLine(c: PathChange): { text: string; by: string } {
   return { text, by: where(c.origin) };
 }
 
+const unitWhere = (u: UnitChange) => (u.kind === "file" ? u.file : `${unitLabel(u)} (${u.file}${u.line !== undefined ? `:${u.line}` : ""})`);
+
+/** Who a change reaches: every scenario for a file such as the stage order, else the scenarios that apply it. */
+function reach(u: UnitChange, total: number): string {
+  if (!u.covered) return "NOT COVERED: no scenario applies it";
+  const changed = `${u.changed.length} changed`;
+  if (u.kind === "file") return `affects every scenario (${total}), ${changed}`;
+  return `applies in ${u.scenarios.length} scenario(s), ${changed}: ${u.scenarios.map((f) => (u.changed.includes(f) ? f : `${f} (unchanged)`)).join(", ")}`;
+}
+
 const problemText = (p: ProblemLine) => `${p.code}: ${p.message}${p.path ? ` (at ${p.path})` : ""}${p.where ? ` [${p.where}]` : ""}`;
 
 export function formatText(r: DiffReport): string {
   const s = r.summary;
   const lines: string[] = [`strata diff: ${r.base.label} → ${r.head.label}`];
-  lines.push(`${s.changed} of ${s.total} scenario(s) changed, ${s.added} added, ${s.removed} removed, ${s.unchanged} unchanged`);
+  lines.push(`${s.changed} of ${s.total} scenario(s) changed, ${s.added} added, ${s.removed} removed, ${s.unchanged} unchanged${s.uncovered ? `; ${s.uncovered} change(s) NOT COVERED by any scenario` : ""}`);
   if (r.files.length) lines.push(`files changed: ${r.files.map((f) => `${f.file} (${f.status})`).join(", ")}`);
   for (const n of r.notes) lines.push(`note: ${n}`);
   for (const i of r.issues) lines.push(`warning: ${i.file ? i.file + (i.line ? `:${i.line}` : "") + ": " : ""}${i.message}`);
+  const uncovered = r.units.filter((u) => !u.covered);
+  if (uncovered.length) {
+    lines.push("", `NOT COVERED: ${uncovered.length} change(s) apply in no scenario, so this report cannot show what they do:`);
+    for (const u of uncovered) lines.push(`  ${u.status.padEnd(8)} ${unitWhere(u)}`);
+    lines.push(`  Add a scenario that applies each (${r.paths.scenarios}/), or review them by hand.`);
+  }
+  if (r.units.length) {
+    lines.push("", `changes (${r.units.length}):`);
+    for (const u of r.units) lines.push(`  ${u.status.padEnd(8)} ${unitWhere(u)}`, `           ${reach(u, r.summary.total)}`);
+  }
   for (const d of r.scenarios.filter((x) => x.status !== "unchanged")) {
     lines.push("", `${d.status.padEnd(8)} ${d.file} — ${d.name}`);
     if (d.status === "added" || d.status === "removed") {
@@ -154,6 +179,18 @@ export function formatMarkdown(r: DiffReport): string {
   ];
   if (r.files.length) head.push("", `Files changed: ${r.files.map((f) => `${code(f.file)} (${f.status})`).join(", ")}`);
   for (const n of r.notes) head.push("", `> Note: ${cell(n)}`);
+  const uncovered = r.units.filter((u) => !u.covered);
+  if (uncovered.length) {
+    head.push("", `> [!WARNING]`, `> **Not covered**: ${uncovered.length} change(s) apply in no scenario, so this report cannot show what they do: ${uncovered.map((u) => `${code(u.kind === "file" ? u.file : unitLabel(u))} (${u.status})`).join(", ")}. Add a scenario that applies each, or review them by hand.`);
+  }
+  if (r.units.length) {
+    head.push("", "| Change | Definition | Scenarios that apply it |", "|---|---|---|");
+    for (const u of r.units) {
+      const def = code(`${u.file}${u.line !== undefined ? `:${u.line}` : ""}`);
+      const who = !u.covered ? "**not covered**" : u.kind === "file" ? `every scenario (${r.summary.total}), ${u.changed.length} changed` : `${u.scenarios.length} (${u.changed.length} changed)`;
+      head.push(`| ${u.status} ${u.kind === "file" ? "file" : code(unitLabel(u))} | ${def} | ${who} |`);
+    }
+  }
   for (const i of r.issues) head.push("", `> Warning: ${i.file ? code(i.file + (i.line ? `:${i.line}` : "")) + " " : ""}${cell(i.message)}`);
 
   const touched = r.scenarios.filter((d) => d.status !== "unchanged");

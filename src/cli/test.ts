@@ -6,12 +6,14 @@ import { formatIssue, sortIssues, type Issue } from "../core/issues.js";
 import { inlineValue } from "../review/compare.js";
 import { loadScenariosFromFiles, loadScenarios, runScenario, updateScenarioText, type ScenarioFailure, type ScenarioResult, type Scenario } from "../review/scenarios.js";
 import type { LayerSet } from "../core/load.js";
+import { coverageOf, unitLabel, type Coverage } from "../review/coverage.js";
 import { EXIT, UsageError, parse, out, type Command } from "./common.js";
 import { loadOrExit, projectOf, withLayerDir, relativeDir, PROJECT_OPTIONS, PROJECT_HELP, type ProjectValues } from "./project-options.js";
 
 const OPTIONS = {
   scenarios: { type: "string" },
   update: { type: "boolean", short: "u" },
+  coverage: { type: "boolean" },
   format: { type: "string" },
   ...PROJECT_OPTIONS,
 } as const;
@@ -31,12 +33,17 @@ FILTER keeps only the scenarios whose file or name contains it (repeatable).
 
 Options:
       --scenarios DIR     the scenario directory (default: the project's)
-  -u, --update            rewrite the snapshots that differ: expect.config,
-                          expect.applied_layers and expect.warnings, where
+  -u, --update            rewrite the expectations that differ:
+                          expect.config, expect.applied_layers,
+                          expect.warnings and the expect.match values, where
                           the file has them (empty ones are filled in).
                           Comments, key order and everything else in the
-                          file stay as written. Review the change with
-                          'git diff' before you commit it.
+                          file stay as written; what it cannot rewrite (an
+                          absent path, errors, a match with no value) is
+                          named as needing a hand edit. Review the change
+                          with 'git diff' before you commit it.
+      --coverage          also list the layers, profiles, profile layers and
+                          check rules that no scenario (of those run) applies
       --format text|json  output format (default: text)
 ${PROJECT_HELP}
 Exit status: 0 every scenario passed, 1 a scenario failed or a scenario file
@@ -72,6 +79,7 @@ is broken, 2 bad usage or a broken layer set.`,
       results.push(run);
     }
     const fileProblems = loaded.issues.filter((i) => i.severity === "error");
+    const coverage = values.coverage ? coverageOf(set, results.map((r) => ({ file: r.scenario.file, result: r.result }))) : undefined;
     const failed = results.filter((r) => !r.passed).length + new Set(fileProblems.map((i) => i.file)).size;
 
     if (format === "json") {
@@ -80,6 +88,7 @@ is broken, 2 bad usage or a broken layer set.`,
         passed: results.filter((r) => r.passed).length,
         failed,
         updated,
+        ...(coverage ? { coverage: { units: withLayerDir(coverage.units, set, undefined, values), uncovered: withLayerDir(coverage.uncovered, set, undefined, values) } } : {}),
         issues: loaded.issues,
         scenarios: results.map((r) => ({
           id: r.scenario.id, file: r.scenario.file, name: r.scenario.name, passed: r.passed,
@@ -89,6 +98,7 @@ is broken, 2 bad usage or a broken layer set.`,
       }, null, 2));
     } else {
       printText(results, loaded.issues, updated, set, values, Boolean(values.update));
+      if (coverage) printCoverage(coverage, set, values);
     }
     return failed === 0 ? EXIT.ok : EXIT.invalid;
   },
@@ -123,9 +133,24 @@ function printText(results: ScenarioResult[], fileIssues: Issue[], updated: { fi
   if (broken) parts.push(`${broken} broken file(s)`);
   if (updated.length) parts.push(`${updated.length} updated`);
   out(`\n${results.length + broken} scenario(s): ${parts.join(", ")}`);
-  const fixable = failed.filter((r) => r.failures.some((f) => f.updatable)).length;
+  const fixable = failed.filter((r) => r.failures.every((f) => f.updatable)).length;
   if (fixable && !updating) out(`${fixable} scenario(s) can be re-recorded with 'strata test --update': check the diffs above first.`);
+  // What --update cannot rewrite, named one by one, so that nobody waits for it to.
+  const byHand = failed.flatMap((r) => r.failures.filter((f) => !f.updatable));
+  if (byHand.length) {
+    out(`${byHand.length} failure(s) need a hand edit${updating ? "" : " ('strata test --update' does not rewrite them)"}:`);
+    for (const f of byHand) out(`  ${f.file}:${f.line ?? 1}:${f.column ?? 1}: expect.${f.expectation === "compose" ? "errors (composing failed)" : f.expectation}${f.path ? ` '${f.path}'` : ""}`);
+  }
   if (updated.length) out(`Review the rewritten files with 'git diff' before committing them.`);
+}
+
+function printCoverage(c: Coverage, set: LayerSet, values: ProjectValues) {
+  if (c.uncovered.length === 0) {
+    out(`coverage: all ${c.units.length} layers, profiles, profile layers and checks apply in some scenario`);
+    return;
+  }
+  out(`coverage: ${c.uncovered.length} of ${c.units.length} layers, profiles, profile layers and checks apply in no scenario:`);
+  for (const u of withLayerDir(c.uncovered, set, undefined, values)) out(`  ${u.file}${u.line !== undefined ? `:${u.line}` : ""}  ${unitLabel(u)}`);
 }
 
 /** A failure as people read it: where, what, then expected and actual (or the YAML diff). */

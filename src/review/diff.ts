@@ -11,9 +11,11 @@ import { loadLayerSetFromFiles, readLayerFiles, type LayerSet } from "../core/lo
 import { loadScenariosFromFiles, problemOf, type Scenario } from "./scenarios.js";
 import type { ProjectSchemaTexts } from "../core/schemas.js";
 import { findProject, loadProject, readSchemaFile, schemaFromText, PROJECT_HINT, type Project, type Roles } from "../core/project.js";
-import type { SourceFile } from "../core/source.js";
+import { parseSource, type SourceFile } from "../core/source.js";
 import type { Trace } from "../core/merge.js";
-import { pointerToDots } from "../util/pointer.js";
+import { parsePointer, pointerToDots } from "../util/pointer.js";
+import { getOwnPath, isPlainObject } from "../util/data.js";
+import { appliesIn, unitsOf, type Unit, type UnitKind } from "./coverage.js";
 
 /** Where the project's layers, schemas and scenarios live, relative to the repository root (forward slashes), and its roles. */
 export interface DiffPaths {
@@ -85,12 +87,33 @@ export interface LayerFileChange {
   status: "added" | "removed" | "modified";
 }
 
+/** A layer, profile, profile layer or check rule whose definition differs, and the scenarios it affects. */
+export interface UnitChange {
+  /** `layer:docker-defaults`, `profile:production`, `profile:production:production-params`, `check:…`; for a file holding no unit (the stage order, a schema), its path. */
+  id: string;
+  kind: UnitKind | "file";
+  /** The applied-layers entry, the profile's or check's name, or the file. */
+  name: string;
+  status: "added" | "removed" | "modified";
+  /** Repository path and line of its definition (at head; at base when removed). */
+  file: string;
+  line?: number;
+  /** Files of the scenarios that apply it at base or head (a changed file that holds no unit: every scenario). */
+  scenarios: string[];
+  /** Of those, the scenarios whose result changed. */
+  changed: string[];
+  /** False when no scenario applies it: the diff cannot show what the change does. */
+  covered: boolean;
+}
+
 export interface DiffReport {
   base: { label: string; rev?: string; commit?: string };
   head: { label: string; rev?: string; commit?: string };
   paths: DiffPaths;
   scenarios: ScenarioDiff[];
-  summary: { total: number; changed: number; unchanged: number; added: number; removed: number };
+  summary: { total: number; changed: number; unchanged: number; added: number; removed: number; uncovered: number };
+  /** Every changed layer, profile, profile layer and check, with the scenarios it affects. */
+  units: UnitChange[];
   /** Layer, profile, check and schema files whose text differs. */
   files: LayerFileChange[];
   /** Broken scenario files on either side (they are left out), and notes. */
@@ -324,13 +347,16 @@ export async function diffSides(base: Side, head: Side, paths: DiffPaths): Promi
     };
   });
   const count = (s: ScenarioDiff["status"]) => scenarios.filter((d) => d.status === s).length;
+  const files = fileChanges(base, head, paths);
+  const units = unitChanges({ side: base, set: b.set, rendered: before }, { side: head, set: h.set, rendered: after }, paths, files, scenarios);
   return {
     base: { label: base.label, rev: base.rev, commit: base.commit },
     head: { label: head.label, rev: head.rev, commit: head.commit },
     paths,
     scenarios,
-    summary: { total: scenarios.length, changed: count("changed"), unchanged: count("unchanged"), added: count("added"), removed: count("removed") },
-    files: fileChanges(base, head, paths),
+    summary: { total: scenarios.length, changed: count("changed"), unchanged: count("unchanged"), added: count("added"), removed: count("removed"), uncovered: units.filter((u) => !u.covered).length },
+    units,
+    files,
     issues: [...b.issues, ...h.issues],
     notes: [...base.notes.map((n) => `base: ${n}`), ...head.notes.map((n) => `head: ${n}`)],
   };
@@ -377,5 +403,65 @@ function fileChanges(base: Side, head: Side, paths: DiffPaths): LayerFileChange[
   return out.sort((x, y) => (x.file < y.file ? -1 : 1));
 }
 
-/** Any rendered result differs (what `--exit-code` reports). */
+/** Each unit of a side with a fingerprint of its definition as parsed (comments and layout do not count). */
+function fingerprints(side: Side, set: LayerSet): Map<string, { unit: Unit; print: string }> {
+  const docs = new Map<string, unknown>();
+  for (const f of side.layerFiles) {
+    const parsed = parseSource(f);
+    if (parsed.source) docs.set(f.path, parsed.source.data);
+  }
+  const out = new Map<string, { unit: Unit; print: string }>();
+  for (const unit of unitsOf(set)) {
+    let node = getOwnPath(docs.get(unit.file), parsePointer(unit.pointer));
+    if (unit.omit && isPlainObject(node)) node = Object.fromEntries(Object.entries(node).filter(([k]) => !unit.omit!.includes(k)));
+    out.set(unit.id, { unit, print: JSON.stringify(node) ?? "" });
+  }
+  return out;
+}
+
+interface SideRun {
+  side: Side;
+  set: LayerSet;
+  rendered: Map<string, Rendered>;
+}
+
+/**
+ * The units whose definition differs, each with the scenarios that apply it on either side; a changed file that
+ * holds no unit (the stage order, a schema) affects every scenario.
+ */
+function unitChanges(base: SideRun, head: SideRun, paths: DiffPaths, files: LayerFileChange[], scenarios: ScenarioDiff[]): UnitChange[] {
+  const b = fingerprints(base.side, base.set), h = fingerprints(head.side, head.set);
+  const changedScenarios = new Set(scenarios.filter((s) => s.status === "changed").map((s) => s.id));
+  const fileOf = (id: string) => scenarios.find((s) => s.id === id)!.file;
+  const applying = (run: SideRun, unit: Unit | undefined) =>
+    unit ? [...run.rendered.entries()].filter(([, r]) => appliesIn(unit, r.result, paths.roles)).map(([id]) => id) : [];
+  const out: UnitChange[] = [];
+  for (const id of new Set([...b.keys(), ...h.keys()])) {
+    const x = b.get(id), y = h.get(id);
+    if (x && y && x.print === y.print) continue;
+    const unit = (y ?? x)!.unit;
+    const ids = [...new Set([...applying(base, x?.unit), ...applying(head, y?.unit)])].sort();
+    out.push({
+      id, kind: unit.kind, name: unit.name, status: !x ? "added" : !y ? "removed" : "modified",
+      file: `${paths.layers}/${unit.file}`, ...(unit.line !== undefined ? { line: unit.line } : {}),
+      scenarios: ids.map(fileOf), changed: ids.filter((s) => changedScenarios.has(s)).map(fileOf), covered: ids.length > 0,
+    });
+  }
+  const unitFiles = new Set([...b.values(), ...h.values()].map((u) => `${paths.layers}/${u.unit.file}`));
+  const all = scenarios;
+  for (const f of files) {
+    if (unitFiles.has(f.file)) continue;
+    out.push({
+      id: f.file, kind: "file", name: f.file, status: f.status, file: f.file,
+      scenarios: all.map((s) => s.file), changed: all.filter((s) => s.status === "changed").map((s) => s.file), covered: all.length > 0,
+    });
+  }
+  // In file order, so that a reader can follow the changes file by file.
+  return out.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : (x.line ?? 0) - (y.line ?? 0)));
+}
+
+/** Any rendered result differs (what `--exit-code` reports, with changes no scenario covers). */
 export const hasChanges = (r: DiffReport): boolean => r.summary.changed > 0;
+
+/** A change no scenario applies: the report cannot show what it does. */
+export const hasUncovered = (r: DiffReport): boolean => r.summary.uncovered > 0;

@@ -183,7 +183,7 @@ export async function runScenario(set: LayerSet, scenario: Scenario): Promise<Sc
     const actual = config === undefined ? undefined : getOwnPath(config, segments);
     if (config === undefined) fail("match", "scenario-match", `expect.match '${path}': ${noConfig}`, pointer, { path, expected });
     else if (actual === undefined) fail("match", "scenario-match", `expect.match '${path}': the config has no value there (expected ${inlineValue(expected)})`, pointer, { path, expected });
-    else if (!deepEqual(expected, actual)) fail("match", "scenario-match", `expect.match '${path}': expected ${inlineValue(expected)}, got ${inlineValue(actual)}`, pointer, { path, expected, actual });
+    else if (!deepEqual(expected, actual)) fail("match", "scenario-match", `expect.match '${path}': expected ${inlineValue(expected)}, got ${inlineValue(actual)}`, pointer, { path, expected, actual, updatable: !composeFailed });
   }
 
   (exp.absent ?? []).forEach((path, i) => {
@@ -280,7 +280,7 @@ function listDifference(expected: readonly string[], actual: readonly string[]):
 
 /**
  * The scenario's text with every updatable failed expectation (`config`, `applied_layers`, `warnings`
- * that the file already has) rewritten from the run; undefined when there is nothing to rewrite.
+ * that the file already has, and each `match` value the config has) rewritten from the run; undefined when there is nothing to rewrite.
  * Only the values that changed are replaced: comments, key order and untouched values stay as written.
  */
 export function updateScenarioText(run: ScenarioResult): { text: string; updated: Expectation[] } | undefined {
@@ -290,15 +290,17 @@ export function updateScenarioText(run: ScenarioResult): { text: string; updated
   const doc = parseDocument(original, { customTags: [] });
   const updated: Expectation[] = [];
   for (const f of todo) {
-    const path = ["expect", f.expectation];
+    // A match value is rewritten in place, under its own dotted key.
+    const path = f.expectation === "match" ? ["expect", "match", f.path!] : ["expect", f.expectation];
     const old = doc.getIn(path, true) as Node | null | undefined;
     let value: unknown;
     if (f.expectation === "config") value = run.result.config;
     else if (f.expectation === "applied_layers") value = run.result.applied_layers;
     else if (f.expectation === "warnings") value = recordWarnings(run.scenario.expect.warnings ?? [], run.result.warnings);
+    else if (f.expectation === "match") value = f.actual;
     else continue;
     doc.setIn(path, old && !(isScalar(old) && old.value === null) ? reconcile(doc, old, value) : freshNode(doc, value));
-    updated.push(f.expectation);
+    if (!updated.includes(f.expectation)) updated.push(f.expectation);
   }
   const rendered = doc.toString(RENDER);
   // Splice only the rewritten values into the original text, so that nothing else in the file moves.
