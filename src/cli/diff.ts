@@ -53,8 +53,8 @@ revisions (a revision without one of the schema files is an error); they are
 relative to the current directory, which must be inside the git repository.
 
 Exit status: 0 done (with --exit-code: nothing changed), 1 with --exit-code:
-a result changed or a change is not covered, 2 bad usage, not a git repository, an unknown revision or a
-broken layer set.`,
+a result changed or a change is not covered, 2 bad usage, not a git
+repository, an unknown revision or a broken layer set.`,
   async run(argv) {
     const { values } = parse(argv, OPTIONS);
     if (!values.base) throw new UsageError("--base REV is required (e.g. --base main or --base HEAD~1)");
