@@ -272,7 +272,12 @@ describe("strata diff on a repository holding another kind of project", () => {
     for (const r of [inside, fromRoot]) {
       const report = json(r);
       expect(report.paths).toEqual({ layers: "deploy/layers", schemas: { context: "deploy/schemas/context.schema.json", output: "deploy/schemas/deployment.schema.json" }, scenarios: "deploy/scenarios", roles: { profiles: "tiers", overrides: "changes" } });
-      expect(report.summary).toEqual({ total: 3, changed: 1, unchanged: 2, added: 0, removed: 0 });
+      expect(report.summary).toEqual({ total: 3, changed: 1, unchanged: 2, added: 0, removed: 0, uncovered: 0 });
+      // The changed unit is the tier's layer, reached by the one scenario that asks for the tier.
+      expect(report.units).toEqual([{
+        id: "profile:critical:critical-replicas", kind: "profile-layer", name: "profile:critical:critical-replicas", status: "modified",
+        file: "deploy/layers/tiers/critical.yaml", line: expect.any(Number), scenarios: ["deploy/scenarios/checkout-prod-critical.yaml"], changed: ["deploy/scenarios/checkout-prod-critical.yaml"], covered: true,
+      }]);
       const changed = report.scenarios.find((s: { status: string }) => s.status === "changed");
       expect(changed.id).toBe("checkout-prod-critical.yaml");
       expect(changed.changes).toEqual([
@@ -286,7 +291,7 @@ describe("strata diff on a repository holding another kind of project", () => {
     const r = await strata(["diff", "--base", "HEAD", "--format", "json"], { cwd: join(repo, "site", "layers") });
     expect(r.code).toBe(0);
     const report = json(r);
-    expect(report.summary).toEqual({ total: 2, changed: 1, unchanged: 1, added: 0, removed: 0 });
+    expect(report.summary).toEqual({ total: 2, changed: 1, unchanged: 1, added: 0, removed: 0, uncovered: 0 });
     expect(report.scenarios.find((s: { id: string }) => s.id === "public.yaml").changes).toEqual([
       { path: "login_required", pointer: "/login_required", kind: "added", after: false, origin: { source: "public", layer: "public", stage: "audience", file: "site/layers/audience/public.yaml", line: 6, column: 3 } },
     ]);
