@@ -40,7 +40,7 @@ describe("strata lint on a folder of broken files", () => {
   // test/fixtures/lint-broken: one problem per file (base/base.yaml is the correct one).
   const EXPECTED = [
     `layers/base/bad-expression.yaml:4:60: error expression-syntax: JSONata syntax error: Expected ")" before end of expression`,
-    "layers/base/bad-yaml.yaml:6:3: error parse-error: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    "layers/base/bad-yaml.yaml:5:14: error parse-error: the list opened with '[' on line 5 is not closed: end it with ']'",
     "layers/base/unknown-field.yaml:3:1: error layer-schema: unknown field 'priority'",
     "layers/checks/config-typo.yaml:4:24: warning unknown-config-field: check 'config-typo' reads '$config.paramters.tp-size', but the task config has no field 'paramters' (did you mean 'parameters'?)",
     `layers/deployment/never-applies.yaml:3:7: warning never-applies: layer 'never-applies' can never apply: its condition is false for every value of override_mode ("patch", "replace")`,

@@ -79,7 +79,7 @@ describe("the repository's own project file", () => {
 describe("a broken project file is located: file:line:col in strata.yaml, or the missing path", () => {
   const cases: [string, Record<string, string | null>, Partial<ReturnType<typeof brief>>[]][] = [
     ["no strata.yaml in the folder", { "strata.yaml": null }, [{ code: "project-not-found", line: undefined }]],
-    ["not YAML", { "strata.yaml": "layers: [a\nschemas: x\n" }, [{ code: "parse-error", line: 2, column: 1 }]],
+    ["not YAML", { "strata.yaml": "layers: [a\nschemas: x\n" }, [{ code: "parse-error", line: 1, column: 9 }]],
     ["a list, not a mapping", { "strata.yaml": "- layers\n" }, [{ code: "project-invalid", line: 1, column: 1, message: "the project file must be a mapping (layers, schemas, roles, …)" }]],
     ["an unknown key", { "strata.yaml": PROJECT + "layer: other\n" }, [{ code: "project-invalid", line: 7, column: 1, message: "unknown field 'layer'" }]],
     ["no schemas", { "strata.yaml": "layers: layers\n" }, [{ code: "project-invalid", line: 1, column: 1, message: "missing required field 'schemas'" }]],

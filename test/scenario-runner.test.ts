@@ -136,7 +136,7 @@ describe("loadScenarios", () => {
     const { scenarios, issues } = loadScenarios(join(dir, "scenarios"));
     expect(scenarios.map((s) => s.name)).toEqual(["good"]);
     const at = issues.map((i) => `${i.file!.split("/").pop()}:${i.line}:${i.column} ${i.code}`);
-    expect(at).toEqual(["b-unknown-field.yaml:7:3 scenario-schema", "c-bad-yaml.yaml:2:1 parse-error", "d-no-expect.yaml:1:1 scenario-schema"]);
+    expect(at).toEqual(["b-unknown-field.yaml:7:3 scenario-schema", "c-bad-yaml.yaml:1:7 parse-error", "d-no-expect.yaml:1:1 scenario-schema"]);
     expect(issues[0].message).toBe("unknown field 'expect.matches'");
     expect(issues[2].message).toBe("missing required field 'expect'");
   });

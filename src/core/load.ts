@@ -3,14 +3,14 @@
 import { basename, extname } from "node:path";
 import { FileReadError, readRegularFile, walkDir } from "./dir-walk.js";
 import { issue, warning, hasErrors, sortIssues, type Issue, type Position } from "./issues.js";
-import { parseSource, positionOf, SOURCE_LIMITS, type LineCol, type SourceFile } from "./source.js";
+import { parseSource, positionOf, valuePosition, SOURCE_LIMITS, type LineCol, type SourceFile } from "./source.js";
 import { checkLogic, describeLogic } from "../lang/condition.js";
 import { compileTemplate, type Template, type TemplateProblem } from "./template.js";
 import { compileSchemas, compileValidators, hashTexts, withLayerSchema, type ProjectSchemaTexts, type SchemaSet, type SchemaTexts } from "./schemas.js";
 import { findProject, loadProject, PROJECT_HINT, type Project, type Roles } from "./project.js";
-import { findForbiddenKeys, hasOwn, isPlainObject } from "../util/data.js";
+import { findForbiddenKeys, getOwnPath, hasOwn, isPlainObject } from "../util/data.js";
 import { errorPointer, errorMessage, usefulErrors } from "../lang/json-schema.js";
-import { type Path } from "../util/pointer.js";
+import { parsePointer, type Path } from "../util/pointer.js";
 
 export type StageSource = "layers" | "profiles" | "overrides";
 
@@ -244,7 +244,7 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
       for (const p of problems) {
         const full = pointer + p.pointer;
         const where = at(full.endsWith("/$expr") ? full : full + (positions.has(full + "/$expr") ? "/$expr" : ""), true);
-        issues.push(issue(p.code, p.message, { ...where, ...exprColumn(file.text, where, p.offset), pointer: full, layer }));
+        issues.push(issue(p.code, p.message, { ...where, ...exprPosition(file.text, where, getOwnPath(value, parsePointer(p.pointer)), p.offset), pointer: full, layer }));
       }
       return template;
     };
@@ -364,14 +364,13 @@ function compilesAlone(text: string): boolean {
   }
 }
 
-/** For a one-line expression, point the column at the offending character inside it. */
-function exprColumn(text: string, where: { line?: number; column?: number }, offset?: number): { column?: number } {
-  if (offset === undefined || where.line === undefined || where.column === undefined) return {};
-  const lineText = text.split("\n")[where.line - 1] ?? "";
-  const rest = lineText.slice(where.column - 1);
-  const quoted = rest.startsWith('"') || rest.startsWith("'") ? 1 : 0;
-  if (rest.startsWith("|") || rest.startsWith(">")) return {};
-  return { column: where.column + quoted + offset };
+/** An expression's syntax error at its character in the file: on its line inside a block (`|`, `>`) or quotes too. */
+function exprPosition(text: string, where: { line?: number; column?: number }, node: unknown, offset?: number): { line?: number; column?: number } {
+  const source = isPlainObject(node) ? node.$expr : undefined;
+  if (offset === undefined || where.line === undefined || where.column === undefined || typeof source !== "string") return {};
+  // Positions were taken from the text without a byte-order mark.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return valuePosition(body, { line: where.line, column: where.column }, source, offset) ?? {};
 }
 
 export const isUsable = (set: LayerSet): boolean => !hasErrors(set.issues);

@@ -5,6 +5,7 @@ import { LineCounter, parseDocument, visit, isMap, isSeq, isScalar, isAlias, isP
 import { issue, type Code, type Issue } from "./issues.js";
 import { MAX_DEPTH } from "../util/data.js";
 import { escapeToken } from "../util/pointer.js";
+import { explainYamlErrors } from "./yaml-errors.js";
 
 export interface LineCol {
   line: number;
@@ -69,13 +70,8 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
     return { line, column: col };
   };
   if (doc.errors.length > 0) {
-    return {
-      issues: doc.errors.map((e) => {
-        const { line, column } = pos(e.pos[0]);
-        const code = e.code === "DUPLICATE_KEY" ? "duplicate-key" : "parse-error";
-        return issue(code, firstLine(e.message), { file: file.path, line, column });
-      }),
-    };
+    // In plain words, at the line of the mistake (yaml-errors.ts).
+    return { issues: explainYamlErrors(file.text, doc.errors, doc, pos).map((p) => issue(p.code, p.message, { file: file.path, line: p.line, column: p.column })) };
   }
   for (const w of doc.warnings) {
     if (w.code === "TAG_RESOLVE_FAILED") {
@@ -213,6 +209,37 @@ function jsonSyntaxError(text: string): (LineCol & { message: string }) | undefi
   }
   const before = text.slice(0, offset).split("\n");
   return { line: before.length, column: before[before.length - 1].length + 1, message: found.message };
+}
+
+/**
+ * Where the character at `offset` of a scalar's value sits in the file, for a scalar that starts at `start` (its
+ * quote, its `|` or `>` indicator, or its first character). The value is followed through the text character by
+ * character, so block indentation, folded line breaks and quotes are stepped over; an offset past the value's last
+ * visible character is placed just after it. Undefined when the value cannot be followed there.
+ */
+export function valuePosition(text: string, start: LineCol, value: string, offset: number): LineCol | undefined {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  if (start.line < 1 || start.line > lineStarts.length) return undefined;
+  let i = lineStarts[start.line - 1] + start.column - 1;
+  if (text[i] === "|" || text[i] === ">") {
+    // A block scalar's value starts on the line after its indicator (and any comment there).
+    const nl = text.indexOf("\n", i);
+    if (nl < 0) return undefined;
+    i = nl + 1;
+  } else if (text[i] === '"' || text[i] === "'") i++;
+  const last = value.trimEnd().length - 1;
+  if (last < 0) return undefined;
+  const target = Math.min(offset, last);
+  for (let k = 0; ; k++) {
+    while (i < text.length && text[i] !== value[k]) i++;
+    if (i >= text.length) return undefined;
+    if (k === target) break;
+    i++;
+  }
+  let line = lineStarts.length;
+  while (lineStarts[line - 1] > i) line--;
+  return { line, column: i - lineStarts[line - 1] + 1 + (offset > last ? 1 : 0) };
 }
 
 /** Line and column for a pointer, falling back to the nearest ancestor that has one. */
