@@ -10,6 +10,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type RunningServer } from "../src/server/app.js";
 import { structureOf } from "./helpers/aria-structure.js";
+import { FakeAutotuner } from "./helpers/fake-autotuner.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const WEB_DIST = join(ROOT, "web", "dist");
@@ -584,5 +585,42 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     } finally {
       await guarded.close();
     }
+  }, 60_000);
+  it("with an autotuner: offers to start the task, and shows its hand-off on the task page", async () => {
+    const autotuner = await new FakeAutotuner().start();
+    const handing = await createServer({ layersDir, schemasDir: join(tmp, "schemas"), db: join(tmp, "handing.db"), webDir: WEB_DIST, watch: false, autotunerUrl: autotuner.url, handoff: { baseDelayMs: 20, statusTtlMs: 0 } });
+    try {
+      const context = await browser.newContext({ viewport: DESKTOP });
+      const page = await context.newPage();
+      await page.goto(handing.url + "/");
+      await fillContext(page, "handed-model");
+      await waitUpToDate(page);
+      await page.getByRole("checkbox", { name: "Start it on the autotuner" }).check();
+      await page.getByRole("button", { name: "Create task" }).click();
+      await page.waitForURL(/#\/tasks\/\d+/);
+      await eventually(() => page.getByRole("status").filter({ hasText: "Task created" }).textContent()).toContain("handed to the autotuner");
+      await expect.poll(() => autotuner.byName("handed-model_grid_search")?.status, { timeout: 10_000 }).toBe("running");
+      await page.reload();
+      await eventually(() => page.getByTestId("handoff").textContent()).toBe("delivered as task #1, started · status there: running");
+      expect(await page.getByTestId("handoff").getByRole("link", { name: "task #1" }).getAttribute("href")).toBe(`${autotuner.url}/api/tasks/1`);
+      await context.close();
+    } finally {
+      await handing.close();
+      await autotuner.close();
+    }
+  }, 60_000);
+
+  it("without an autotuner: does not offer to start, and does not claim anything picks the task up", async () => {
+    const page = await openPage();
+    await fillContext(page, "kept-model");
+    await waitUpToDate(page);
+    expect(await page.getByRole("checkbox", { name: "Start it on the autotuner" }).count()).toBe(0);
+    await page.getByRole("button", { name: "Create task" }).click();
+    await page.waitForURL(/#\/tasks\/\d+/);
+    const notice = await page.getByRole("status").filter({ hasText: "Task created" }).textContent();
+    expect(notice).toContain("this server hands nothing to the autotuner");
+    expect(notice).not.toContain("picks it up");
+    expect(await page.getByTestId("handoff").count()).toBe(0);
+    await closePage(page);
   }, 60_000);
 });

@@ -17,6 +17,7 @@ const OPTIONS = {
   "log-json": { type: "boolean" },
   "token-file": { type: "string" },
   insecure: { type: "boolean" },
+  "autotuner-url": { type: "string" },
   ...PROJECT_OPTIONS,
 } as const;
 
@@ -51,6 +52,8 @@ Options:
       --token-file FILE   bearer tokens for writes, one a line (with
                           $STRATA_TOKEN: either is accepted)
       --insecure          listen beyond loopback without a token
+      --autotuner-url URL hand every stored task to the autotuner there
+                          (default: $STRATA_AUTOTUNER_URL, else none)
 ${PROJECT_HELP}
 Writes (create, delete, start, reload) need 'Authorization: Bearer <token>'
 when a token is configured. On an address other than loopback the server does
@@ -74,6 +77,7 @@ layers, bad option, port in use, unreadable database).`,
     const project = projectOf({ ...values, project: values.project ?? (env !== undefined && env !== "" ? env : undefined) });
     const layersDir = project.layersDir;
     const tokens = readTokens(values["token-file"]);
+    const autotunerUrl = autotunerUrlOf(values["autotuner-url"]);
 
     const { createServer } = await import("../server/app.js");
     const { StoreError } = await import("../server/store.js");
@@ -83,6 +87,7 @@ layers, bad option, port in use, unreadable database).`,
       server = await createServer({
         host, port, db, project, bodyLimit, tokens,
         insecure: values.insecure ?? false,
+        autotunerUrl,
         webDir: values.web,
         watch: !values["no-watch"],
         logger: { level, ...(values["log-json"] ? {} : { stream: textLog() }) },
@@ -105,7 +110,7 @@ layers, bad option, port in use, unreadable database).`,
 
     const set = server.layers.set;
     server.app.log.info(
-      `strata serving on ${server.url} (project: ${project.name}; layers: ${relativeDir(layersDir)}, ${set.files.length} files, hash ${set.hash.slice(0, 12)}; database: ${server.store.file})`,
+      `strata serving on ${server.url} (project: ${project.name}; layers: ${relativeDir(layersDir)}, ${set.files.length} files, hash ${set.hash.slice(0, 12)}; database: ${server.store.file}${autotunerUrl ? `; tasks handed to the autotuner at ${autotunerUrl}` : ""})`,
     );
     return new Promise<number>((done) => {
       let stopping = false;
@@ -135,6 +140,21 @@ layers, bad option, port in use, unreadable database).`,
     });
   },
 };
+
+/** --autotuner-url, else $STRATA_AUTOTUNER_URL: an http(s) URL, or none. */
+export function autotunerUrlOf(given: string | undefined): string | undefined {
+  const text = given ?? (process.env.STRATA_AUTOTUNER_URL || undefined);
+  if (text === undefined) return undefined;
+  const what = given !== undefined ? "--autotuner-url" : "STRATA_AUTOTUNER_URL";
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`${what} must be an http(s) URL such as http://autotuner:8000, not '${text}'`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`${what} must be an http(s) URL, not '${text}'`);
+  return text.replace(/\/+$/, "");
+}
 
 /** $STRATA_TOKEN and the token file's lines; never printed. */
 function readTokens(file: string | undefined): string[] {

@@ -118,6 +118,7 @@ export const CODES = {
   "task-name-taken": { severity: "error", area: "api", meaning: "a task with this name exists (409)" },
   "token-missing": { severity: "error", area: "api", meaning: "a write (create, delete, start, reload) without the bearer token this server requires (401)" },
   "token-invalid": { severity: "error", area: "api", meaning: "a write with a bearer token this server does not accept (401)" },
+  "handoff-unsupported-field": { severity: "error", area: "api", meaning: "the composed config has a field the autotuner's task API does not take, so it cannot be handed over (422)" },
   "task-not-found": { severity: "error", area: "api", meaning: "no task with this id (404)" },
   "schema-not-found": { severity: "error", area: "api", meaning: "no schema with this name (404)" },
   "not-found": { severity: "error", area: "api", meaning: "no such route (404)" },

@@ -119,7 +119,7 @@ const provenance: Schema = {
 
 const task: Schema = {
   type: "object",
-  required: ["id", "task_name", "description", "status", "config", "metadata", "created_at"],
+  required: ["id", "task_name", "description", "status", "config", "metadata", "created_at", "handoff"],
   properties: {
     id: { type: "integer" },
     task_name: { type: "string" },
@@ -139,6 +139,29 @@ const task: Schema = {
       },
     },
     created_at: { type: "string", description: "ISO 8601, UTC." },
+    handoff: {
+      description: "The hand-off to the autotuner (docs/api.md#the-hand-off); null when the server has no autotuner URL.",
+      anyOf: [
+        { type: "null" },
+        {
+          type: "object",
+          required: ["state", "autotuner_id", "reason", "attempts", "start", "started", "start_error", "updated_at"],
+          properties: {
+            state: { enum: ["queued", "delivered", "failed", "conflict"] },
+            autotuner_id: nullable("integer"),
+            reason: nullable("string"),
+            attempts: { type: "integer" },
+            start: { type: "boolean" },
+            started: { type: "boolean" },
+            start_error: nullable("string"),
+            updated_at: { type: "string" },
+            autotuner_status: { ...nullable("string"), description: "GET /api/tasks/:id of a delivered task: the autotuner's status (kept 5 s), null when it could not be read." },
+            autotuner_status_error: { type: "string" },
+            autotuner_url: { type: "string", description: "The task on the autotuner." },
+          },
+        },
+      ],
+    },
   },
 };
 
@@ -235,7 +258,7 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
   },
   Options: {
     type: "object",
-    required: ["options", "defaults", "profiles", "context_schema", "context_feeds", "layer_set_hash"],
+    required: ["options", "defaults", "profiles", "context_schema", "context_feeds", "layer_set_hash", "autotuner"],
     properties: {
       options: {
         type: "object",
@@ -269,6 +292,10 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
         },
       },
       layer_set_hash: { type: "string" },
+      autotuner: {
+        description: "The autotuner stored tasks are handed to (docs/api.md#the-hand-off), or null.",
+        anyOf: [{ type: "null" }, { type: "object", required: ["url"], properties: { url: { type: "string" } } }],
+      },
     },
   },
   LayerStatus: {

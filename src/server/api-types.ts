@@ -31,6 +31,31 @@ export interface Task {
   config: Record<string, unknown>;
   metadata: TaskMetadata;
   created_at: string;
+  /** The hand-off to the autotuner; null when the server has no autotuner URL (docs/api.md#the-hand-off). */
+  handoff: Handoff | null;
+}
+
+/** queued: waiting to be delivered (or retried); delivered: the autotuner has it; failed: it refused it; conflict: it holds another task of that name. */
+export type HandoffState = "queued" | "delivered" | "failed" | "conflict";
+
+export interface Handoff {
+  state: HandoffState;
+  /** The task's id on the autotuner (delivered; conflict: the other task's id). */
+  autotuner_id: number | null;
+  /** failed, conflict: why; queued: why the last attempt did not get through. */
+  reason: string | null;
+  attempts: number;
+  /** Asked to start after delivery (`start: true`). */
+  start: boolean;
+  started: boolean;
+  /** Why the autotuner did not start it. */
+  start_error: string | null;
+  updated_at: string;
+  /** Delivered tasks, in GET /api/tasks/:id: the autotuner's status (read then, kept a few seconds), or null when it could not be read. */
+  autotuner_status?: string | null;
+  autotuner_status_error?: string;
+  /** Delivered tasks: the task on the autotuner. */
+  autotuner_url?: string;
 }
 
 /** What the task list shows per task: no config, no provenance. */
@@ -127,6 +152,8 @@ export interface Options {
   /** For each context field, the config values layer expressions make of it (see context-feeds.ts). */
   context_feeds: Record<string, ContextFeed[]>;
   layer_set_hash: string;
+  /** The autotuner tasks are handed to, or null (docs/api.md#the-hand-off). */
+  autotuner: { url: string } | null;
 }
 
 /** GET /api/layers/status (and POST /api/layers/reload) */

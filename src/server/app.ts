@@ -13,6 +13,9 @@ import { registerWeb } from "./web.js";
 import { ApiError, handleError } from "./errors.js";
 import { BODY_LIMITS, parseJsonBody } from "./json-body.js";
 import { checkExposure, requireTokenForWrites } from "./auth.js";
+import { AutotunerClient } from "./handoff/client.js";
+import { Sender, type SenderOptions } from "./handoff/sender.js";
+import { StatusCache } from "./handoff/status.js";
 
 export const DEFAULT_DB = "data/strata.db";
 export const DEFAULT_WEB_DIR = join(PACKAGE_ROOT, "web", "dist");
@@ -41,6 +44,10 @@ export interface ServerOptions {
   tokens?: string[];
   /** Listen beyond loopback without a token (a proxy in front authenticates). */
   insecure?: boolean;
+  /** Hand every stored task to the autotuner at this URL (docs/api.md#the-hand-off); default none. */
+  autotunerUrl?: string;
+  /** The sender's retry timing and parallelism, and the autotuner requests' time limit (ms). */
+  handoff?: SenderOptions & { timeoutMs?: number; statusTtlMs?: number };
   /** Fastify's logger option; default off. */
   logger?: FastifyServerOptions["logger"];
 }
@@ -49,6 +56,8 @@ export interface StrataApp {
   app: FastifyInstance;
   layers: LayerSource;
   store: TaskStore;
+  /** Present with an autotuner URL. */
+  sender?: Sender;
 }
 
 const VERSION: string = createRequire(import.meta.url)("../../package.json").version;
@@ -89,7 +98,14 @@ export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> 
     layers.close();
     throw e;
   }
+  const sender = options.autotunerUrl
+    ? new Sender(store.outbox, new AutotunerClient(options.autotunerUrl, options.handoff?.timeoutMs), {
+        ...options.handoff,
+        log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) },
+      })
+    : undefined;
   app.addHook("onClose", async () => {
+    await sender?.close();
     layers.close();
     store.close();
   });
@@ -116,11 +132,15 @@ export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> 
   });
   const allowed = (path: string) => [...new Set(known.filter((k) => k.path.test(path)).map((k) => k.method))];
   requireTokenForWrites(app, options.tokens ?? []);
-  registerRoutes(app, { layers, store, version: VERSION });
+  // Reading a status must not hold a page for long: a shorter time limit than delivery's.
+  const autotunerStatus = options.autotunerUrl ? new StatusCache(new AutotunerClient(options.autotunerUrl, 2000), options.handoff?.statusTtlMs) : undefined;
+  registerRoutes(app, { layers, store, version: VERSION, sender, autotunerStatus });
   await registerWeb(app, resolve(options.webDir ?? DEFAULT_WEB_DIR), allowed);
   if (options.watch ?? true) layers.watch();
   await app.ready();
-  return { app, layers, store };
+  // Rows a previous run left (a restart, a crash) go first.
+  sender?.kick();
+  return { app, layers, store, sender };
 }
 
 /** The project to serve; none found is a StrataError like a broken layer set (the service does not start). */

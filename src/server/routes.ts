@@ -14,11 +14,18 @@ import type { Preview } from "./api-types.js";
 import type { LayerSource } from "./layer-watcher.js";
 import type { ListQuery, TaskStore } from "./store.js";
 import { errorMessage, errorPointer, usefulErrors } from "../lang/json-schema.js";
+import type { Sender } from "./handoff/sender.js";
+import type { StatusCache } from "./handoff/status.js";
+import { takeStart, taskCreateOrThrow } from "./handoff/request.js";
 
 export interface RouteDeps {
   layers: LayerSource;
   store: TaskStore;
   version: string;
+  /** With an autotuner URL: every stored task is handed over by this sender (handoff/). */
+  sender?: Sender;
+  /** With an autotuner URL: the autotuner's status of delivered tasks. */
+  autotunerStatus?: StatusCache;
 }
 
 // Query strings and path parameters arrive as text: coerce them, fill defaults, reject unknown keys.
@@ -77,7 +84,8 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.post("/api/config/preview", async (req) => previewView(await composeBody(deps, req.body, req.query)));
 
   app.post("/api/tasks/from-context", async (req, reply) => {
-    const r = await composeBody(deps, req.body, req.query);
+    const { body, start } = takeStart(req.body, deps.sender !== undefined);
+    const r = await composeBody(deps, body, req.query);
     if (!r.ok || !r.config) {
       const n = r.errors.length;
       const code = r.config ? "config-invalid" : "compose-failed";
@@ -93,7 +101,9 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
         issue("task-name-missing", "the composed config has no task_name; give one in the body (task_name)", { pointer: "/task_name" }),
       ]);
     }
+    const handoff = deps.sender ? { body: taskCreateOrThrow(r.config), start } : undefined;
     const created = store.create({
+      handoff,
       task_name: name,
       description: typeof r.config.description === "string" ? r.config.description : null,
       config: r.config,
@@ -112,6 +122,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       const message = `a task named '${name}' already exists${id !== null ? ` (id ${id})` : ""}; '${free}' is free`;
       throw new ApiError(409, "task-name-taken", message, [issue("task-name-taken", message, { pointer: "/task_name" })], {}, { existing_id: id, suggested_name: free });
     }
+    deps.sender?.kick();
     return reply
       .code(201)
       .header("location", `/api/tasks/${created.task.id}`)
@@ -131,6 +142,10 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const id = taskId(req.params);
     const task = store.get(id);
     if (!task) throw noTask(id);
+    const h = task.handoff;
+    if (h && h.autotuner_id !== null && h.state === "delivered" && deps.autotunerStatus) {
+      return { ...task, handoff: { ...h, ...(await deps.autotunerStatus.read(h.autotuner_id)) } };
+    }
     return task;
   });
 
@@ -161,6 +176,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       context_schema: set.schemas.json.context,
       context_feeds: contextFeeds(set),
       layer_set_hash: set.hash,
+      autotuner: deps.sender ? { url: deps.sender.client.baseUrl } : null,
     };
   });
 

@@ -4,6 +4,8 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Task, TaskMetadata, TaskStatus, TaskSummary } from "./api-types.js";
+import { Outbox, OUTBOX_MIGRATION } from "./handoff/outbox.js";
+import type { TaskCreate } from "./handoff/task-create.js";
 
 export type { Task, TaskStatus, TaskSummary };
 
@@ -14,6 +16,8 @@ export interface NewTask {
   description: string | null;
   config: Record<string, unknown>;
   metadata: TaskMetadata;
+  /** Hand the task to the autotuner: an outbox row written in the same transaction. */
+  handoff?: { body: TaskCreate; start: boolean };
 }
 
 export interface ListQuery {
@@ -45,14 +49,17 @@ const MIGRATIONS = [
    );
    CREATE UNIQUE INDEX tasks_task_name ON tasks (task_name);
    CREATE INDEX tasks_status_id ON tasks (status, id);`,
+  OUTBOX_MIGRATION,
 ];
 
-type Row = Omit<Task, "config" | "metadata"> & { config: string; metadata: string };
+type Row = Omit<Task, "config" | "metadata" | "handoff"> & { config: string; metadata: string };
 type SummaryRow = Omit<TaskSummary, "profiles" | "applied_layers" | "layer_set_hash"> & { profiles: string | null; applied_layers: string | null; layer_set_hash: string | null };
 
 export class TaskStore {
   private readonly db: Database.Database;
   private readonly stmts: ReturnType<TaskStore["prepare"]>;
+  /** The hand-off rows (handoff/outbox.ts), in this database. */
+  readonly outbox: Outbox;
 
   private constructor(
     db: Database.Database,
@@ -60,6 +67,7 @@ export class TaskStore {
   ) {
     this.db = db;
     this.stmts = this.prepare();
+    this.outbox = new Outbox(db);
   }
 
   /** Open (creating the file and its directory when absent) and migrate. Throws StoreError. */
@@ -110,9 +118,11 @@ export class TaskStore {
     const created_at = new Date().toISOString();
     const config = JSON.stringify(input.config);
     const metadata = JSON.stringify(input.metadata);
-    const insert = this.db.transaction(() =>
-      this.stmts.insert.run(input.task_name, input.description, "pending", config, metadata, created_at),
-    );
+    const insert = this.db.transaction(() => {
+      const done = this.stmts.insert.run(input.task_name, input.description, "pending", config, metadata, created_at);
+      if (input.handoff) this.outbox.insert(Number(done.lastInsertRowid), input.handoff.body, input.handoff.start);
+      return done;
+    });
     try {
       const { lastInsertRowid } = insert();
       return { task: this.get(Number(lastInsertRowid))! };
@@ -146,7 +156,7 @@ export class TaskStore {
 
   get(id: number): Task | undefined {
     const row = this.stmts.get.get(id);
-    return row && { ...row, config: JSON.parse(row.config), metadata: JSON.parse(row.metadata) };
+    return row && { ...row, config: JSON.parse(row.config), metadata: JSON.parse(row.metadata), handoff: this.outbox.view(id) };
   }
 
   /** Newest first. `total` counts every task matching the status filter, whatever the page. */

@@ -4,6 +4,7 @@
 import type {
   ContextFeed,
   ErrorBody,
+  Handoff,
   Issue,
   JsonSchema,
   LayerStatus,
@@ -22,7 +23,7 @@ import type {
   TaskSummary,
 } from "../../src/server/api-types";
 
-export type { ContextFeed, Issue, JsonSchema, LayerStatus, LayerView, OptionValue, Options, Origin, Preview, Profile, ProfileList, SkippedLayer, Task, TaskCreated, TaskList, TaskStatus, TaskSummary };
+export type { ContextFeed, Handoff, Issue, JsonSchema, LayerStatus, LayerView, OptionValue, Options, Origin, Preview, Profile, ProfileList, SkippedLayer, Task, TaskCreated, TaskList, TaskStatus, TaskSummary };
 
 export type Config = Record<string, unknown>;
 export type Provenance = Record<string, Origin>;
@@ -153,4 +154,6 @@ export interface TaskBody {
   gpu_type?: string | null;
   task_name?: string;
   description?: string;
+  /** Start the task on the autotuner once it is delivered (only with an autotuner URL). */
+  start?: boolean;
 }

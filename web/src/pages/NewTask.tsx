@@ -79,6 +79,8 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
   const props = schema.properties ?? {};
   const [draft, setDraftState] = useState<Draft>(() => loadDraft() ?? draftFromDefaults(options));
   const [creating, setCreating] = useState(false);
+  // Only offered when the server hands tasks to an autotuner.
+  const [startIt, setStartIt] = useState(false);
   const [createFailure, setCreateFailure] = useState<ApiFailure | null>(null);
   const [createNote, setCreateNote] = useState<string | null>(null);
   const setDraft = (patch: Partial<Draft>) => {
@@ -153,7 +155,7 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
     const sent = name === undefined ? draft : { ...draft, task_name: name };
     if (name !== undefined) setDraft({ task_name: name });
     setCreating(true);
-    const r = await api.createTask(draftToBody(sent, parsed.value));
+    const r = await api.createTask({ ...draftToBody(sent, parsed.value), ...(startIt ? { start: true } : {}) });
     setCreating(false);
     if (r.ok) {
       setCreateFailure(null);
@@ -333,6 +335,11 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
               <button type="button" className="primary" disabled={creating} aria-describedby="create-status" onClick={() => void create()}>
                 {creating ? "Creating…" : "Create task"}
               </button>
+              {options.autotuner && (
+                <label className="check">
+                  <input type="checkbox" checked={startIt} onChange={(e) => setStartIt(e.target.checked)} /> Start it on the autotuner
+                </label>
+              )}
               <div id="create-status" className="create-status" aria-live="polite">
                 {createNote && <p className="warn-text">{createNote}</p>}
                 {createFailure && createFailure.status !== 409 && <CreateFailure failure={createFailure} />}

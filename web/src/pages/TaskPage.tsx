@@ -1,6 +1,6 @@
 // One task: its config (with who set each value), the applied and skipped layers, the context it came from.
 import { useEffect, useState } from "react";
-import { api } from "../api";
+import { api, type Handoff } from "../api";
 import { ConfigView } from "../components/ConfigView";
 import { IssueList } from "../components/Issues";
 import { LayersPanel } from "../components/LayersPanel";
@@ -43,7 +43,16 @@ export function TaskPage({ id, created }: { id: number; created: boolean }) {
       </p>
       {created && (
         <div className="notice is-ok" role="status">
-          Task created. It is stored as <strong>{t.status}</strong>; the autotuner picks it up from here.
+          {t.handoff ? (
+            <>
+              Task created. It is stored in strata and {t.handoff.state === "delivered" ? "handed to the autotuner" : "being handed to the autotuner"}
+              {t.handoff.start ? ", which is asked to start it" : ""}.
+            </>
+          ) : (
+            <>
+              Task created. It is stored in strata as <strong>{t.status}</strong>; this server hands nothing to the autotuner (it has no autotuner URL).
+            </>
+          )}
         </div>
       )}
       <div className="page-head">
@@ -59,6 +68,14 @@ export function TaskPage({ id, created }: { id: number; created: boolean }) {
           <dd>
             <time dateTime={t.created_at}>{formatDate(t.created_at)}</time>
           </dd>
+          {t.handoff && (
+            <>
+              <dt>Autotuner</dt>
+              <dd data-testid="handoff">
+                <HandoffState handoff={t.handoff} />
+              </dd>
+            </>
+          )}
           {t.description && (
             <>
               <dt>Description</dt>
@@ -99,5 +116,24 @@ export function TaskPage({ id, created }: { id: number; created: boolean }) {
         </div>
       </div>
     </main>
+  );
+}
+
+/** Where the hand-off stands: queued (with why the last try failed), delivered (and started), failed or in conflict. */
+function HandoffState({ handoff: h }: { handoff: Handoff }) {
+  const label: Record<Handoff["state"], string> = { queued: "queued", delivered: "delivered", failed: "not delivered", conflict: "name conflict" };
+  const look: Record<Handoff["state"], string> = { queued: "pending", delivered: "completed", failed: "failed", conflict: "failed" };
+  return (
+    <>
+      <span className={`status-pill is-${look[h.state]}`}>{label[h.state]}</span>
+      {h.autotuner_id !== null && h.state === "delivered" && (
+        <> as {h.autotuner_url ? <a href={h.autotuner_url}>task #{h.autotuner_id}</a> : <>task #{h.autotuner_id}</>}</>
+      )}
+      {h.state === "delivered" && h.start && <>{h.started ? ", started" : h.start_error ? ", not started" : ", starting"}</>}
+      {h.autotuner_status && <> · status there: {h.autotuner_status}</>}
+      {h.autotuner_status_error && <p className="hint">Status not available: {h.autotuner_status_error}</p>}
+      {h.reason && <p className="hint">{h.state === "queued" ? `Retrying (attempt ${h.attempts}): ${h.reason}` : h.reason}</p>}
+      {h.start_error && <p className="hint">{h.start_error}</p>}
+    </>
   );
 }
