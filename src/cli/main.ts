@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   test: { summary: "run the project's scenario tests (golden configs)", load: async () => (await import("./test.js")).command },
   diff: { summary: "show how a change to the layers alters every scenario's config", load: async () => (await import("./diff.js")).command },
   serve: { summary: "serve the HTTP API and web page", load: async () => (await import("./serve.js")).command },
+  submit: { summary: "compose a task and hand it to the autotuner", load: async () => (await import("./submit.js")).command },
 };
 
 export function mainHelp(): string {
