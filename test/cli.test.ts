@@ -293,7 +293,7 @@ describe("--help for every command", () => {
   it("strata --help lists every command", async () => {
     const r = await strata(["--help"]);
     expect(r.code).toBe(0);
-    for (const c of ["compose", "explain", "profiles", "layers", "lint", "test", "diff", "serve"]) expect(r.stdout).toMatch(new RegExp(`^  ${c} +\\S`, "m"));
+    for (const c of ["compose", "explain", "profiles", "layers", "lint", "test", "diff", "serve", "submit"]) expect(r.stdout).toMatch(new RegExp(`^  ${c} +\\S`, "m"));
   });
 
   it("strata with no command prints the help and exits 2", async () => {

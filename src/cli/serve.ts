@@ -49,15 +49,12 @@ Options:
       --log-level LEVEL   fatal, error, warn, info, debug, trace or silent
                           (default: info)
       --log-json          log JSON lines (pino) instead of text
-      --token-file FILE   bearer tokens for writes, one a line (with
-                          $STRATA_TOKEN: either is accepted)
+      --token-file FILE   tokens for writes, one a line (also $STRATA_TOKEN)
       --insecure          listen beyond loopback without a token
-      --autotuner-url URL hand every stored task to the autotuner there
-                          (default: $STRATA_AUTOTUNER_URL, else none)
+      --autotuner-url URL hand tasks to the autotuner ($STRATA_AUTOTUNER_URL)
 ${PROJECT_HELP}
-Writes (create, delete, start, reload) need 'Authorization: Bearer <token>'
-when a token is configured. On an address other than loopback the server does
-not start without one, unless --insecure (docs/security.md).
+With a token, writes need 'Authorization: Bearer <token>'; beyond loopback the
+server does not start without one, unless --insecure (docs/security.md).
 
 Stop with Ctrl-C (SIGINT) or SIGTERM: requests in flight finish, then the
 database is closed.
