@@ -317,7 +317,7 @@ describe("--help for every command", () => {
   // A terminal is 80 columns wide; a help text longer than 40 lines scrolls its usage line away.
   it("every command's --help fits a terminal: at most 80 columns and 40 lines", async () => {
     const commands = [...(await strata(["--help"])).stdout.matchAll(/^  ([a-z]+) {2,}\S/gm)].map((m) => m[1]);
-    expect(commands).toEqual(["compose", "explain", "profiles", "layers", "lint", "test", "diff", "serve"]);
+    expect(commands).toEqual(["compose", "explain", "profiles", "layers", "lint", "test", "diff", "serve", "submit"]);
     const tooBig: string[] = [];
     for (const args of [["--help"], ...commands.map((c) => [c, "--help"])]) {
       const lines = (await strata(args)).stdout.trimEnd().split("\n");
