@@ -151,6 +151,18 @@ describe("strata serve and tokens", () => {
     for (const secret of [TOKEN, "file-token-1", "nope"]) expect(s.stderr()).not.toContain(secret);
   });
 
+  it("names the autotuner it hands tasks to, without the password of its URL; a bad URL is a usage error", async () => {
+    const s = serve(["--autotuner-url", "http://user:hunter2@127.0.0.1:9/"]);
+    await s.url;
+    s.child.kill("SIGTERM");
+    expect(await s.exit).toBe(0);
+    expect(s.stderr()).toContain("; tasks handed to the autotuner at http://127.0.0.1:9)");
+    expect(s.stderr()).not.toContain("hunter2");
+    const bad = serve([], { STRATA_AUTOTUNER_URL: "autotuner:8000" });
+    expect(await bad.exit).toBe(2);
+    expect(bad.stderr()).toContain("STRATA_AUTOTUNER_URL must be an http(s) URL");
+  });
+
   it("a token file that cannot be read is a usage error naming it", async () => {
     const s = serve(["--token-file", join(tempDir(), "missing")]);
     expect(await s.exit).toBe(2);

@@ -107,7 +107,7 @@ layers, bad option, port in use, unreadable database).`,
 
     const set = server.layers.set;
     server.app.log.info(
-      `strata serving on ${server.url} (project: ${project.name}; layers: ${relativeDir(layersDir)}, ${set.files.length} files, hash ${set.hash.slice(0, 12)}; database: ${server.store.file}${autotunerUrl ? `; tasks handed to the autotuner at ${autotunerUrl}` : ""})`,
+      `strata serving on ${server.url} (project: ${project.name}; layers: ${relativeDir(layersDir)}, ${set.files.length} files, hash ${set.hash.slice(0, 12)}; database: ${server.store.file}${autotunerUrl ? `; tasks handed to the autotuner at ${autotunerUrl.replace(/\/\/[^/@]*@/, "//")}` : ""})`,
     );
     return new Promise<number>((done) => {
       let stopping = false;
