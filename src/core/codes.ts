@@ -106,6 +106,7 @@ export const CODES = {
   "malformed-json": { severity: "error", area: "api", meaning: "the request body is not valid JSON" },
   "body-too-deep": { severity: "error", area: "api", meaning: "the request body nests deeper than the limit" },
   "body-too-large": { severity: "error", area: "api", meaning: "the request body is larger than the limit (413)" },
+  "body-too-many-items": { severity: "error", area: "api", meaning: "a list or object in the request body has more entries than the limit" },
   "unsupported-media-type": { severity: "error", area: "api", meaning: "the body is not application/json (415)" },
   "bad-content-length": { severity: "error", area: "api", meaning: "the body does not match its Content-Length" },
   "bad-url": { severity: "error", area: "api", meaning: "the URL is not valid (bad percent-encoding)" },

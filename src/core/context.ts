@@ -3,7 +3,7 @@ import { issue, type Issue } from "./issues.js";
 import { type SchemaSet } from "./schemas.js";
 import { SOURCE_LIMITS } from "./source.js";
 import { cloneData, findForbiddenKeys, findTooDeep, isPlainObject } from "../util/data.js";
-import { errorMessage, errorPointer, usefulErrors } from "../lang/json-schema.js";
+import { errorMessage, errorPointer, overLimits, usefulErrors } from "../lang/json-schema.js";
 
 /**
  * A context: plain data, the fields the project's context schema describes. The engine reads only the fields the
@@ -31,10 +31,11 @@ export function normalizeContext<C extends object = ContextRecord>(schemas: Sche
     return { issues: [issue("context-invalid", "'$config' is not allowed as a context field: layers read the config built so far under that name", { pointer: "/$config" })] };
   }
   const copy = cloneData(input);
-  if (!schemas.context(copy)) {
-    return {
-      issues: usefulErrors(schemas.context.errors).map((e) => issue("context-invalid", errorMessage(e, "the context"), { pointer: errorPointer(e), keyword: e.keyword })),
-    };
+  // A list over its maxItems is refused for its length alone, before the validator looks at every item.
+  const over = overLimits(schemas.json.context, copy);
+  const errors = over.length > 0 ? over : schemas.context(copy) ? [] : usefulErrors(schemas.context.errors);
+  if (errors.length > 0) {
+    return { issues: errors.map((e) => issue("context-invalid", errorMessage(e, "the context"), { pointer: errorPointer(e), keyword: e.keyword })) };
   }
   return { context: copy as unknown as C, issues: [] };
 }

@@ -35,6 +35,8 @@ export function errorMessage(e: ErrorObject, subject = "value"): string {
       return `${at} is too long: at most ${String(p.limit)} characters`;
     case "maxItems":
       return `${at} has too many items: at most ${String(p.limit)}`;
+    case "maxProperties":
+      return `${at} has too many fields: at most ${String(p.limit)}`;
     case "uniqueItems":
       return `${at} lists the same item twice (items ${String(p.j)} and ${String(p.i)})`;
     default:
@@ -42,12 +44,13 @@ export function errorMessage(e: ErrorObject, subject = "value"): string {
   }
 }
 
-/** Keep the most useful errors: drop the `if`/`then` wrappers ajv adds around the real problem. */
+/** Keep the most useful errors: drop the `if`/`then` wrappers ajv adds around the real problem. Linear in the errors. */
 export function usefulErrors(errors: readonly ErrorObject[] | null | undefined): ErrorObject[] {
   let list = (errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "anyOf" && e.keyword !== "oneOf");
   // `anyOf: [{type: null}, {…}]` (an optional field) reports both branches; "must be null" only adds noise
-  // when the other branch says what is wrong.
-  list = list.filter((e) => !(e.keyword === "type" && (e.params as { type?: unknown }).type === "null" && list.some((o) => o !== e && o.instancePath.startsWith(e.instancePath))));
+  // when the other branch says what is wrong (at the value or inside it).
+  const below = errorsAtOrBelow(list);
+  list = list.filter((e) => !(isNullType(e) && below.get(e.instancePath)! > 1));
   const seen = new Set<string>();
   const unique = list.filter((e) => {
     const k = `${errorPointer(e)}|${e.keyword}|${e.message}`;
@@ -58,14 +61,34 @@ export function usefulErrors(errors: readonly ErrorObject[] | null | undefined):
   return joinTypeErrors(unique);
 }
 
+const isNullType = (e: ErrorObject) => e.keyword === "type" && (e.params as { type?: unknown }).type === "null";
+
+/** For each instance path (and every path above one), how many errors are at it or inside it. */
+function errorsAtOrBelow(errors: readonly ErrorObject[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of errors) {
+    const p = e.instancePath;
+    for (let i = p.length; i >= 0; i = i === 0 ? -1 : p.lastIndexOf("/", i - 1)) {
+      const prefix = p.slice(0, i);
+      counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
 /**
  * An `anyOf` reports each branch: a negative total_gpus gets "must be >= 0" and "must be null", a scalar
  * parameter "must be array" and "must be object". Say it once: drop "must be null" beside another problem
  * with the same value, and join the remaining type errors of one value into "must be array or object".
  */
 function joinTypeErrors(errors: ErrorObject[]): ErrorObject[] {
-  const atPath = (path: string) => errors.filter((e) => e.instancePath === path);
-  const isNull = (e: ErrorObject) => e.keyword === "type" && (e.params as { type?: unknown }).type === "null";
+  const atPath = new Map<string, { all: ErrorObject[]; notNull: boolean }>();
+  for (const e of errors) {
+    let at = atPath.get(e.instancePath);
+    if (!at) atPath.set(e.instancePath, (at = { all: [], notNull: false }));
+    at.all.push(e);
+    at.notNull ||= !isNullType(e);
+  }
   const done = new Set<string>();
   const out: ErrorObject[] = [];
   for (const e of errors) {
@@ -73,12 +96,43 @@ function joinTypeErrors(errors: ErrorObject[]): ErrorObject[] {
       out.push(e);
       continue;
     }
-    const same = atPath(e.instancePath);
-    if (isNull(e) && same.some((x) => !isNull(x))) continue;
-    if (done.has(e.instancePath)) continue;
+    const same = atPath.get(e.instancePath)!;
+    if ((isNullType(e) && same.notNull) || done.has(e.instancePath)) continue;
     done.add(e.instancePath);
-    const types = same.filter((x) => x.keyword === "type" && !(isNull(x) && same.some((y) => !isNull(y)))).map((x) => String((x.params as { type: unknown }).type));
+    const types = same.all.filter((x) => x.keyword === "type" && !(isNullType(x) && same.notNull)).map((x) => String((x.params as { type: unknown }).type));
     out.push(types.length > 1 ? { ...e, params: { ...e.params, type: [...new Set(types)].join(",") } } : e);
+  }
+  return out;
+}
+
+/**
+ * The lists and objects longer than their schema's `maxItems` or `maxProperties`, found in one walk over the value
+ * (following `properties`, `items` and local `$ref`s). Run before validating a request: ajv with `allErrors` checks
+ * every item of a list far over its bound (and `uniqueItems` over objects compares every pair), so a 100,000-item
+ * list would cost time in proportion to its length, or its square, only to be refused for its length. The errors
+ * are shaped like ajv's, for `errorMessage` and `errorPointer`.
+ */
+export function overLimits(root: Schema, value: unknown, maxErrors = 100): ErrorObject[] {
+  const out: ErrorObject[] = [];
+  const stack: { schema: unknown; value: unknown; path: string }[] = [{ schema: root, value, path: "" }];
+  while (stack.length > 0 && out.length < maxErrors) {
+    const next = stack.pop()!;
+    let schema = next.schema;
+    for (let hops = 0; isPlainObject(schema) && typeof schema.$ref === "string" && hops < 8; hops++) schema = resolveRef(root, schema.$ref);
+    if (!isPlainObject(schema)) continue;
+    const { value: v, path } = next;
+    const size = Array.isArray(v) ? v.length : isPlainObject(v) ? Object.keys(v).length : undefined;
+    const keyword = Array.isArray(v) ? "maxItems" : "maxProperties";
+    const limit = schema[keyword];
+    if (size !== undefined && typeof limit === "number" && size > limit) {
+      out.push({ keyword, instancePath: path, schemaPath: `#/${keyword}`, params: { limit }, message: `must NOT have more than ${limit} ${Array.isArray(v) ? "items" : "properties"}` });
+    } else if (Array.isArray(v) && isPlainObject(schema.items)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ schema: schema.items, value: v[i], path: `${path}/${i}` });
+    } else if (isPlainObject(v) && isPlainObject(schema.properties)) {
+      for (const key of Object.keys(schema.properties).reverse()) {
+        if (hasOwn(v, key)) stack.push({ schema: schema.properties[key], value: v[key], path: `${path}/${escapeToken(key)}` });
+      }
+    }
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { Ajv, type ValidateFunction } from "ajv";
 import { issue, type Issue } from "../core/issues.js";
 import { type SchemaSet } from "../core/schemas.js";
 import { findForbiddenKeys, hasOwn, isPlainObject, setOwn } from "../util/data.js";
-import { errorMessage, errorPointer, usefulErrors } from "../lang/json-schema.js";
+import { errorMessage, errorPointer, overLimits, usefulErrors } from "../lang/json-schema.js";
 
 /** Context field → the name the REST body uses for it (the design's `create_task_from_context`). */
 export const REST_NAMES: Readonly<Record<string, string>> = { user_overrides: "overrides", slo_config: "slo" };
@@ -14,6 +14,9 @@ export const REST_NAMES: Readonly<Record<string, string>> = { user_overrides: "o
 export const TASK_FIELDS = ["task_name", "description"] as const;
 
 type JsonSchema = Record<string, unknown>;
+
+/** At most this many problems are listed for one body (a list of 10,000 wrong items is one mistake, not 10,000). */
+export const MAX_BODY_ISSUES = 100;
 
 export interface TaskRequest {
   /** The context to compose, in the context's own field names (defaults are filled by compose). */
@@ -96,9 +99,14 @@ export function readTaskRequest(schemas: SchemaSet, body: unknown): { request?: 
   }
   if (conflicts.length > 0) return { issues: conflicts };
 
-  const { validate } = bodyValidator(schemas);
-  if (!validate(body)) {
-    return { issues: usefulErrors(validate.errors).map((e) => issue("body-invalid", errorMessage(e, "the request body"), { pointer: errorPointer(e), keyword: e.keyword })) };
+  const { schema, validate } = bodyValidator(schemas);
+  // A list over its schema's maxItems is refused for its length alone, before ajv looks at every item.
+  const over = overLimits(schema, body, MAX_BODY_ISSUES);
+  const errors = over.length > 0 ? over : validate(body) ? [] : usefulErrors(validate.errors);
+  if (errors.length > 0) {
+    const issues = errors.slice(0, MAX_BODY_ISSUES).map((e) => issue("body-invalid", errorMessage(e, "the request body"), { pointer: errorPointer(e), keyword: e.keyword }));
+    if (errors.length > MAX_BODY_ISSUES) issues.push(issue("body-invalid", `and ${errors.length - MAX_BODY_ISSUES} more problems of the same kind, not listed`, { pointer: "" }));
+    return { issues };
   }
 
   const context: Record<string, unknown> = {};

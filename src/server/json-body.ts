@@ -9,6 +9,8 @@ export const BODY_LIMITS = {
   maxBytes: 1 << 20,
   /** Nesting of objects and lists; deeper bodies get 400. */
   maxDepth: 64,
+  /** Items of one list, or fields of one object, anywhere in the body; more get 400. */
+  maxItems: 10_000,
 };
 
 export type BodyResult = { ok: true; value: unknown } | { ok: false; issue: CodedIssue };
@@ -32,6 +34,11 @@ export function parseJsonBody(text: string, maxDepth = BODY_LIMITS.maxDepth): Bo
   if (tooDeep !== undefined) {
     return { ok: false, issue: issue("body-too-deep", `the request body nests deeper than ${maxDepth} levels`, { pointer: tooDeep }) };
   }
+  const crowded = findTooManyItems(value, BODY_LIMITS.maxItems);
+  if (crowded) {
+    const what = crowded.list ? "items" : "fields";
+    return { ok: false, issue: issue("body-too-many-items", `${crowded.pointer ? `'${crowded.pointer}'` : "the request body"} has ${crowded.size} ${what}; at most ${BODY_LIMITS.maxItems} are accepted in one list or object`, { pointer: crowded.pointer }) };
+  }
   const duplicate = findDuplicateKey(text);
   if (duplicate) {
     const { line, column } = lineColumn(text, duplicate.offset);
@@ -39,6 +46,22 @@ export function parseJsonBody(text: string, maxDepth = BODY_LIMITS.maxDepth): Bo
     return { ok: false, issue: issue("duplicate-key", `the key '${key}' appears twice in the same object (line ${line}, column ${column})`, { pointer: duplicate.pointer, line, column }) };
   }
   return { ok: true, value };
+}
+
+/** The first list or object with more than `max` entries, in one walk without recursion (the body's depth is already checked). */
+export function findTooManyItems(value: unknown, max: number): { pointer: string; size: number; list: boolean } | undefined {
+  const stack: { v: unknown; pointer: string }[] = [{ v: value, pointer: "" }];
+  while (stack.length > 0) {
+    const { v, pointer } = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    const list = Array.isArray(v);
+    const keys = list ? undefined : Object.keys(v);
+    const size = keys ? keys.length : (v as unknown[]).length;
+    if (size > max) return { pointer, size, list };
+    if (keys) for (const k of keys) stack.push({ v: (v as Record<string, unknown>)[k], pointer: `${pointer}/${escapeToken(k)}` });
+    else for (let i = 0; i < size; i++) stack.push({ v: (v as unknown[])[i], pointer: `${pointer}/${i}` });
+  }
+  return undefined;
 }
 
 /**
