@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compose, EXPRESSION_LIMITS } from "../src/index.js";
 import { createServer, type RunningServer } from "../src/server/app.js";
 import { LAYERS_DIR, SCHEMAS_DIR, errorsOf, get, positionIn, post, removeTemps, setWith, tempDir } from "./hostile/setup.js";
+import { warmWorkers } from "./server-helpers.js";
 
 afterAll(removeTemps);
 
@@ -150,7 +151,9 @@ describe("the server keeps answering while a runaway expression runs", () => {
       `name: runaway\nstage: base\nwhen: {"==": [{"var": "model_name"}, "runaway"]}\ndata:\n  description: !expr '($f := function($n){ $f($n + 1) }; $f(0))'\n`,
     );
     server = await createServer({ layersDir: join(root, "layers"), schemasDir: SCHEMAS_DIR, db: join(root, "strata.db"), webDir: join(root, "no-web"), watch: false });
-  });
+    // Composes run in worker processes: two ready ones, so the runaway and the calm preview each have one.
+    await warmWorkers(server, 2);
+  }, 120_000);
   afterAll(async () => {
     await server?.close();
   });
@@ -175,7 +178,7 @@ describe("the server keeps answering while a runaway expression runs", () => {
     expect(h.status).toBe(200);
     expect(p.status).toBe(200);
     expect(p.body.ok).toBe(true);
-    // JSONata's awaits queue only microtasks; strata's step hook yields to the event loop, so these got in.
+    // The runaway holds only its worker process (the server composes in workers), so these got in.
     expect(order).toEqual(["health", "preview", "runaway"]);
     expect(r.status).toBe(200);
     expect(r.body.ok).toBe(false);

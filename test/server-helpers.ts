@@ -97,3 +97,10 @@ export async function waitFor<T>(check: () => Promise<T | undefined> | T | undef
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** `n` compose workers started and holding the layer set in use (a request then waits for neither). */
+export async function warmWorkers(server: RunningServer, n: number): Promise<void> {
+  const { set, recipe } = server.layers.versioned;
+  server.pool!.warm(set.hash, recipe!, n);
+  await waitFor(() => (server.pool!.stats().warm >= n ? true : undefined), 60_000, `${n} warm compose workers`);
+}

@@ -124,6 +124,9 @@ export const CODES = {
   "schema-not-found": { severity: "error", area: "api", meaning: "no schema with this name (404)" },
   "not-found": { severity: "error", area: "api", meaning: "no such route (404)" },
   "method-not-allowed": { severity: "error", area: "api", meaning: "the route does not take this method (405)" },
+  "compose-busy": { severity: "error", area: "api", meaning: "every compose worker is busy and the queue is full (503, with Retry-After)" },
+  "compose-timeout": { severity: "error", area: "api", meaning: "a compose ran past the service's time limit; its worker was stopped (504)" },
+  "compose-aborted": { severity: "error", area: "api", meaning: "the compose worker ended while composing (out of memory, killed); it was replaced (503)" },
   "internal-error": { severity: "error", area: "api", meaning: "a bug: the server log has the details (500)" },
 } as const satisfies Record<string, CodeInfo>;
 

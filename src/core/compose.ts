@@ -284,7 +284,7 @@ function finish<R extends ComposeResult<object>>(result: R, problems: Issue[], o
 }
 
 /** The JSON view of a result (everything but the trace): what `compose --json` prints and the API answers. */
-export function resultView(r: ComposeResult<object>): ResultView {
+export function resultView(r: Omit<ComposeResult<object>, "trace">): ResultView {
   return {
     ok: r.ok,
     config: r.config ?? null,

@@ -124,20 +124,32 @@ export function readLayerFiles(dir: string): SourceFile[] {
  * Without arguments: the layers of the working directory's project.
  */
 export function loadLayerSet(from?: string | Project, options: LoadOptions = {}): LayerSet {
+  return loadLayerSetWithRecipe(from, options).set;
+}
+
+/** What a layer set was loaded from, in memory: `loadLayerSetFromFiles(recipe.files, recipe.options)` loads it again. */
+export interface LayerSetRecipe {
+  files: SourceFile[];
+  options: Pick<LoadOptions, "schemaTexts" | "roles" | "schemaFiles">;
+}
+
+/** `loadLayerSet`, and what the set was loaded from (when its files could be read): for loading the same set in another process. */
+export function loadLayerSetWithRecipe(from?: string | Project, options: LoadOptions = {}): { set: LayerSet; recipe?: LayerSetRecipe } {
   const given = typeof from === "object" ? from : options.project;
   const sources = resolveSources({ ...options, project: given }, typeof from === "string" ? from : undefined);
-  if (hasErrors(sources.issues)) return emptySet(sources.texts, sources.roles, sources.issues);
+  if (hasErrors(sources.issues)) return { set: emptySet(sources.texts, sources.roles, sources.issues) };
   let files: SourceFile[];
   try {
     files = readLayerFiles(sources.layersDir!);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why = err.code === "ENOENT" ? "no such directory" : err.code === "ENOTDIR" ? "not a directory" : err.message;
-    return emptySet(sources.texts, sources.roles, [...sources.issues, issue("layers-unreadable", `cannot read layer directory ${sources.layersDir}: ${why}`, { file: sources.layersDir })]);
+    return { set: emptySet(sources.texts, sources.roles, [...sources.issues, issue("layers-unreadable", `cannot read layer directory ${sources.layersDir}: ${why}`, { file: sources.layersDir })]) };
   }
-  const set = loadLayerSetFromFiles(files, { schemaTexts: sources.texts, roles: sources.roles, schemaFiles: sources.schemaFiles });
+  const recipe: LayerSetRecipe = { files, options: { schemaTexts: sources.texts, roles: sources.roles, schemaFiles: sources.schemaFiles } };
+  const set = loadLayerSetFromFiles(files, recipe.options);
   if (sources.issues.length > 0) set.issues = sortIssues([...sources.issues, ...set.issues]);
-  return set;
+  return { set, recipe };
 }
 
 interface Sources {

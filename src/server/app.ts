@@ -16,6 +16,7 @@ import { checkExposure, requireTokenForWrites } from "./auth.js";
 import { AutotunerClient } from "./handoff/client.js";
 import { Sender, type SenderOptions } from "./handoff/sender.js";
 import { StatusCache } from "./handoff/status.js";
+import { ComposePool, type PoolOptions } from "./compose-pool.js";
 
 export const DEFAULT_DB = "data/strata.db";
 export const DEFAULT_WEB_DIR = join(PACKAGE_ROOT, "web", "dist");
@@ -48,6 +49,11 @@ export interface ServerOptions {
   autotunerUrl?: string;
   /** The sender's retry timing and parallelism, and the autotuner requests' time limit (ms). */
   handoff?: SenderOptions & { timeoutMs?: number; statusTtlMs?: number };
+  /**
+   * Where previews and creates compose: worker processes (the default; `size` 0 composes in this process, where
+   * a slow layer holds every other request), each compose within `timeoutMs`, at most `maxQueue` waiting.
+   */
+  compose?: PoolOptions;
   /** Fastify's logger option; default off. */
   logger?: FastifyServerOptions["logger"];
 }
@@ -58,6 +64,7 @@ export interface StrataApp {
   store: TaskStore;
   /** Present with an autotuner URL. */
   sender?: Sender;
+  pool?: ComposePool;
 }
 
 const VERSION: string = createRequire(import.meta.url)("../../package.json").version;
@@ -98,6 +105,14 @@ export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> 
     layers.close();
     throw e;
   }
+  let pool: ComposePool | undefined;
+  try {
+    pool = options.compose?.size === 0 ? undefined : new ComposePool(options.compose);
+  } catch (e) {
+    layers.close();
+    store.close();
+    throw e;
+  }
   const sender = options.autotunerUrl
     ? new Sender(store.outbox, new AutotunerClient(options.autotunerUrl, options.handoff?.timeoutMs), {
         ...options.handoff,
@@ -106,6 +121,7 @@ export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> 
     : undefined;
   app.addHook("onClose", async () => {
     await sender?.close();
+    pool?.close();
     layers.close();
     store.close();
   });
@@ -132,15 +148,17 @@ export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> 
   });
   const allowed = (path: string) => [...new Set(known.filter((k) => k.path.test(path)).map((k) => k.method))];
   requireTokenForWrites(app, options.tokens ?? []);
+  const { set, recipe } = layers.versioned;
+  if (pool && recipe) pool.warm(set.hash, recipe);
   // Reading a status must not hold a page for long: a shorter time limit than delivery's.
   const autotunerStatus = options.autotunerUrl ? new StatusCache(new AutotunerClient(options.autotunerUrl, 2000), options.handoff?.statusTtlMs) : undefined;
-  registerRoutes(app, { layers, store, version: VERSION, sender, autotunerStatus });
+  registerRoutes(app, { layers, store, version: VERSION, sender, autotunerStatus, pool });
   await registerWeb(app, resolve(options.webDir ?? DEFAULT_WEB_DIR), allowed);
   if (options.watch ?? true) layers.watch();
   await app.ready();
   // Rows a previous run left (a restart, a crash) go first.
   sender?.kick();
-  return { app, layers, store, sender };
+  return { app, layers, store, sender, pool };
 }
 
 /** The project to serve; none found is a StrataError like a broken layer set (the service does not start). */

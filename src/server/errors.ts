@@ -23,6 +23,9 @@ export class ApiError extends Error {
     this.name = "ApiError";
   }
 
+  /** Response headers to send with it (`Retry-After` for a 503). */
+  headers: Record<string, string> = {};
+
   body(): ErrorBody {
     return { error: { code: this.code, message: this.message, issues: this.issues, ...this.detail }, ...this.extra };
   }
@@ -53,7 +56,7 @@ const FASTIFY_CODES: Record<string, { code: Code; message?: string }> = {
 export function handleError(bodyLimit: number) {
   return (err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof ApiError) {
-      return reply.code(err.status).send(err.body());
+      return reply.code(err.status).headers(err.headers).send(err.body());
     }
     const status = (err as FastifyError).statusCode;
     if (typeof status === "number" && status >= 400 && status < 500) {

@@ -3,7 +3,7 @@
 // serving and reports the errors.
 import { statSync, watch, type FSWatcher } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
-import { loadLayerSet, type LayerSet } from "../core/load.js";
+import { loadLayerSetWithRecipe, type LayerSet, type LayerSetRecipe } from "../core/load.js";
 import { loadProject, type Project, type ProjectOverrides } from "../core/project.js";
 import { issue, StrataError, type Issue } from "../core/issues.js";
 import type { LayerStatus } from "./api-types.js";
@@ -27,6 +27,7 @@ export class LayerSource {
   readonly layersDir: string;
   private project: Project;
   private current!: LayerSet;
+  private currentRecipe: LayerSetRecipe | undefined;
   private loadedAt = "";
   private checkedAt = "";
   private diskErrors: Issue[] = [];
@@ -42,14 +43,20 @@ export class LayerSource {
   constructor(private readonly options: LayerSourceOptions) {
     this.project = options.project;
     this.layersDir = options.project.layersDir;
-    const { set, errors } = this.read(false);
+    const { set, recipe, errors } = this.read(false);
     if (!set) throw new StrataError(errors);
     this.current = set;
+    this.currentRecipe = recipe;
     this.loadedAt = this.checkedAt;
   }
 
   get set(): LayerSet {
     return this.current;
+  }
+
+  /** The set in use and what it was loaded from (the files' texts), read together: the compose workers load that recipe. */
+  get versioned(): { set: LayerSet; recipe?: LayerSetRecipe } {
+    return { set: this.current, recipe: this.currentRecipe };
   }
 
   /** The project as last read (its roles, aliases and item name). */
@@ -80,10 +87,11 @@ export class LayerSource {
   reload(): LayerStatus {
     if (this.watching) this.fingerprint = this.fingerprintNow();
     const before = this.current.hash;
-    const { set, errors } = this.read();
+    const { set, recipe, errors } = this.read();
     if (set) {
       if (set.hash !== before) {
         this.current = set;
+        this.currentRecipe = recipe;
         this.loadedAt = this.checkedAt;
         this.options.log?.info(`layers reloaded: ${set.files.length} files, hash ${set.hash.slice(0, 12)}`);
       }
@@ -193,12 +201,13 @@ export class LayerSource {
    * Load from disk: the project file again (its schemas, roles and paths may have changed), then the layers.
    * The set when it has no errors, else the errors; files in issues are relative to the layer directory.
    */
-  private read(reloadProject = true): { set?: LayerSet; errors: Issue[] } {
+  private read(reloadProject = true): { set?: LayerSet; recipe?: LayerSetRecipe; errors: Issue[] } {
     this.checkedAt = new Date().toISOString();
     const project = reloadProject ? loadProject(this.project.file, this.options.overrides) : this.project;
     let set: LayerSet;
+    let recipe: LayerSetRecipe | undefined;
     try {
-      set = loadLayerSet(project);
+      ({ set, recipe } = loadLayerSetWithRecipe(project));
     } catch (e) {
       return this.fail([issue("layers-unreadable", `cannot load the layer set: ${(e as Error).message}`)]);
     }
@@ -206,7 +215,7 @@ export class LayerSource {
     if (errors.length > 0) return this.fail(errors);
     this.project = project;
     this.diskErrors = [];
-    return { set, errors: [] };
+    return { set, recipe, errors: [] };
   }
 
   /** A file outside the layer directory (a schema, the project file) is named relative to it, like the layer files. */

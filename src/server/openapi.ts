@@ -33,6 +33,8 @@ const OPERATIONS: Operation[] = [
       413: ["The body is larger than the limit.", ERR],
       415: ["The body is not `application/json`.", ERR],
       422: ["The composed config is invalid; each issue names the config path and who set the value (layer file:line or the override).", ERR],
+      503: ["Every compose worker is busy and the queue is full (`compose-busy`, with `Retry-After`), or the worker died while composing (`compose-aborted`).", ERR],
+      504: ["Composing ran past the service's per-compose time limit and was stopped (`compose-timeout`).", ERR],
     },
   },
   {
@@ -44,6 +46,8 @@ const OPERATIONS: Operation[] = [
       400: ["Malformed JSON, a wrong type, an unknown or missing field.", ERR],
       413: ["The body is larger than the limit.", ERR],
       415: ["The body is not `application/json`.", ERR],
+      503: ["Every compose worker is busy and the queue is full (`compose-busy`, with `Retry-After`), or the worker died while composing (`compose-aborted`).", ERR],
+      504: ["Composing ran past the service's per-compose time limit and was stopped (`compose-timeout`).", ERR],
     },
   },
   {

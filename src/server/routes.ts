@@ -1,7 +1,7 @@
 // The API routes: each a thin chain of library calls (read the body → compose → store or render).
 import type { FastifyInstance } from "fastify";
 import { Ajv, type ValidateFunction } from "ajv";
-import { compose, resultView, type ComposeResult } from "../core/compose.js";
+import { compose, resultView } from "../core/compose.js";
 import { isCode, type Code } from "../core/codes.js";
 import { issue, type Issue } from "../core/issues.js";
 import { ApiError, invalidRequest, notFound } from "./errors.js";
@@ -12,7 +12,10 @@ import { openApiDocument } from "./openapi.js";
 import { PARAM_SCHEMAS, QUERY_SCHEMAS } from "./api-schemas.js";
 import type { Preview } from "./api-types.js";
 import type { LayerSource } from "./layer-watcher.js";
+import type { LayerSetRecipe } from "../core/load.js";
 import type { ListQuery, TaskStore } from "./store.js";
+import { PoolError, type ComposePool } from "./compose-pool.js";
+import type { WorkerResult } from "./compose-worker.js";
 import { errorMessage, errorPointer, usefulErrors } from "../lang/json-schema.js";
 import type { Sender } from "./handoff/sender.js";
 import type { StatusCache } from "./handoff/status.js";
@@ -26,6 +29,8 @@ export interface RouteDeps {
   sender?: Sender;
   /** With an autotuner URL: the autotuner's status of delivered tasks. */
   autotunerStatus?: StatusCache;
+  /** Where composes run; without one, in this process (the event loop waits for each). */
+  pool?: ComposePool;
 }
 
 // Query strings and path parameters arrive as text: coerce them, fill defaults, reject unknown keys.
@@ -52,18 +57,34 @@ function checked<T>(schema: { properties?: Record<string, { type?: unknown }> },
 }
 
 /** Body → context → compose. A body that cannot become a context is a 400 naming the field. */
-async function composeBody(deps: RouteDeps, body: unknown, query: unknown): Promise<ComposeResult> {
+async function composeBody(deps: RouteDeps, body: unknown, query: unknown): Promise<WorkerResult> {
   const { strict } = checked<{ strict: boolean }>(QUERY_SCHEMAS.compose, query, "query-invalid", "the query string");
-  const set = deps.layers.set;
+  // One version for the whole request: the body is read and composed with the set in use when it arrived.
+  const { set, recipe } = deps.layers.versioned;
   const { request, issues } = readTaskRequest(set.schemas, body);
   if (!request) throw invalidRequest(sameCode(issues, "body-invalid"), issues);
-  const result = await compose(set, request.context, { strict });
+  const result = deps.pool && recipe ? await inWorker(deps.pool, set.hash, recipe, request.context, strict) : await compose(set, request.context, { strict });
   const errors = toBodyPointers(result.errors, request);
   const warnings = toBodyPointers(result.warnings, request);
   // The body schema is derived from the context schema, so this is rare; still the input's fault.
   if (!result.context) throw invalidRequest(sameCode(errors, "body-invalid"), errors);
   return { ...result, errors, warnings };
 }
+
+/** Compose in the pool; a full queue is 503 (with Retry-After), a compose over its time 504, a worker that died 503. */
+async function inWorker(pool: ComposePool, hash: string, recipe: LayerSetRecipe, context: Record<string, unknown>, strict: boolean): Promise<WorkerResult> {
+  try {
+    return await pool.compose(hash, recipe, context, strict);
+  } catch (e) {
+    if (!(e instanceof PoolError)) throw e;
+    const code = POOL_CODES[e.kind];
+    const error = new ApiError(e.kind === "timeout" ? 504 : 503, code, e.message, [issue(code, e.message, { pointer: "" })]);
+    if (e.kind === "busy") error.headers["retry-after"] = "1";
+    return Promise.reject(error);
+  }
+}
+
+const POOL_CODES = { busy: "compose-busy", timeout: "compose-timeout", aborted: "compose-aborted" } as const satisfies Record<PoolError["kind"], Code>;
 
 /** The task schema's bound on task_name, so a suggested name is one the schema accepts. */
 function taskNameLimit(taskConfig: Record<string, unknown>): number | undefined {
@@ -74,7 +95,7 @@ function taskNameLimit(taskConfig: Record<string, unknown>): number | undefined 
 const sameCode = (issues: Issue[], fallback: Code): Code => (issues.length > 0 && issues.every((i) => i.code === issues[0].code) && isCode(issues[0].code) ? issues[0].code : fallback);
 
 /** The JSON view of a compose result: what `strata compose --json` prints, plus the context with defaults. */
-export function previewView(r: ComposeResult): Preview {
+export function previewView(r: WorkerResult): Preview {
   return { ...resultView(r), context: r.context ?? null };
 }
 
