@@ -4,12 +4,12 @@
 // compose on arbitrary contexts and overrides gives a schema-valid config or typed issues, never an exception;
 // loading a randomly damaged layer file never throws and locates every error; a remembered expression gives what
 // a fresh evaluation gives; random directive values in layers, overrides, --set/--override and request bodies
-// give located issues, never a throw.
+// give located issues, never a throw, also through a running server.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { compose, loadLayerSetFromFiles, merge, MergeError, Trace, type Origin } from "../src/index.js";
 import { compileExpression, describeEvaluationError, type CompiledExpression } from "../src/lang/expression.js";
 import { JSONATA_FUNCTIONS, contextFieldsRead } from "../src/lang/expression-reads.js";
@@ -20,6 +20,8 @@ import { readTaskRequest, toBodyPointers } from "../src/server/body.js";
 import type { Issue } from "../src/core/issues.js";
 import { prototypeProblems } from "./hostile/payloads.js";
 import { SCHEMAS_DIR, SHIPPED, setWith } from "./hostile/setup.js";
+import { post, removeTempDirs, startServer } from "./server-helpers.js";
+import type { RunningServer } from "../src/server/app.js";
 
 const ORIGIN: Origin = { source: "user_patch", stage: "user" };
 
@@ -439,6 +441,28 @@ describe("random directive values, wherever a directive is written", () => {
       { numRuns: 200 },
     );
   });
+
+  let server: RunningServer | undefined;
+  afterAll(async () => {
+    await server?.close();
+    removeTempDirs();
+  });
+
+  it("in a request body sent to a running server (both POST routes, composed in its workers): never a 5xx", async () => {
+    server = await startServer();
+    const routes = ["/api/config/preview", "/api/tasks/from-context"];
+    await fc.assert(
+      fc.asyncProperty(placed, fc.constantFrom(...routes), fc.nat(), async (overrides, route, n) => {
+        // JSON carries what the generator made, except `undefined` (dropped) and -0 (0): the server sees exactly this.
+        const body = { model_name: `m${n}`, base_runtime: "vllm", overrides };
+        const res = await post(server!, route, body);
+        expect([200, 201, 400, 409, 422], res.text.slice(0, 300)).toContain(res.status);
+        const issues: Issue[] = res.status === 200 ? res.body.errors : res.status === 201 ? [] : res.body.error.issues;
+        expectLocated(issues.filter((i) => i.code !== "task-name-taken"));
+      }),
+      { numRuns: 150 },
+    );
+  }, 180_000);
 
   it("in a request body (the server's reader, then compose): 4xx issues or located errors, never a throw", async () => {
     await fc.assert(
