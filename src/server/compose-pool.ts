@@ -66,7 +66,13 @@ export class ComposePool {
   constructor(options: PoolOptions = {}) {
     this.limits = { ...POOL_LIMITS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
     if (!existsSync(WORKER_ENTRY)) throw new Error(`the compose worker ${WORKER_ENTRY} is missing: run \`npm run build\``);
+    process.once("exit", this.killAll);
   }
+
+  /** A worker busy in one long call never sees its parent go: the parent ends it on the way out. */
+  private readonly killAll = () => {
+    for (const w of this.workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");
+  };
 
   /** Compose `context` with the set `recipe` loads (whose hash is `hash`), in a worker. Rejects with PoolError. */
   compose(hash: string, recipe: LayerSetRecipe, context: unknown, strict: boolean): Promise<WorkerResult> {
@@ -97,6 +103,7 @@ export class ComposePool {
 
   close(): void {
     this.closed = true;
+    process.off("exit", this.killAll);
     for (const job of this.queue.splice(0)) job.reject(new PoolError("aborted", "the service is shutting down"));
     for (const w of [...this.workers]) this.stop(w, new PoolError("aborted", "the service is shutting down"));
   }

@@ -30,11 +30,10 @@ async function handle(m: WorkerRequest): Promise<WorkerReply> {
   return { id: m.id, result };
 }
 
+// A reply that cannot be sent: the service is gone, and so is the reason to run.
+const reply = (r: WorkerReply) => process.send!(r, (e: Error | null) => e && process.exit(0));
 process.on("message", (m: WorkerRequest) => {
-  handle(m).then(
-    (reply) => process.send!(reply),
-    (e: unknown) => process.send!({ id: m.id, failed: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
-  );
+  handle(m).then(reply, (e: unknown) => reply({ id: m.id, failed: e instanceof Error ? (e.stack ?? e.message) : String(e) }));
 });
 // The service went away: so does its worker.
 process.on("disconnect", () => process.exit(0));
