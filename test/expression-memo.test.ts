@@ -23,12 +23,19 @@ describe("remembered expressions", () => {
     expect(await e.evaluate({ context: { total_gpus: 8, num_concurrency: [1] }, config: {} })).toEqual({ n: 8, list: [1] });
   });
 
-  it("hand every caller its own copy", async () => {
+  it("hand every caller its own copy, computed (a miss) or remembered (a hit)", async () => {
     const e = compileExpression('{"sizes": [1, 2, 4], "gpu": gpu_type}');
     const scope = { context: { gpu_type: "H100" }, config: {} };
-    const first = (await e.evaluate(scope)) as { sizes: number[] };
-    first.sizes.push(99);
-    expect(await e.evaluate(scope)).toEqual({ sizes: [1, 2, 4], gpu: "H100" });
+    const fresh = { sizes: [1, 2, 4], gpu: "H100" };
+    const first = (await e.evaluate(scope)) as { sizes: number[] }; // computed, then remembered
+    first.sizes.push(98);
+    const second = (await e.evaluate(scope)) as { sizes: number[]; gpu: string }; // remembered
+    expect(second).toEqual(fresh);
+    second.sizes.push(99);
+    second.gpu = "changed";
+    const third = await e.evaluate(scope); // remembered again: the cached value, untouched
+    expect(third).toEqual(fresh);
+    expect(third).not.toBe(second);
   });
 
   it("are not remembered when they read the config so far, the whole context or the clock", async () => {

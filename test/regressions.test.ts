@@ -5,7 +5,6 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compose, diffSides, merge, provenanceOf, Trace, type Origin } from "../src/index.js";
-import { compileExpression } from "../src/lang/expression.js";
 import { StoreError, TaskStore } from "../src/server/store.js";
 import { formatText } from "../src/cli/diff.js";
 import type { Side, DiffPaths } from "../src/review/diff.js";
@@ -86,23 +85,6 @@ describe("a check rule with severity: error refuses the config", () => {
     } finally {
       await server.close();
     }
-  });
-});
-
-describe("a remembered expression hands each caller its own copy, also on a cache hit", () => {
-  it("changing a result, whether computed or remembered, never changes the next one", async () => {
-    const e = compileExpression('{"sizes": [1, 2, 4], "gpu": gpu_type}');
-    const scope = { context: { gpu_type: "H100" }, config: {} };
-    const fresh = { sizes: [1, 2, 4], gpu: "H100" };
-    const first = (await e.evaluate(scope)) as { sizes: number[] }; // computed, then remembered
-    first.sizes.push(98);
-    const second = (await e.evaluate(scope)) as { sizes: number[]; gpu: string }; // remembered
-    expect(second).toEqual(fresh);
-    second.sizes.push(99);
-    second.gpu = "changed";
-    const third = await e.evaluate(scope); // remembered again
-    expect(third).toEqual(fresh);
-    expect(third).not.toBe(second);
   });
 });
 
