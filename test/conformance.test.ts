@@ -44,10 +44,18 @@ type View = {
   layer_set_hash: string;
 };
 
+const EXPECT_KEYS = ["ok", "applied_layers", "skipped", "warnings", "errors", "config", "absent", "provenance", "rejected"];
 const cases: Case[] = readdirSync(CASES_DIR)
   .filter((f) => f.endsWith(".yaml"))
   .sort()
-  .map((file) => ({ file, ...(parse(readFileSync(join(CASES_DIR, file), "utf8")) as Omit<Case, "file">) }));
+  .map((file) => {
+    const c = { file, ...(parse(readFileSync(join(CASES_DIR, file), "utf8")) as Omit<Case, "file">) };
+    // A misspelt or missing expectation must fail the run, never pass because it asserts nothing.
+    const unknown = Object.keys(c.expect).filter((k) => !EXPECT_KEYS.includes(k));
+    if (unknown.length > 0) throw new Error(`test/conformance/${file}: unknown expectation ${unknown.join(", ")} (known: ${EXPECT_KEYS.join(", ")})`);
+    if (!c.expect.rejected && (!c.expect.applied_layers || !c.expect.skipped)) throw new Error(`test/conformance/${file}: expect needs applied_layers and skipped`);
+    return c;
+  });
 
 const json = <T>(v: T): T => JSON.parse(JSON.stringify(v));
 const lookup = (root: unknown, path: string): { found: boolean; value?: unknown } => {
@@ -145,20 +153,16 @@ describe("conformance: library, CLI and HTTP agree", () => {
       }
 
       // …and the result is the one the case expects.
+      // Every expectation is checked: layers applied and skipped are required, warnings and errors left out mean none.
       const e = c.expect;
-      if (e.ok !== undefined) expect(libView.ok).toBe(e.ok);
-      if (e.applied_layers) expect(libView.applied_layers).toEqual(e.applied_layers);
-      if (e.skipped) expect(libView.skipped_layers.map((s) => s.layer)).toEqual(e.skipped);
-      if (e.warnings) expect(libView.warnings.map((w, i) => (w.code === e.warnings![i] ? w.code : w.message))).toEqual(e.warnings);
-      if (e.errors) {
-        expect(libView.errors).toHaveLength(e.errors.length);
-        e.errors.forEach((want, i) => {
-          if (typeof want === "string") expect(libView.errors[i].code).toBe(want);
-          else expect(libView.errors[i]).toMatchObject(want);
-        });
-      } else if (e.ok !== false) {
-        expect(libView.errors).toEqual([]);
-      }
+      const errors = e.errors ?? [];
+      expect(libView.ok).toBe(e.ok ?? errors.length === 0);
+      expect(libView.applied_layers).toEqual(e.applied_layers);
+      expect(libView.skipped_layers.map((s) => s.layer)).toEqual(e.skipped);
+      const warnings = e.warnings ?? [];
+      expect(libView.warnings.map((w, i) => (w.code === warnings[i] ? w.code : w.message))).toEqual(warnings);
+      // toMatchObject on a list: the same length, each item matching (nested objects partly, e.g. `origin`).
+      expect(libView.errors).toMatchObject(errors.map((want) => (typeof want === "string" ? { code: want } : want)));
       for (const [path, value] of Object.entries(e.config ?? {})) {
         expect(lookup(libView.config, path), path).toEqual({ found: true, value });
       }

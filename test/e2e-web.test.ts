@@ -11,12 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type RunningServer } from "../src/server/app.js";
 import { structureOf } from "./helpers/aria-structure.js";
 import { FakeAutotuner } from "./helpers/fake-autotuner.js";
+import { CHROMIUM, browserSkipReason } from "./helpers/browser.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const WEB_DIST = join(ROOT, "web", "dist");
 const IMAGES = join(ROOT, "docs", "images");
 const UI_SNAPSHOTS = join(ROOT, "test", "ui-snapshots");
-const CHROMIUM = "/usr/bin/chromium";
 const DESKTOP = { width: 1280, height: 800 };
 const NARROW = { width: 390, height: 844 };
 
@@ -144,10 +144,11 @@ async function apiJson(path: string) {
   return res.json();
 }
 
-// CI (CI=true; .ci/run installs chromium) always runs these. A developer machine without Debian's chromium
-// skips them with the reason shown, rather than failing `npm test` for a missing system package.
-const NO_BROWSER = !existsSync(CHROMIUM) && !process.env.CI;
-if (NO_BROWSER) console.warn(`skipping the web page tests: ${CHROMIUM} is missing (apt-get install chromium)`);
+// CI (CI=true; .ci/run installs chromium and sets CI) always runs these: without the browser, beforeAll fails
+// them. A developer machine without Debian's chromium skips them with the reason shown (test/helpers/browser.ts).
+const SKIP_REASON = browserSkipReason(process.env, existsSync(CHROMIUM));
+const NO_BROWSER = SKIP_REASON !== undefined;
+if (SKIP_REASON) console.warn(SKIP_REASON);
 
 describe.skipIf(NO_BROWSER)("the New task page", () => {
   it("composes a task from two reordered profiles and a patch, explains values, creates it and lists it", async () => {

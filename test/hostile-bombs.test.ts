@@ -194,19 +194,30 @@ describe("request bodies", () => {
     expect(res.status).toBe(200);
   });
 
-  it("long strings, long lists and out-of-range numbers under the size limit: an answer, never a 500", async () => {
-    const cases = [
-      body(`, "description": "${"x".repeat(900_000)}"`),
-      body(`, "num_concurrency": [${Array(200_000).fill(1).join(",")}]`),
-      body(`, "total_gpus": 1e400`),
-      body(`, "overrides": {"parameters": {"x": [-1e400]}}`),
-      body(`, "description": "\\ud800\\udfff\\ud800"`),
-    ];
-    for (const text of cases) {
-      const res = await post(server.url, "/api/config/preview", text);
-      expect(res.status, text.slice(0, 80)).toBeLessThan(500);
-      expect([200, 400, 422]).toContain(res.status);
-    }
+  const invalid = (pointer: string, message: string, keyword: string) => ({
+    error: { code: "body-invalid", message: `the request body is invalid: ${message}`, issues: [{ code: "body-invalid", severity: "error", message, pointer, keyword }] },
+  });
+  it.each<[string, string, number, Record<string, unknown>]>([
+    ["a 900,000-character string", `, "description": "${"x".repeat(900_000)}"`, 400, invalid("/description", "'description' is too long: at most 4000 characters", "maxLength")],
+    ["a list of 200,000 items", `, "num_concurrency": [${Array(200_000).fill(1).join(",")}]`, 400, invalid("/num_concurrency", "'num_concurrency' has too many items: at most 100", "maxItems")],
+    ["a number out of range (1e400)", `, "total_gpus": 1e400`, 400, invalid("/total_gpus", "'total_gpus' must be <= 1048576", "maximum")],
+    // JSON.parse reads -1e400 as -Infinity: the config cannot hold it, and says where.
+    ["-1e400 in overrides", `, "overrides": {"parameters": {"x": [-1e400]}}`, 200, {
+      ok: false,
+      config: null,
+      errors: [{ code: "config-not-data", severity: "error", pointer: "/parameters/x/0", message: "the composed config produced the number -Infinity at /parameters/x/0, which JSON cannot hold" }],
+    }],
+  ])("under the size limit, %s: a located answer, never a 500", async (_, extra, status, answer) => {
+    const res = await post(server.url, "/api/config/preview", body(extra));
+    expect(res.status).toBe(status);
+    expect(res.body).toMatchObject(answer);
     expect((await get(server.url, "/api/health")).status).toBe(200);
+  });
+
+  it("lone surrogates in a string: composed, kept as they were sent", async () => {
+    const res = await post(server.url, "/api/config/preview", body(`, "description": "\\ud800\\udfff\\ud800"`));
+    expect(res.status).toBe(200);
+    expect(res.body.ok).toBe(true);
+    expect(res.body.config.description).toBe("\ud800\udfff\ud800");
   });
 });
