@@ -251,7 +251,7 @@ describe("strata diff reports a change of layer order alone", () => {
   it("the same config, the same layers, another order: changed, with orderChanged", async () => {
     const report = await diffSides(side("base", 1, 2), side("head", 2, 1), paths);
     expect(report.issues).toEqual([]);
-    expect(report.summary).toEqual({ total: 1, changed: 1, unchanged: 0, added: 0, removed: 0 });
+    expect(report.summary).toEqual({ total: 1, changed: 1, unchanged: 0, added: 0, removed: 0, uncovered: 0 });
     expect(report.scenarios[0]).toMatchObject({ status: "changed", orderChanged: true, changes: [], nowApplies: [], noLongerApplies: [] });
     expect(formatText(report)).toContain("the applied layers are the same, in a different order");
   });
