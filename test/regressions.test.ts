@@ -185,14 +185,14 @@ describe("the task store: only a UNIQUE conflict is a 409; a newer database is r
     const file = join(tempDir(), "t.db");
     TaskStore.open(file).close();
     const db = new Database(file);
-    db.pragma("user_version = 7");
+    db.pragma("user_version = 99");
     db.close();
     const before = readFileSync(file);
     const mtime = statSync(file).mtimeMs;
     expect(() => TaskStore.open(file)).toThrow(StoreError);
-    expect(() => TaskStore.open(file)).toThrow(`cannot open the task database ${file}: the database was written by a newer strata (schema version 7, this one knows 1)`);
+    expect(() => TaskStore.open(file)).toThrow(new RegExp(`^cannot open the task database ${file}: the database was written by a newer strata \\(schema version 99, this one knows \\d+\\)$`));
     const after = new Database(file, { readonly: true });
-    expect(after.pragma("user_version", { simple: true })).toBe(7);
+    expect(after.pragma("user_version", { simple: true })).toBe(99);
     after.close();
     expect(readFileSync(file).equals(before)).toBe(true);
     expect(statSync(file).mtimeMs).toBe(mtime);
