@@ -138,6 +138,10 @@ const ROWS: Row[] = [
     const r = parseJsonBody(nestText(n));
     return r.ok ? undefined : r.issue.code;
   }],
+  ["BODY_LIMITS.maxItems", "entries of one list in a request body", 10_000, "body-too-many-items", (n) => {
+    const r = parseJsonBody(`{"xs": [${Array(n).fill(1).join(",")}]}`);
+    return r.ok ? undefined : r.issue.code;
+  }],
   ["BODY_LIMITS.maxDepth", "levels of a malformed request body", 64, "body-too-deep", (n) => {
     const r = parseJsonBody("[".repeat(n) + "x");
     return r.ok || r.issue.code === "malformed-json" ? undefined : r.issue.code;
@@ -196,6 +200,6 @@ describe("the defaults are the ones docs/security.md gives", () => {
     });
     expect(DIR_LIMITS).toEqual({ maxDepth: 32, maxEntries: 10_000 });
     expect(COMPOSE_LIMITS).toEqual({ maxConfigSize: 16_000_000 });
-    expect(BODY_LIMITS).toEqual({ maxBytes: 1048576, maxDepth: 64 });
+    expect(BODY_LIMITS).toEqual({ maxBytes: 1048576, maxDepth: 64, maxItems: 10_000 });
   });
 });
