@@ -3,6 +3,7 @@
 import type jsonataTypes from "jsonata";
 import { jsonata, RE2JS } from "../vendor.js";
 import { contextFieldsRead } from "./expression-reads.js";
+import { BUILTINS, compileSync, unclaimedReason, type FunctionDefinition, type SyncEvaluate } from "./expression-compile.js";
 import { FORBIDDEN_KEYS, MAX_DEPTH, cloneData, dataProblem, getOwnPath, hasOwn, isPlainObject } from "../util/data.js";
 
 /**
@@ -225,6 +226,31 @@ const BOUNDED_FUNCTIONS: [string, { implementation: (this: unknown, ...args: any
   }],
 ];
 
+// The built-in functions as every expression sees them (strata's bounded ones included), for the compiled path.
+const SYNC_OPTIONS = await (async () => {
+  const probe = jsonata(`[${BUILTINS.map((n) => "$" + n).join(", ")}]`);
+  for (const [name, bounded] of BOUNDED_FUNCTIONS) probe.registerFunction(name, bounded.implementation, bounded.signature);
+  const definitions = (await probe.evaluate({})) as FunctionDefinition[];
+  return {
+    functions: new Map(BUILTINS.map((name, i) => [name, definitions[i]])),
+    stringify: origString as (v: unknown) => string,
+    maxSequence: EXPRESSION_LIMITS.maxSequence,
+  };
+})();
+
+/** The compiled path of an expression alone (no fallback, no result checks), or undefined when not claimed: for tests. */
+export function syncEvaluator(source: string): SyncEvaluate | undefined {
+  return compileSync(jsonata(source).ast(), SYNC_OPTIONS);
+}
+
+/** Why an expression runs on the interpreter rather than compiled (expression-compile.ts), or undefined. */
+export function interpretedBecause(source: string): string | undefined {
+  return unclaimedReason(jsonata(source).ast(), SYNC_OPTIONS);
+}
+
+/** What `evaluateSync` gives when the expression must run on the interpreter (`evaluate`) instead. */
+export const INTERPRET: unique symbol = Symbol("interpret");
+
 export interface Scope {
   /** The task context; its fields are the expression's input (`model_name`). */
   context: unknown;
@@ -235,6 +261,13 @@ export interface Scope {
 export interface CompiledExpression {
   source: string;
   evaluate(scope: Scope): Promise<unknown>;
+  /**
+   * The same value synchronously, when the expression is compiled (expression-compile.ts) and this evaluation
+   * stays small and fails nowhere; otherwise INTERPRET, and `evaluate` gives the value or the error.
+   */
+  evaluateSync(scope: Scope): unknown;
+  /** True when `evaluateSync` can answer (the expression is a field reference or compiled). */
+  readonly compiled: boolean;
 }
 
 export class ExpressionSyntaxError extends Error {
@@ -276,24 +309,59 @@ export function compileExpression(source: string): CompiledExpression {
     return cloneData(value);
   };
   if (!field) {
+    const sync = compileSync(expr.ast(), SYNC_OPTIONS);
+    if (sync) {
+      const evaluateSync = (scope: Scope) => runSync(sync, scope);
+      return {
+        source,
+        compiled: true,
+        evaluateSync,
+        evaluate(scope) {
+          const value = evaluateSync(scope);
+          return value === INTERPRET ? slow(scope) : Promise.resolve(value);
+        },
+      };
+    }
     const reads = contextFieldsRead(expr.ast());
-    return { source, evaluate: reads ? memoized(slow, reads) : slow };
+    return { source, compiled: false, evaluate: reads ? memoized(slow, reads) : slow, evaluateSync: () => INTERPRET };
   }
   const [head, ...rest] = field;
   const root = head === "$config" ? "config" : "context";
   const path = head === "$config" ? rest : field;
+  // Field references match JSONata exactly only through plain objects; anything else takes the engine.
+  const evaluateSync = (scope: Scope): unknown => {
+    let cur: unknown = root === "config" ? scope.config : scope.context;
+    for (let i = 0; i < path.length; i++) {
+      if (!isPlainObject(cur)) return INTERPRET;
+      cur = getOwnPath(cur, [path[i]]);
+    }
+    return cloneData(cur);
+  };
   return {
     source,
-    // Field references match JSONata exactly only through plain objects; anything else takes the engine.
+    compiled: true,
+    evaluateSync,
     evaluate(scope) {
-      let cur: unknown = root === "config" ? scope.config : scope.context;
-      for (let i = 0; i < path.length; i++) {
-        if (!isPlainObject(cur)) return slow(scope);
-        cur = getOwnPath(cur, [path[i]]);
-      }
-      return Promise.resolve(cloneData(cur));
+      const value = evaluateSync(scope);
+      return value === INTERPRET ? slow(scope) : Promise.resolve(value);
     },
   };
+}
+
+/**
+ * One evaluation on the compiled path. Anything but a small, successful evaluation of JSON data — an error, a
+ * bound passed, a function or a non-JSON value in the result — answers INTERPRET: the interpreter then gives
+ * the value or the error, with its limits and messages exactly as before.
+ */
+function runSync(sync: SyncEvaluate, scope: Scope): unknown {
+  let value: unknown;
+  try {
+    value = sync(scope.context, { config: scope.config });
+  } catch {
+    return INTERPRET;
+  }
+  if (dataProblem(value, { maxDepth: MAX_DEPTH, maxSize: EXPRESSION_LIMITS.maxResultSize })) return INTERPRET;
+  return cloneData(value);
 }
 
 /**

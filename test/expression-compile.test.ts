@@ -1,0 +1,288 @@
+// The compiled JSONata path (src/lang/expression-compile.ts) gives exactly what JSONata's interpreter gives:
+// on JSONata's own published test cases (test/fixtures/jsonata-suite), on the cases that define its sequence
+// semantics, and on random expressions of the claimed subset over random data (fast-check).
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compileExpression, interpretedBecause, syncEvaluator, INTERPRET } from "../src/lang/expression.js";
+import { NEEDS_INTERPRETER } from "../src/lang/expression-compile.js";
+import { jsonata } from "../src/vendor.js";
+
+const SUITE = join(import.meta.dirname, "fixtures", "jsonata-suite");
+
+type Outcome = { value: unknown } | { code: string | undefined } | { needsInterpreter: true };
+
+async function interpreted(expr: string, input: unknown, bindings: Record<string, unknown> = {}): Promise<Outcome> {
+  try {
+    return { value: await jsonata(expr).evaluate(input, bindings) };
+  } catch (e) {
+    return { code: (e as { code?: string }).code };
+  }
+}
+
+function compiled(expr: string, input: unknown, bindings: Record<string, unknown> = {}): Outcome | undefined {
+  const sync = syncEvaluator(expr);
+  if (!sync) return undefined;
+  try {
+    // Frozen: the compiled path must never change its input (a write to it would throw here).
+    return { value: sync(deepFreeze(structuredClone(input)), bindings) };
+  } catch (e) {
+    if (e === NEEDS_INTERPRETER) return { needsInterpreter: true };
+    return { code: (e as { code?: string }).code };
+  }
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+  }
+  return v;
+}
+
+/** Plain data of a result: sequences and constructed lists as lists, objects by their keys (in order). */
+function plain(v: unknown): unknown {
+  if (Array.isArray(v)) return { list: v.map(plain) };
+  if (v !== null && typeof v === "object") {
+    if ((v as { _jsonata_lambda?: boolean })._jsonata_lambda || (v as { _jsonata_function?: boolean })._jsonata_function) return "<function>";
+    return { object: Object.keys(v).map((k) => [k, plain((v as Record<string, unknown>)[k])]) };
+  }
+  if (typeof v === "function") return "<function>";
+  if (typeof v === "number" && Number.isNaN(v)) return "NaN";
+  return v === undefined ? "<undefined>" : v;
+}
+
+const plainOutcome = (o: Outcome) => ("value" in o ? { value: plain(o.value) } : o);
+
+interface SuiteCase {
+  expr: string;
+  data?: unknown;
+  dataset?: string | null;
+  bindings?: Record<string, unknown>;
+  result?: unknown;
+  undefinedResult?: boolean;
+  code?: string;
+}
+
+function suiteCases(): { name: string; group: string; c: SuiteCase }[] {
+  const out: { name: string; group: string; c: SuiteCase }[] = [];
+  for (const group of readdirSync(join(SUITE, "groups")).sort()) {
+    for (const file of readdirSync(join(SUITE, "groups", group)).sort()) {
+      const parsed = JSON.parse(readFileSync(join(SUITE, "groups", group, file), "utf8")) as SuiteCase | SuiteCase[];
+      const list = Array.isArray(parsed) ? parsed : [parsed];
+      list.forEach((c, i) => out.push({ name: `${group}/${file}${list.length > 1 ? `#${i}` : ""}`, group, c }));
+    }
+  }
+  return out;
+}
+
+const datasets = new Map(readdirSync(join(SUITE, "datasets")).map((f) => [f.replace(/\.json$/, ""), JSON.parse(readFileSync(join(SUITE, "datasets", f), "utf8"))]));
+
+/** True when the expression reads nothing of its input (so a case whose dataset was not copied can still run). */
+function readsNoInput(expr: string): boolean {
+  const stack: unknown[] = [jsonata(expr).ast()];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (Array.isArray(n)) stack.push(...n);
+    else if (n !== null && typeof n === "object") {
+      const node = n as { type?: string; value?: unknown };
+      if (node.type === "name" || node.type === "wildcard" || (node.type === "variable" && (node.value === "" || node.value === "$"))) return false;
+      stack.push(...Object.values(n));
+    }
+  }
+  return true;
+}
+
+describe("JSONata's published test cases through the compiled path", () => {
+  const cases = suiteCases();
+  const claimed = new Map<string, number>();
+
+  for (const { name, group, c } of cases) {
+    it(name, async () => {
+      const hasData = c.dataset === undefined || c.dataset === null || datasets.has(c.dataset);
+      if (!hasData && !readsNoInput(c.expr)) return; // its dataset is not copied, and it reads it
+      const input = c.dataset ? datasets.get(c.dataset) : c.data;
+      const mine = compiled(c.expr, input, c.bindings);
+      if (!mine) return; // not claimed: the interpreter runs it
+      claimed.set(group, (claimed.get(group) ?? 0) + 1);
+      const reference = await interpreted(c.expr, input, c.bindings);
+      expect(mine).not.toHaveProperty("needsInterpreter");
+      expect(plainOutcome(mine)).toEqual(plainOutcome(reference));
+      // And what the suite publishes.
+      if (c.code !== undefined) expect(mine).toEqual({ code: c.code });
+      else if (c.undefinedResult) expect(mine).toEqual({ value: undefined });
+      else expect(plain((mine as { value: unknown }).value)).toEqual(plain(c.result));
+    });
+  }
+
+  it("claims the cases of every construct it compiles", () => {
+    // Runs after the cases above (vitest runs a file's tests in order).
+    for (const group of ["array-constructor", "comparison-operators", "conditionals", "function-count", "function-exists", "function-lookup", "function-merge", "lambdas", "numeric-operators", "object-constructor", "string-concat"]) {
+      expect(claimed.get(group), group).toBeGreaterThan(0);
+    }
+  });
+
+  it("leaves recursion, grouping and a lambda called in place to the interpreter", () => {
+    expect(interpretedBecause("($f := function($n) { $n = 0 ? 0 : $f($n - 1) }; $f(3))")).toMatch(/recursion/);
+    expect(interpretedBecause("($even := function($n) { $n = 0 ? true : $odd($n-1) }; $odd := function($n) { $n = 0 ? false : $even($n-1) }; $odd(5))")).toMatch(/recursion/);
+    expect(interpretedBecause("a{b: c}")).toMatch(/group/);
+    expect(interpretedBecause("function($x){$x*$x}(5)")).toMatch(/named function/);
+    expect(interpretedBecause("$g := function($h) { $h(1) }")).toMatch(/lambda bound by name/);
+    expect(interpretedBecause("[1..5]")).toMatch(/'\.\.'/);
+    expect(interpretedBecause('$match("a", /a/)')).toBeDefined();
+    expect(interpretedBecause("[$x := 1, $x]")).toMatch(/binding outside a block/);
+    expect(interpretedBecause("$f(1)")).toMatch(/lambda bound by name/);
+    expect(interpretedBecause("($f := 1; $f(1))")).toMatch(/lambda bound by name/);
+  });
+});
+
+describe("the compiled path: sequences, undefined and errors exactly as JSONata", () => {
+  const exprs: [string, unknown][] = [
+    ["[1,2,4][$<=1]", {}],
+    ["[1,2,4][$>5]", {}],
+    ["[1,2,4][$>1]", {}],
+    ["a[0]", { a: [[1, 2], [3]] }],
+    ["a[-1]", { a: [1, 2, 3] }],
+    ["a[[0, 2]]", { a: [1, 2, 3] }],
+    ["a.b", { a: [{ b: [1, 2] }, { b: 3 }] }],
+    ["a.b[]", { a: { b: 1 } }],
+    ["a[]", { a: [1] }],
+    ["a", { a: [1] }],
+    ["a.b", { a: [{ b: [1] }] }],
+    ["$.a", [{ a: 1 }, { a: 2 }]],
+    ["$", [1, 2]],
+    ["$$", [1]],
+    ["*", { a: 1, b: [2, 3] }],
+    ["a.*", { a: { x: [1, [2]], y: 3 } }],
+    ["nothing", {}],
+    ["nothing + 1", {}],
+    ["false + 1", {}],
+    ['1 + "a"', {}],
+    ['1 < "a"', {}],
+    ["{} < 1", {}],
+    ["-a", { a: "x" }],
+    ["a & b", { a: { x: 1 }, b: [1.1, 2] }],
+    ["1/0", {}],
+    ["a = b", { a: { x: [1, { y: 2 }] }, b: { x: [1, { y: 2 }] } }],
+    ["a in b", { a: 1, b: [1, 2] }],
+    ["a in b", { a: 1, b: 1 }],
+    ['{"k": a}', { a: [] }],
+    ['{a: 1}', { a: "k" }],
+    ['{a: 1}', { a: 5 }],
+    ['a.{"v": $}', { a: [1, 2] }],
+    ['{"x": 1, "x": 2}', {}],
+    ["$merge(a)", { a: [{ x: 1 }, { y: 2 }] }],
+    ["$merge(a)", { a: 5 }],
+    ['$lookup(a, "x")', { a: [{ x: 1 }, { x: [2, 3] }] }],
+    ['$lookup(a, 1)', { a: {} }],
+    ["$count(a)", { a: [[1, 2], 3] }],
+    ["$string(a)", { a: { x: 1.1e-7, y: [1, 2] } }],
+    ["$string(1/0)", {}],
+    ["$exists(a.b)", { a: { c: 1 } }],
+    ["$keys(a)", { a: [{ x: 1 }, { y: 1, x: 2 }] }],
+    ["$sum(a)", { a: [1, "2"] }],
+    ["$append(a, 3)", { a: [1, 2] }],
+    ["(x; y)", { x: 1, y: 2 }],
+    ["()", {}],
+    ["($a := [1, 2]; $a[1])", {}],
+    ["($f := function($v) { $v * 2 }; $f(3) + $f(a))", { a: 5 }],
+    ["($f := function($v) { [$v[$ > 1]] }; $f(a))", { a: [1, 2, 3] }],
+    ["($f := function($v) { [$v[$ > 1]] }; $f(a))", { a: [1] }],
+    ["($f := function($a, $b) { $a & $b }; $f(1))", {}],
+    ["($x := 1; ($x := 2); $x)", {}],
+    ["a ? 1 : 2", { a: [0, ""] }],
+    ["a ? 1", { a: {} }],
+    ["a and b or c", { a: 1, b: [], c: "x" }],
+    ["a[b]", { a: [{ b: true }, { b: 0 }, { b: "x" }] }],
+    ["a[$ = 2][0]", { a: [1, 2, 2] }],
+    ["a.b.c", { a: [{ b: [{ c: 1 }, { c: [2, 3] }] }, { b: { c: 4 } }] }],
+    ['a."b c"', { a: { "b c": 1 } }],
+    ["$config.x", {}],
+  ];
+  for (const [expr, input] of exprs) {
+    it(expr, async () => {
+      const mine = compiled(expr, input, { config: { x: [1] } });
+      expect(mine, `${expr} is compiled`).toBeDefined();
+      expect(plainOutcome(mine!)).toEqual(plainOutcome(await interpreted(expr, input, { config: { x: [1] } })));
+    });
+  }
+
+  it("[1,2,4][$<=1] is 1 and an empty filter is undefined", () => {
+    expect(compiled("[1,2,4][$<=1]", {})).toEqual({ value: 1 });
+    expect(compiled("[1,2,4][$>5]", {})).toEqual({ value: undefined });
+    expect(compiled("false + 1", {})).toEqual({ code: "T2001" });
+  });
+
+  it("hands an evaluation that grows past its small bounds to the interpreter", async () => {
+    const big = { a: Array.from({ length: 20_000 }, (_, i) => i) };
+    expect(compiled("a[$ > 0]", big)).toEqual({ needsInterpreter: true });
+    expect(compiled('a & a', { a: "x".repeat(600) })).toEqual({ needsInterpreter: true });
+    // Through compileExpression the interpreter then answers, the same as before.
+    const e = compileExpression("$count(a[$ > 0])");
+    expect(e.compiled).toBe(true);
+    expect(e.evaluateSync({ context: big, config: {} })).toBe(INTERPRET);
+    expect(await e.evaluate({ context: big, config: {} })).toBe(19_999);
+  });
+});
+
+describe("compiled and interpreted agree on random expressions and data (property)", () => {
+  const data = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      fc.integer({ min: -3, max: 5 }),
+      fc.constantFrom(0.5, -1.25, 1e21),
+      fc.constantFrom("a", "b", "", "x y"),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie("value"), { maxLength: 4 }),
+      fc.dictionary(fc.constantFrom("a", "b", "c"), tie("value"), { maxKeys: 3 }),
+    ),
+  })).value;
+
+  const expr = fc.letrec<{ e: string; path: string }>((tie) => ({
+    path: fc.oneof(
+      { depthSize: "small" },
+      fc.constantFrom("a", "b", "c", "$", "$$", "$v", "$config", "*"),
+      fc.tuple(tie("path"), fc.constantFrom("a", "b", "c", "*")).map(([p, n]) => `${p}.${n}`),
+      fc.tuple(tie("path"), tie("e")).map(([p, f]) => `${p}[${f}]`),
+      fc.tuple(tie("path"), fc.integer({ min: -2, max: 2 })).map(([p, i]) => `${p}[${i}]`),
+      tie("path").map((p) => `${p}[]`),
+    ),
+    e: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      tie("path"),
+      fc.constantFrom("1", "2", "0.5", '"a"', '""', "true", "false", "null", "$ > 1", "$ = \"a\""),
+      fc.tuple(tie("e"), fc.constantFrom("+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">=", "&", "and", "or", "in"), tie("e")).map(([l, op, r]) => `(${l} ${op} ${r})`),
+      fc.tuple(tie("e"), tie("e"), tie("e")).map(([c, t, f]) => `(${c} ? ${t} : ${f})`),
+      fc.tuple(tie("e"), tie("e")).map(([c, t]) => `(${c} ? ${t})`),
+      fc.array(tie("e"), { maxLength: 3 }).map((items) => `[${items.join(", ")}]`),
+      fc.array(fc.tuple(fc.constantFrom('"a"', '"b"', "a", "b"), tie("e")), { maxLength: 3 }).map((ps) => `{${ps.map(([k, v]) => `${k}: ${v}`).join(", ")}}`),
+      tie("e").map((x) => `-${x}`),
+      fc.tuple(fc.constantFrom("$exists", "$count", "$string", "$boolean", "$not", "$keys", "$sum", "$merge", "$uppercase", "$length", "$number"), tie("e")).map(([f, a]) => `${f}(${a})`),
+      fc.tuple(tie("e"), fc.constantFrom('"a"', '"b"')).map(([a, k]) => `$lookup(${a}, ${k})`),
+      fc.tuple(tie("e"), tie("e")).map(([a, b]) => `$append(${a}, ${b})`),
+      fc.tuple(tie("e"), tie("e")).map(([v, body]) => `($v := ${v}; ${body})`),
+      fc.tuple(tie("e"), tie("e")).map(([body, arg]) => `($f := function($v) { ${body} }; $f(${arg}))`),
+    ),
+  })).e;
+
+  it("gives the same value or the same error code", async () => {
+    let claimed = 0;
+    await fc.assert(
+      fc.asyncProperty(expr, data, data, async (source, input, config) => {
+        let mine: Outcome | undefined;
+        try {
+          mine = compiled(source, input, { config });
+        } catch {
+          return; // not an expression JSONata parses
+        }
+        if (!mine || "needsInterpreter" in mine) return;
+        claimed++;
+        expect(plainOutcome(mine)).toEqual(plainOutcome(await interpreted(source, input, { config })));
+      }),
+      { numRuns: 1500 },
+    );
+    expect(claimed).toBeGreaterThan(500);
+  });
+});
