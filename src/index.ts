@@ -3,7 +3,7 @@ export { loadProject, findProject, PROJECT_FILE } from "./core/project.js";
 export type { Project, Roles, ProjectOverrides } from "./core/project.js";
 export { loadLayerSet, loadLayerSetFromFiles, readLayerFiles, isUsable, layerOrder } from "./core/load.js";
 export type { Layer, LayerSet, Profile, CheckRule, Stage, StageSource, LoadOptions } from "./core/load.js";
-export { compose, resultView, COMPOSE_LIMITS } from "./core/compose.js";
+export { compose, composeSync, resultView, COMPOSE_LIMITS } from "./core/compose.js";
 export type { ComposeResult, ComposeOptions, SkippedLayer } from "./core/compose.js";
 export type { ContextRecord } from "./core/context.js";
 // The autotuner's context (this repository's own project), generated from its context schema: `npm run types`.

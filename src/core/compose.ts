@@ -2,8 +2,8 @@
 // Every step reports into one result that carries its story: applied and skipped layers, provenance, issues.
 import { normalizeContext, type ContextRecord } from "./context.js";
 import { evaluateLogic, logicData, varsRead, LogicLimitError } from "../lang/condition.js";
-import { describeEvaluationError } from "../lang/expression.js";
-import { renderTemplate, RenderError } from "./template.js";
+import { describeEvaluationError, INTERPRET, type Scope } from "../lang/expression.js";
+import { renderTemplate, renderTemplateSync, RenderError, type Template } from "./template.js";
 import { merge, MergeError, Trace } from "./merge.js";
 import { provenanceOf } from "./provenance.js";
 import { runChecks } from "./checks.js";
@@ -27,6 +27,11 @@ import { escapeToken } from "../util/pointer.js";
 export interface ComposeOptions {
   /** Warnings become errors. */
   strict?: boolean;
+  /**
+   * Every expression on JSONata's interpreter, none compiled: the reference path (slower, the same result).
+   * The differential test composes with and without it.
+   */
+  interpretOnly?: boolean;
 }
 
 export interface ComposeResult<C extends object = ContextRecord> {
@@ -47,8 +52,61 @@ export interface ComposeResult<C extends object = ContextRecord> {
   layer_set_hash: string;
 }
 
+/** A layer's data to render for the config so far; the pipeline below asks its driver for each. */
+interface RenderRequest {
+  template: Template;
+  scope: Scope;
+}
+/** The patch, or what rendering threw. */
+type Rendered = { value: unknown } | { error: unknown };
+
 /** Compose a context with a layer set. `C` is the project's context type (default: a plain record). */
 export async function compose<C extends object = ContextRecord>(set: LayerSet, input: unknown, options: ComposeOptions = {}): Promise<ComposeResult<C>> {
+  const steps = pipeline<C>(set, input, options);
+  let next = steps.next();
+  while (!next.done) {
+    const { template, scope } = next.value;
+    let rendered = options.interpretOnly ? INTERPRET : renderSync(template, scope);
+    if (rendered === INTERPRET) {
+      try {
+        rendered = { value: await renderTemplate(template, scope, options.interpretOnly) };
+      } catch (error) {
+        rendered = { error };
+      }
+    }
+    next = steps.next(rendered);
+  }
+  return next.value;
+}
+
+/**
+ * `compose`, synchronously: the same result, or undefined when an expression needs JSONata's interpreter
+ * (one the compiled path does not claim, or an evaluation that grew past its bounds or failed); `compose`
+ * then gives the result. A layer set whose expressions are all compiled (`isCompiledTemplate`) composes
+ * synchronously unless an evaluation runs into a limit or an error.
+ */
+export function composeSync<C extends object = ContextRecord>(set: LayerSet, input: unknown, options: Omit<ComposeOptions, "interpretOnly"> = {}): ComposeResult<C> | undefined {
+  const steps = pipeline<C>(set, input, options);
+  let next = steps.next();
+  while (!next.done) {
+    const rendered = renderSync(next.value.template, next.value.scope);
+    if (rendered === INTERPRET) return undefined;
+    next = steps.next(rendered);
+  }
+  return next.value;
+}
+
+function renderSync(template: Template, scope: Scope): Rendered | typeof INTERPRET {
+  try {
+    const value = renderTemplateSync(template, scope);
+    return value === INTERPRET ? INTERPRET : { value };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** The pipeline itself, one step after another; it yields each layer's data to render and takes the patch back. */
+function* pipeline<C extends object>(set: LayerSet, input: unknown, options: ComposeOptions): Generator<RenderRequest, ComposeResult<C>, Rendered> {
   const trace = new Trace();
   const result: ComposeResult<C> = {
     ok: false, applied_layers: [], skipped_layers: [], warnings: [], errors: [], provenance: {}, trace, layer_set_hash: set.hash,
@@ -66,7 +124,7 @@ export async function compose<C extends object = ContextRecord>(set: LayerSet, i
 
   let config: Record<string, unknown> = {};
   for (const stage of set.stages) {
-    const step = await applyStage(set, stage, context as ContextRecord, config, result);
+    const step = yield* applyStage(set, stage, context as ContextRecord, config, result);
     if (!step) return finish(result, [], options);
     config = step;
   }
@@ -78,7 +136,15 @@ export async function compose<C extends object = ContextRecord>(set: LayerSet, i
     return finish(result, [issue(tooLarge.code === "too-large" ? "config-too-large" : tooLarge.code === "too-deep" ? "too-deep" : "config-not-data", message, { pointer: tooLarge.pointer })], options);
   }
   result.config = config;
-  result.provenance = provenanceOf(config, trace);
+  // Worked out when first read (explain, `--json`, the API read it; a caller that only wants the config does not
+  // pay for it), from the config as composed and the trace: the same map as computing it here.
+  let provenance: Record<string, Origin> | undefined;
+  Object.defineProperty(result, "provenance", {
+    enumerable: true,
+    configurable: true,
+    get: () => (provenance ??= provenanceOf(config, trace)),
+    set: (v: Record<string, Origin>) => (provenance = v),
+  });
   const problems = [...runChecks(set, context, config), ...validateConfig(set.schemas, config, trace)];
   return finish(result, problems, options);
 }
@@ -107,10 +173,10 @@ function checkRoleValues(set: LayerSet, context: ContextRecord): Issue[] {
 }
 
 /** Apply one stage; returns the new config, or undefined when composition must stop (an error was recorded). */
-async function applyStage(set: LayerSet, stage: Stage, context: ContextRecord, config: Record<string, unknown>, result: ComposeResult<object>) {
+function* applyStage(set: LayerSet, stage: Stage, context: ContextRecord, config: Record<string, unknown>, result: ComposeResult<object>): Generator<RenderRequest, Record<string, unknown> | undefined, Rendered> {
   if (stage.source === "layers") {
     for (const layer of stage.layers) {
-      const next = await applyLayer(layer, context, config, result);
+      const next = yield* applyLayer(layer, context, config, result);
       if (!next) return undefined;
       config = next;
     }
@@ -127,7 +193,7 @@ async function applyStage(set: LayerSet, stage: Stage, context: ContextRecord, c
         continue;
       }
       for (const layer of profile.layers) {
-        const next = await applyLayer(layer, context, config, result);
+        const next = yield* applyLayer(layer, context, config, result);
         if (!next) return undefined;
         config = next;
       }
@@ -149,7 +215,8 @@ async function applyStage(set: LayerSet, stage: Stage, context: ContextRecord, c
   try {
     // A replacement is one write at the root, so a field it leaves out is blamed on it.
     if (replace) result.trace.record("", "replace", origin, overrides);
-    const next = merge(replace ? undefined : config, overrides, origin, result.trace);
+    // Depth: the context was checked when normalized, the config is the product of checked merges.
+    const next = merge(replace ? undefined : config, overrides, origin, result.trace, "", true);
     if (!isPlainObject(next)) {
       result.errors.push(issue("config-not-object", `user overrides: ${notObject(next)}`, { pointer: `/${escapeToken(overridesField!)}` }));
       return undefined;
@@ -163,7 +230,7 @@ async function applyStage(set: LayerSet, stage: Stage, context: ContextRecord, c
   }
 }
 
-async function applyLayer(layer: Layer, context: ContextRecord, config: Record<string, unknown>, result: ComposeResult<object>) {
+function* applyLayer(layer: Layer, context: ContextRecord, config: Record<string, unknown>, result: ComposeResult<object>): Generator<RenderRequest, Record<string, unknown> | undefined, Rendered> {
   const where = { file: layer.file, line: layer.line, column: layer.column, layer: layer.name };
   if (layer.when !== undefined) {
     const data = logicData(context, config);
@@ -195,14 +262,15 @@ async function applyLayer(layer: Layer, context: ContextRecord, config: Record<s
     return { ...where, ...positionOf(layer.positions, at, true), pointer: p };
   };
   let patch: unknown;
-  try {
-    patch = await renderTemplate(layer.template, { context, config });
-  } catch (e) {
+  const rendered: Rendered = layer.template.kind === "static" ? { value: layer.template.value } : yield { template: layer.template, scope: { context, config } };
+  if ("error" in rendered) {
+    const e = rendered.error;
     const failed = e instanceof RenderError ? e : undefined;
     const { code, message } = describeEvaluationError(failed ? failed.cause : e);
     result.errors.push(issue(code, `layer '${layer.name}': ${message}`, failed ? inData(failed.pointer) : where));
     return undefined;
   }
+  patch = rendered.value;
   if (patch === undefined) patch = {};
   if (!isPlainObject(patch)) {
     result.errors.push(issue("layer-data-not-object", `layer '${layer.name}': data must produce an object, got ${Array.isArray(patch) ? "a list" : typeof patch}`, inData("")));
@@ -265,7 +333,8 @@ function mergeWithLines(layer: Layer, config: Record<string, unknown>, patch: Re
     }
     return origin;
   };
-  return merge(config, patch, at, trace) as Record<string, unknown>;
+  // Depth: static data was checked at load, rendered data in applyLayer, the config is the product of checked merges.
+  return merge(config, patch, at, trace, "", true) as Record<string, unknown>;
 }
 
 /** Why a merge result cannot be the config. */

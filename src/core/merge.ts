@@ -48,10 +48,14 @@ export class MergeError extends Error {
 
 const DELETE = Symbol("delete");
 
-/** Merge `patch` over `base`; returns a new value. `trace` (optional) receives every write. */
-export function merge(base: unknown, patch: unknown, origin: OriginAt, trace?: Trace, pointer = ""): unknown {
+/**
+ * Merge `patch` over `base`; returns a new value. `trace` (optional) receives every write. `depthChecked`: the
+ * caller has checked both against SOURCE_LIMITS.maxDepth already (compose: layer data at load or after rendering,
+ * the context when normalized, the config as the product of such merges), so the two walks are skipped.
+ */
+export function merge(base: unknown, patch: unknown, origin: OriginAt, trace?: Trace, pointer = "", depthChecked = false): unknown {
   // Checked before the walks below, which recurse once per level: no data can exhaust the stack.
-  for (const [what, v] of [["patch", patch], ["base", base]] as const) {
+  for (const [what, v] of depthChecked ? [] : ([["patch", patch], ["base", base]] as const)) {
     const deep = findTooDeep(v, SOURCE_LIMITS.maxDepth);
     if (deep !== undefined) throw new MergeError(`the ${what} nests deeper than ${SOURCE_LIMITS.maxDepth} levels`, deep);
   }

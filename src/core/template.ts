@@ -1,5 +1,5 @@
 // A layer's `data` compiled once: static parts kept as frozen data, `{ $expr }` nodes as compiled JSONata.
-import { compileExpression, ExpressionLimitError, ExpressionSyntaxError, type CompiledExpression, type Scope } from "../lang/expression.js";
+import { compileExpression, ExpressionLimitError, ExpressionSyntaxError, INTERPRET, type CompiledExpression, type Scope } from "../lang/expression.js";
 import { deepFreeze, describeValue, hasOwn, isPlainObject, setOwn } from "../util/data.js";
 import { closestName } from "../util/names.js";
 import { escapeToken } from "../util/pointer.js";
@@ -83,26 +83,56 @@ function directiveProblem(o: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-/** Produce the layer's patch for one scope. Static parts are shared (frozen); merging copies what it keeps. */
-export async function renderTemplate(t: Template, scope: Scope): Promise<unknown> {
+/**
+ * Produce the layer's patch for one scope. Static parts are shared (frozen); merging copies what it keeps.
+ * `interpretOnly` runs every expression on JSONata's interpreter (the reference path the compiled one is tested against).
+ */
+export async function renderTemplate(t: Template, scope: Scope, interpretOnly = false): Promise<unknown> {
   switch (t.kind) {
     case "static":
       return t.value;
     case "expr": {
       let value: unknown;
       try {
-        value = await t.expr.evaluate(scope);
+        value = await (interpretOnly ? t.expr.interpret(scope) : t.expr.evaluate(scope));
       } catch (e) {
         throw new RenderError(t.pointer, e);
       }
-      // `$patch: replace` beside `$expr`: the value replaces what is there instead of merging into it.
-      if (t.replace && isPlainObject(value)) return { ...value, $patch: "replace" };
-      return value;
+      return exprValue(t, value);
     }
     case "array": {
       const out: unknown[] = [];
       for (const item of t.items) {
-        const v = await renderTemplate(item, scope);
+        const v = await renderTemplate(item, scope, interpretOnly);
+        if (v !== undefined) out.push(v);
+      }
+      return out;
+    }
+    case "object": {
+      const out: Record<string, unknown> = {};
+      for (const [k, item] of t.entries) setEntry(out, k, item, await renderTemplate(item, scope, interpretOnly));
+      return out;
+    }
+  }
+}
+
+/**
+ * The same patch synchronously, from the compiled expressions; INTERPRET as soon as one needs the interpreter
+ * (then `renderTemplate` gives the patch or the error: a compiled expression never fails on its own).
+ */
+export function renderTemplateSync(t: Template, scope: Scope): unknown {
+  switch (t.kind) {
+    case "static":
+      return t.value;
+    case "expr": {
+      const value = t.expr.evaluateSync(scope);
+      return value === INTERPRET ? INTERPRET : exprValue(t, value);
+    }
+    case "array": {
+      const out: unknown[] = [];
+      for (const item of t.items) {
+        const v = renderTemplateSync(item, scope);
+        if (v === INTERPRET) return INTERPRET;
         if (v !== undefined) out.push(v);
       }
       return out;
@@ -110,17 +140,36 @@ export async function renderTemplate(t: Template, scope: Scope): Promise<unknown
     case "object": {
       const out: Record<string, unknown> = {};
       for (const [k, item] of t.entries) {
-        const v = await renderTemplate(item, scope);
-        // `$append: !expr …` must give a list: nothing there would silently turn the list into {}.
-        if (v === undefined && (k === "$append" || k === "$prepend") && item.kind === "expr") {
-          throw new RenderError(item.pointer, new ExpressionLimitError("expression-not-data", `expression produced nothing (undefined) for ${k}, which takes a list`));
-        }
-        // An expression that yields nothing (JSONata's undefined) leaves the key out.
-        if (v !== undefined) setOwn(out, k, v);
+        const v = renderTemplateSync(item, scope);
+        if (v === INTERPRET) return INTERPRET;
+        setEntry(out, k, item, v);
       }
       return out;
     }
   }
+}
+
+/** True when every expression of the template can be evaluated synchronously (compiled or a field reference). */
+export function isCompiledTemplate(t: Template): boolean {
+  if (t.kind === "expr") return t.expr.compiled;
+  if (t.kind === "array") return t.items.every(isCompiledTemplate);
+  if (t.kind === "object") return t.entries.every(([, i]) => isCompiledTemplate(i));
+  return true;
+}
+
+function exprValue(t: Template & { kind: "expr" }, value: unknown): unknown {
+  // `$patch: replace` beside `$expr`: the value replaces what is there instead of merging into it.
+  if (t.replace && isPlainObject(value)) return { ...value, $patch: "replace" };
+  return value;
+}
+
+function setEntry(out: Record<string, unknown>, k: string, item: Template, v: unknown): void {
+  // `$append: !expr …` must give a list: nothing there would silently turn the list into {}.
+  if (v === undefined && (k === "$append" || k === "$prepend") && item.kind === "expr") {
+    throw new RenderError(item.pointer, new ExpressionLimitError("expression-not-data", `expression produced nothing (undefined) for ${k}, which takes a list`));
+  }
+  // An expression that yields nothing (JSONata's undefined) leaves the key out.
+  if (v !== undefined) setOwn(out, k, v);
 }
 
 /** Every expression in a template, with its pointer inside `data` (for lint and explain). */

@@ -268,6 +268,8 @@ export interface CompiledExpression {
   evaluateSync(scope: Scope): unknown;
   /** True when `evaluateSync` can answer (the expression is a field reference or compiled). */
   readonly compiled: boolean;
+  /** The value on JSONata's interpreter alone: the reference the compiled path is tested against. */
+  interpret(scope: Scope): Promise<unknown>;
 }
 
 export class ExpressionSyntaxError extends Error {
@@ -320,10 +322,12 @@ export function compileExpression(source: string): CompiledExpression {
           const value = evaluateSync(scope);
           return value === INTERPRET ? slow(scope) : Promise.resolve(value);
         },
+        interpret: slow,
       };
     }
     const reads = contextFieldsRead(expr.ast());
-    return { source, compiled: false, evaluate: reads ? memoized(slow, reads) : slow, evaluateSync: () => INTERPRET };
+    const interpreted = reads ? memoized(slow, reads) : slow;
+    return { source, compiled: false, evaluate: interpreted, evaluateSync: () => INTERPRET, interpret: interpreted };
   }
   const [head, ...rest] = field;
   const root = head === "$config" ? "config" : "context";
@@ -345,6 +349,7 @@ export function compileExpression(source: string): CompiledExpression {
       const value = evaluateSync(scope);
       return value === INTERPRET ? slow(scope) : Promise.resolve(value);
     },
+    interpret: slow,
   };
 }
 
