@@ -46,7 +46,9 @@ export function renderReport(r) {
     for (const w of c.workloads) {
       L.push(`### ${w.title[0].toUpperCase()}${w.title.slice(1)}${w.size > 1 ? ` (bench/contexts.mjs, fixed seed)` : ""}`, "");
       L.push("| side | composes/s | µs per compose | ratio |", "|---|---|---|---|");
-      L.push(`| strata (library) | ${range(w.strata)} | ${num(1e6 / w.strata.median)} | |`);
+      L.push(`| strata (library${w.strataAsync ? ", `composeSync`" : ""}) | ${range(w.strata)} | ${num(1e6 / w.strata.median)} | |`);
+      if (w.strataAsync) L.push(`| strata (library, async \`compose\`) | ${range(w.strataAsync)} | ${num(1e6 / w.strataAsync.median)} | async ÷ sync: ${ratio(w.strataAsync.median / w.strata.median)} |`);
+      if (w.latency) L.push(`| strata, per context (each alone, median of its composes) | | p50 ${num(w.latency.p50)}, p99 ${num(w.latency.p99)} | Python's mean ÷ strata's p99: ${ratio(1e6 / w.python.median / w.latency.p99)} |`);
       L.push(`| hand-written floor | ${range(w.floor)} | ${num(1e6 / w.floor.median)} | floor ÷ strata: ${ratio(w.floorOver.median)} (${num(w.floorOver.min)}–${num(w.floorOver.max)}) |`);
       L.push(`| design's Python factory | ${range(w.python)} | ${num(1e6 / w.python.median)} | strata ÷ Python: ${ratio(w.vsPython.median)} (${num(w.vsPython.min)}–${num(w.vsPython.max)}) |`);
       L.push("");
