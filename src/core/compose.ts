@@ -136,15 +136,9 @@ function* pipeline<C extends object>(set: LayerSet, input: unknown, options: Com
     return finish(result, [issue(tooLarge.code === "too-large" ? "config-too-large" : tooLarge.code === "too-deep" ? "too-deep" : "config-not-data", message, { pointer: tooLarge.pointer })], options);
   }
   result.config = config;
-  // Worked out when first read (explain, `--json`, the API read it; a caller that only wants the config does not
-  // pay for it), from the config as composed and the trace: the same map as computing it here.
-  let provenance: Record<string, Origin> | undefined;
-  Object.defineProperty(result, "provenance", {
-    enumerable: true,
-    configurable: true,
-    get: () => (provenance ??= provenanceOf(config, trace)),
-    set: (v: Record<string, Origin>) => (provenance = v),
-  });
+  // Eager: a lazy getter (defineProperty on the result) was tried and made every compose about 2× slower, the
+  // result object leaving V8's fast properties (bench/changes.md).
+  result.provenance = provenanceOf(config, trace);
   const problems = [...runChecks(set, context, config), ...validateConfig(set.schemas, config, trace)];
   return finish(result, problems, options);
 }
