@@ -278,6 +278,20 @@ describe("strata diff: every change, with the scenarios it affects", () => {
     ]);
   });
 
+  it("a table row is a change of its own: a new GPU row no scenario uses is not covered, an edited row names the scenarios that pick it", async () => {
+    const d = makeRepo();
+    edit(d, "layers/hardware/gpu-aware.yaml", "    A100:\n", "    B200:\n      parameters:\n        tp-size: [1, 2, 4, 8, 16]\n    A100:\n");
+    edit(d, "layers/hardware/gpu-aware.yaml", "mem-fraction-static: [0.8, 0.85]", "mem-fraction-static: [0.8, 0.9]");
+    const r = await diff(d, "HEAD");
+    const a100 = readLayerFiles(join(root, "test/scenarios")).filter((f) => parse(f.text).context.gpu_type === "A100").map((f) => `test/scenarios/${f.path}`);
+    expect(a100.length).toBeGreaterThan(0);
+    expect(r.units.map((u) => [u.id, u.kind, u.status, u.covered, u.scenarios])).toEqual([
+      ["row:gpu-aware:B200", "table-row", "added", false, []],
+      ["row:gpu-aware:A100", "table-row", "modified", true, a100],
+    ]);
+    expect(formatText(r)).toContain("NOT COVERED: 1 change(s) apply in no scenario, so this report cannot show what they do:\n  added    table row gpu-aware: B200 (layers/hardware/gpu-aware.yaml:16)\n");
+  });
+
   it("a changed file that holds no layer (the stage order) affects every scenario", async () => {
     const d = makeRepo();
     edit(d, "layers/stages.yaml", "description: What every task gets", "description: What each task gets");
@@ -292,7 +306,7 @@ describe("strata test --coverage", () => {
 
   it("the shipped scenarios apply every shipped layer, profile and check", () => {
     const r = test(root, "--coverage");
-    expect(r.stdout).toMatch(/\ncoverage: all \d+ layers, profiles, profile layers and checks apply in some scenario\n/);
+    expect(r.stdout).toMatch(/\ncoverage: all \d+ layers, profiles, profile layers, checks and table rows apply in some scenario\n/);
   });
 
   it("lists what no scenario applies, with file:line; --format json has it as data", () => {
@@ -300,7 +314,7 @@ describe("strata test --coverage", () => {
     writeFileSync(join(dir, "layers/profiles/staging.yaml"), "profile: staging\ntitle: Staging\ndescription: x\nlayers:\n  - name: staging-params\n    data:\n      optimization: { max_iterations: 12 }\n");
     const r = test(dir, "--coverage");
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/\ncoverage: 2 of \d+ layers, profiles, profile layers and checks apply in no scenario:\n  layers\/profiles\/staging.yaml:1  profile staging\n  layers\/profiles\/staging.yaml:5  profile:staging:staging-params\n/);
+    expect(r.stdout).toMatch(/\ncoverage: 2 of \d+ layers, profiles, profile layers, checks and table rows apply in no scenario:\n  layers\/profiles\/staging.yaml:1  profile staging\n  layers\/profiles\/staging.yaml:5  profile:staging:staging-params\n/);
     const json = JSON.parse(test(dir, "--coverage", "--format", "json").stdout);
     expect(json.coverage.uncovered.map((u: { id: string; file: string }) => [u.id, u.file])).toEqual([["profile:staging", "layers/profiles/staging.yaml"], ["profile:staging:staging-params", "layers/profiles/staging.yaml"]]);
     expect(json.coverage.units.find((u: { id: string }) => u.id === "layer:gpu-aware").scenarios.length).toBeGreaterThan(0);

@@ -144,7 +144,7 @@ describe("explain (library)", () => {
   it("knows which skipped layers would have written a path", () => {
     expect(layerWritesPath(findLayer(set, "ome-defaults"), ["parameters", "tp-size"])).toBe("yes");
     expect(layerWritesPath(findLayer(set, "vllm-defaults"), ["parameters", "tp-size"])).toBe("no");
-    expect(layerWritesPath(findLayer(set, "gpu-aware"), ["parameters", "tp-size"])).toBe("maybe");
+    expect(layerWritesPath(findLayer(set, "gpu-aware"), ["parameters", "tp-size"])).toBe("yes");
     const h = explainPath(design, "parameters.tp-size", set);
     expect(h.skipped_writers.map((s) => [s.layer, s.writes])).toContainEqual(["ome-defaults", "yes"]);
     expect(h.skipped_writers.map((s) => s.layer)).not.toContain("vllm-defaults");

@@ -1,7 +1,7 @@
 // `strata explain`: the composed config with the layer (file:line) behind every value, the history of one
 // value (--path), and why layers were skipped. The library (src/explain.ts) knows; this file only shows.
 import { compose, type ComposeResult } from "../core/compose.js";
-import { alignRows, annotatedLines, describeSkip, explainPath, explainProfiles, explainSkipped, explainValues, historyRows, issuesByPointer, renderAnnotated, type SkipExplanation, type ValueHistory } from "../review/explain.js";
+import { alignRows, annotatedLines, describeSkip, describeTable, explainTables, explainPath, explainProfiles, explainSkipped, explainValues, historyRows, issuesByPointer, renderAnnotated, type SkipExplanation, type ValueHistory } from "../review/explain.js";
 import { inlineValue } from "../review/compare.js";
 import { formatLocation, type Issue, type Origin } from "../core/issues.js";
 import type { LayerSet } from "../core/load.js";
@@ -152,6 +152,11 @@ function layerSummary(result: ComposeResult, set: LayerSet, show: Displayer, h: 
   const skipped = explainSkipped(result);
   const skipLine = (s: SkipExplanation) => `  ${s.file ? `${formatLocation({ file: show.file(s.file), line: s.line })}: ` : ""}${describeSkip(s)}`;
   lines.push(`Applied layers (${result.applied_layers.length}), in order: ${result.applied_layers.join(", ") || "none"}`);
+  const tables = explainTables(result, set);
+  if (tables.length) {
+    lines.push(`Tables (${tables.length}):`);
+    lines.push(...tables.map((t) => `  ${formatLocation({ file: show.file(t.file), line: t.line })}: ${describeTable(t)}`));
+  }
   if (h && h.skipped_writers.length > 0) {
     lines.push(`Skipped layers that would have written ${h.path} (${h.skipped_writers.length}):`);
     lines.push(...h.skipped_writers.map((s) => skipLine(s) + (s.writes === "maybe" ? "  [maybe: an expression computes it]" : "")));
@@ -198,6 +203,7 @@ function jsonExplain(result: ComposeResult, set: LayerSet, show: Displayer, hist
         }
       : { values: explainValues(result).map((v) => ({ path: v.path, pointer: v.pointer, value: v.value, origin: origin(v.origin, v.pointer) })) }),
     applied_layers: result.applied_layers,
+    tables: explainTables(result, set).map((t) => ({ ...t, file: show.file(t.file) })),
     skipped_layers: explainSkipped(result).map(skip),
     profiles: result.context ? explainProfiles(result, set) : null,
     warnings,

@@ -146,10 +146,10 @@ function printText(results: ScenarioResult[], fileIssues: Issue[], updated: { fi
 
 function printCoverage(c: Coverage, set: LayerSet, values: ProjectValues) {
   if (c.uncovered.length === 0) {
-    out(`coverage: all ${c.units.length} layers, profiles, profile layers and checks apply in some scenario`);
+    out(`coverage: all ${c.units.length} layers, profiles, profile layers, checks and table rows apply in some scenario`);
     return;
   }
-  out(`coverage: ${c.uncovered.length} of ${c.units.length} layers, profiles, profile layers and checks apply in no scenario:`);
+  out(`coverage: ${c.uncovered.length} of ${c.units.length} layers, profiles, profile layers, checks and table rows apply in no scenario:`);
   for (const u of withLayerDir(c.uncovered, set, undefined, values)) out(`  ${u.file}${u.line !== undefined ? `:${u.line}` : ""}  ${unitLabel(u)}`);
 }
 

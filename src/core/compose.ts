@@ -11,7 +11,7 @@ import { unknownValueWarnings } from "./known-values.js";
 import { validateConfig } from "./validate.js";
 import { issue, warning, hasErrors, type Issue, type Origin } from "./issues.js";
 import { positionOf, SOURCE_LIMITS } from "./source.js";
-import type { Layer, LayerSet, Stage } from "./load.js";
+import { tableRow, type Layer, type LayerSet, type Stage } from "./load.js";
 import type { ResultView, SkippedLayer } from "./views.js";
 
 /** Bounds on one compose; the expression and condition limits apply to each evaluation inside it. */
@@ -249,14 +249,18 @@ function* applyLayer(layer: Layer, context: ContextRecord, config: Record<string
       return config;
     }
   }
+  // A table layer's data is the row the context picks (none: it sets nothing).
+  const part = layer.table ? tableRow(layer, context) : undefined;
+  const template = layer.table ? (part?.template ?? NOTHING) : layer.template;
+  const dataPointer = part?.dataPointer ?? layer.dataPointer;
   // Problems in `data` point at the expression (or `data`) inside the layer file, not at the layer's name.
   const inData = (pointer: string) => {
-    const p = layer.dataPointer + pointer;
+    const p = dataPointer + pointer;
     const at = layer.positions.has(p + "/$expr") ? p + "/$expr" : p;
     return { ...where, ...positionOf(layer.positions, at, true), pointer: p };
   };
   let patch: unknown;
-  const rendered: Rendered = layer.template.kind === "static" ? { value: layer.template.value } : yield { template: layer.template, scope: { context, config } };
+  const rendered: Rendered = template.kind === "static" ? { value: template.value } : yield { template, scope: { context, config } };
   if ("error" in rendered) {
     const e = rendered.error;
     const failed = e instanceof RenderError ? e : undefined;
@@ -270,7 +274,7 @@ function* applyLayer(layer: Layer, context: ContextRecord, config: Record<string
     result.errors.push(issue("layer-data-not-object", `layer '${layer.name}': data must produce an object, got ${Array.isArray(patch) ? "a list" : typeof patch}`, inData("")));
     return undefined;
   }
-  if (layer.template.kind !== "static") {
+  if (template.kind !== "static") {
     // Static data was checked at load; what expressions built (keys too: `{ model_name: … }`) is checked here.
     const tooDeep = findTooDeep(patch, SOURCE_LIMITS.maxDepth);
     const forbidden = tooDeep === undefined ? findForbiddenKeys(patch)[0] : undefined;
@@ -285,11 +289,11 @@ function* applyLayer(layer: Layer, context: ContextRecord, config: Record<string
     }
   }
   try {
-    const next = mergeWithLines(layer, config, patch, result.trace);
+    const next = mergeWithLines(layer, dataPointer, config, patch, result.trace);
     if (!isPlainObject(next)) {
       // At the directive when it is written in the file, else at the expression that built it.
       const directive = Object.keys(patch).find((k) => k.startsWith("$"));
-      const at = directive && layer.positions.has(`${layer.dataPointer}/${directive}`) ? inData(`/${directive}`) : { ...inData(""), ...(directive ? { pointer: `${layer.dataPointer}/${directive}` } : {}) };
+      const at = directive && layer.positions.has(`${dataPointer}/${directive}`) ? inData(`/${directive}`) : { ...inData(""), ...(directive ? { pointer: `${dataPointer}/${directive}` } : {}) };
       result.errors.push(issue("config-not-object", `layer '${layer.name}': ${notObject(next)}`, at));
       return undefined;
     }
@@ -297,11 +301,14 @@ function* applyLayer(layer: Layer, context: ContextRecord, config: Record<string
     return next;
   } catch (e) {
     if (!(e instanceof MergeError)) throw e;
-    const pos = positionOf(layer.positions, layer.dataPointer + e.pointer);
+    const pos = positionOf(layer.positions, dataPointer + e.pointer);
     result.errors.push(issue("merge-failed", `layer '${layer.name}': ${e.message}`, { ...where, ...pos, pointer: e.pointer }));
     return undefined;
   }
 }
+
+/** What a table layer writes when the context picks no row. */
+const NOTHING: Template = Object.freeze({ kind: "static", value: Object.freeze({}) });
 
 // A layer's write origins, by the pointer written: the same in every compose, so each is built once and
 // shared (frozen: results hold them). Looking one up reuses the pointer's hash, which the trace computed;
@@ -310,13 +317,15 @@ const origins = new WeakMap<Layer, Map<string, Origin>>();
 const MAX_ORIGINS_PER_LAYER = 1000;
 
 /** Merge a layer's patch; each write carries the line in the layer file that produced it. */
-function mergeWithLines(layer: Layer, config: Record<string, unknown>, patch: Record<string, unknown>, trace: Trace) {
+function mergeWithLines(layer: Layer, dataPointer: string, config: Record<string, unknown>, patch: Record<string, unknown>, trace: Trace) {
   let byPointer = origins.get(layer);
   if (!byPointer) origins.set(layer, (byPointer = new Map()));
-  const at = (pointer: string): Origin => {
+  const at = (written: string): Origin => {
+    // A table layer writes from one row or another: the row is part of the key.
+    const pointer = dataPointer === layer.dataPointer ? written : dataPointer + "\0" + written;
     let origin = byPointer.get(pointer);
     if (!origin) {
-      const pos = positionOf(layer.positions, layer.dataPointer + pointer);
+      const pos = positionOf(layer.positions, dataPointer + written);
       origin = { source: layer.entry, layer: layer.name, stage: layer.stage, file: layer.file };
       if (pos) {
         origin.line = pos.line;

@@ -10,7 +10,7 @@ import { compileSchemas, compileValidators, hashTexts, withLayerSchema, type Pro
 import { findProject, loadProject, PROJECT_HINT, type Project, type Roles } from "./project.js";
 import { findForbiddenKeys, getOwnPath, hasOwn, isPlainObject } from "../util/data.js";
 import { errorPointer, errorMessage, usefulErrors } from "../lang/json-schema.js";
-import { parsePointer, type Path } from "../util/pointer.js";
+import { escapeToken, parseDotPath, parsePointer, type Path } from "../util/pointer.js";
 
 export type StageSource = "layers" | "profiles" | "overrides";
 
@@ -32,6 +32,40 @@ export interface Layer {
   /** Pointer of `data` inside the file, e.g. `/data` or `/layers/0/data`. */
   dataPointer: string;
   positions: Map<string, LineCol>;
+  /** A lookup table instead of `data`: the row whose key is the context field's value is the layer's data. */
+  table?: LayerTable;
+}
+
+export interface LayerTable {
+  /** The context field (a dotted path) whose value picks the row. */
+  key: string;
+  rows: Map<string, TableRow>;
+}
+
+export interface TableRow {
+  key: string;
+  template: Template;
+  /** Pointer of the row inside the file: `/table/rows/H100`. */
+  dataPointer: string;
+  line: number;
+  column: number;
+}
+
+/** What a layer can write: its `data`, or each row of its table. */
+export function layerParts(layer: Layer): { template: Template; dataPointer: string; row?: string }[] {
+  if (!layer.table) return [{ template: layer.template, dataPointer: layer.dataPointer }];
+  return [...layer.table.rows.values()].map((r) => ({ template: r.template, dataPointer: r.dataPointer, row: r.key }));
+}
+
+/**
+ * The row a context picks in a table layer: the one whose key is the field's value (a text, number or boolean,
+ * as text). Undefined when the field is unset or has no row: the layer then sets nothing.
+ */
+export function tableRow(layer: Layer, context: object): TableRow | undefined {
+  if (!layer.table) return undefined;
+  const value = getOwnPath(context, parseDotPath(layer.table.key));
+  if (value === null || value === undefined || typeof value === "object") return undefined;
+  return layer.table.rows.get(String(value));
 }
 
 export interface Profile {
@@ -304,10 +338,24 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
         issues.push(issue("duplicate-name", `layer '${name}' is defined twice (also in ${file.path})`, { file: dup.file, ...positionOf(dup.positions, "/name", true), layer: name }));
       }
       if (doc.when !== undefined) checkCondition(doc.when, "/when", name);
+      const spec = doc.table as { key: string; rows: Record<string, unknown> } | undefined;
+      if (spec !== undefined && doc.data !== undefined) {
+        issues.push(issue("layer-schema", "a layer has `data` or `table`, not both: put what every row shares in a layer of its own", { ...at("/table"), pointer: "/table", layer: name }));
+      } else if (spec === undefined && doc.data === undefined) {
+        issues.push(issue("layer-schema", "missing required field 'data' (what the layer sets), or 'table' (a lookup table keyed by a context field)", { ...at(""), layer: name }));
+      }
+      let table: LayerTable | undefined;
+      if (spec !== undefined) {
+        table = { key: spec.key, rows: new Map() };
+        for (const [key, row] of Object.entries(spec.rows)) {
+          const pointer = `/table/rows/${escapeToken(key)}`;
+          table.rows.set(key, { key, template: compileData(row, pointer, name), dataPointer: pointer, ...at(pointer) });
+        }
+      }
       layers.push({
         name, stage: doc.stage as string, description: doc.description as string | undefined, order: (doc.order as number | undefined) ?? 0,
         entry: name, ...at("/name"), when: doc.when, whenText: doc.when === undefined ? undefined : describeLogic(doc.when),
-        template: compileData(doc.data, "/data", name), dataPointer: "/data", positions,
+        template: compileData(doc.data ?? {}, "/data", name), dataPointer: "/data", positions, ...(table ? { table } : {}),
       });
     }
   }

@@ -413,10 +413,21 @@ function fingerprints(side: Side, set: LayerSet): Map<string, { unit: Unit; prin
   const out = new Map<string, { unit: Unit; print: string }>();
   for (const unit of unitsOf(set)) {
     let node = getOwnPath(docs.get(unit.file), parsePointer(unit.pointer));
-    if (unit.omit && isPlainObject(node)) node = Object.fromEntries(Object.entries(node).filter(([k]) => !unit.omit!.includes(k)));
+    // Parts that are units of their own (a profile's layers, a table's rows) do not change this one.
+    for (const omit of unit.omit ?? []) node = without(node, parsePointer(omit));
     out.set(unit.id, { unit, print: JSON.stringify(node) ?? "" });
   }
   return out;
+}
+
+/** A copy of `node` without the value at `path`. */
+function without(node: unknown, path: string[]): unknown {
+  if (path.length === 0 || !isPlainObject(node) || !Object.hasOwn(node, path[0])) return node;
+  const [head, ...rest] = path;
+  const copy = { ...node };
+  if (rest.length === 0) delete copy[head];
+  else copy[head] = without(node[head], rest);
+  return copy;
 }
 
 interface SideRun {

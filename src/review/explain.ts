@@ -4,9 +4,10 @@ import { stringifyYaml as stringify } from "../vendor.js";
 import { inlineValue } from "./compare.js";
 import type { ComposeResult, SkippedLayer } from "../core/compose.js";
 import type { Issue, Origin } from "../core/issues.js";
-import type { Layer, LayerSet } from "../core/load.js";
+import { layerParts, tableRow, type Layer, type LayerSet } from "../core/load.js";
 import type { Write } from "../core/merge.js";
 import { historyOf, lastWrite } from "../core/provenance.js";
+import { positionOf } from "../core/source.js";
 import type { Template } from "../core/template.js";
 import { getOwnPath, isPlainObject } from "../util/data.js";
 import { pointerToDots, escapeToken, parseDotPath, parsePointer, toPointer } from "../util/pointer.js";
@@ -203,6 +204,40 @@ export function explainProfiles(result: ComposeResult<object>, set: LayerSet): P
   };
 }
 
+/** For each applied table layer: the key field, its value, and the row it picked (null: no row, nothing set). */
+export interface TableNote {
+  layer: string;
+  file: string;
+  key: string;
+  value: unknown;
+  row: string | null;
+  /** The row's line, or the table's when no row was picked. */
+  line: number;
+  rows: string[];
+}
+
+export function explainTables(result: ComposeResult<object>, set: LayerSet): TableNote[] {
+  if (!result.context) return [];
+  const out: TableNote[] = [];
+  for (const entry of result.applied_layers) {
+    const layer = findLayer(set, entry);
+    if (!layer?.table) continue;
+    const row = tableRow(layer, result.context);
+    const value = getOwnPath(result.context, parseDotPath(layer.table.key));
+    out.push({
+      layer: entry, file: layer.file, key: layer.table.key, value: value ?? null, row: row ? row.key : null,
+      line: row ? row.line : (positionOf(layer.positions, "/table")?.line ?? layer.line), rows: [...layer.table.rows.keys()],
+    });
+  }
+  return out;
+}
+
+/** A table outcome in words: `gpu-aware: gpu_type "L4" has no row (rows: H100, A100): it set nothing`. */
+export function describeTable(t: TableNote): string {
+  const value = JSON.stringify(t.value);
+  return t.row !== null ? `${t.layer}: ${t.key} ${value} picked the row '${t.row}'` : `${t.layer}: ${t.key} ${value} has no row (rows: ${t.rows.join(", ")}): it set nothing`;
+}
+
 /** The layer behind an applied-layer entry (`gpu-aware`, `profile:production:production-params`). */
 export function findLayer(set: LayerSet, entry: string): Layer | undefined {
   for (const s of set.stages) for (const l of s.layers) if (l.entry === entry) return l;
@@ -216,7 +251,13 @@ export function findLayer(set: LayerSet, entry: string): Layer | undefined {
  */
 export function layerWritesPath(layer: Layer | undefined, segments: readonly string[]): "yes" | "maybe" | "no" {
   if (!layer) return "no";
-  let t: Template = layer.template;
+  // A table layer writes the path when one of its rows does.
+  const answers = layerParts(layer).map((p) => templateWritesPath(p.template, segments));
+  return answers.includes("yes") ? "yes" : answers.includes("maybe") ? "maybe" : "no";
+}
+
+function templateWritesPath(template: Template, segments: readonly string[]): "yes" | "maybe" | "no" {
+  let t: Template = template;
   for (let i = 0; i < segments.length; i++) {
     if (t.kind === "static") return getOwnPath(t.value, segments.slice(i)) !== undefined ? "yes" : "no";
     if (t.kind === "expr") return "maybe";

@@ -7,7 +7,7 @@ import { evaluateLogic, varRefs, type Logic } from "../lang/condition.js";
 import { expressionRefs } from "../lang/expression-reads.js";
 import { allowsNull, finiteValues, objectBranches, propertyIn, propertyNames, unknownAt, type Schema } from "../lang/json-schema.js";
 import { formatLocation, issue, warning, sortIssues, type Code, type Issue } from "../core/issues.js";
-import { loadLayerSetFromFiles, type Layer, type LayerSet, type LoadOptions } from "../core/load.js";
+import { layerParts, loadLayerSetFromFiles, type Layer, type LayerSet, type LoadOptions } from "../core/load.js";
 import { runScenario, type Scenario } from "./scenarios.js";
 import { parseSource, positionOf, type LineCol, type SourceFile } from "../core/source.js";
 import { templateExpressions, type Template } from "../core/template.js";
@@ -50,13 +50,17 @@ export function lintLayerSet(set: LayerSet, files: readonly SourceFile[]): Issue
       const never = fields.neverTrue(layer.when);
       if (never) issues.push(warning("never-applies", `layer '${layer.name}' can never apply: its condition is false for every value of ${never}`, { ...at(condAt), layer: layer.name, pointer: condAt }));
     }
-    issues.push(...configKeyIssues(set.schemas.json.output, layer));
-    for (const e of templateExpressions(layer.template)) {
-      const pointer = layer.dataPointer + e.pointer;
+    // A table layer's rows are checked one by one, each at its own lines.
+    for (const part of layerParts(layer)) {
+    const view = { ...layer, template: part.template, dataPointer: part.dataPointer };
+    issues.push(...configKeyIssues(set.schemas.json.output, view));
+    for (const e of templateExpressions(part.template)) {
+      const pointer = part.dataPointer + e.pointer;
       const exprAt = layer.positions.has(pointer + "/$expr") ? pointer + "/$expr" : pointer;
       const start = at(exprAt);
       const where = (offset: number, name: string): Position => ({ file: layer.file, ...exprPosition(texts.get(layer.file) ?? "", start, e.source, offset, name) });
       issues.push(...fields.checkExpression(e.source, where, `layer '${layer.name}'`, layer.name, pointer));
+    }
     }
   }
   // Check rules keep no positions: read them again (they are few and small).

@@ -69,6 +69,10 @@ export function formOptions(set: LayerSet): Record<string, OptionValue[]> {
     if (!hasField(out, field)) continue;
     for (const [value, layers] of values) for (const layer of layers) add(field, value, layer);
   }
+  // A table's keys are the values its layer knows (the GPU types of gpu-aware).
+  for (const stage of set.stages) {
+    for (const l of stage.layers) if (l.table && hasField(out, l.table.key)) for (const key of l.table.rows.keys()) add(l.table.key, key, l.name);
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Which config values each context field becomes, read from the layers: a value written by an expression that
 // reads the field (`objective: !expr optimization_objective`). With a compose result's provenance, a client can
 // tell that a field no longer reaches the config because a later layer (or the user) wrote over it.
-import type { LayerSet } from "../core/load.js";
+import { layerParts, type LayerSet } from "../core/load.js";
 import type { ContextFeed } from "./api-types.js";
 import type { Template } from "../core/template.js";
 import { expressionRefs } from "../lang/expression-reads.js";
@@ -29,7 +29,7 @@ export function contextFeeds(set: LayerSet): Record<string, ContextFeed[]> {
       }
     }
   };
-  for (const stage of set.stages) for (const l of stage.layers) visit(l.template, "", l.entry);
+  for (const stage of set.stages) for (const l of stage.layers) for (const part of layerParts(l)) visit(part.template, "", l.entry);
   for (const p of set.profiles.values()) for (const l of p.layers) visit(l.template, "", l.entry);
   cache.set(set, out);
   return out;
