@@ -25,7 +25,7 @@ const ones = (n: number) => JSON.stringify(Array(n).fill(1));
 
 /** A finalize-stage layer whose condition is `when` (JSON text), its file text, and where `when:` is. */
 function layerWith(when: string) {
-  const text = `name: slow\nstage: finalize\nwhen: ${when}\ndata:\n  x: 1\n`;
+  const text = `name: slow\nstage: finalize\nwhen: ${when}\ndata:\n  description: slow\n`;
   return { file: { path: "slow.yaml", text }, at: positionIn(text, "when:") };
 }
 
@@ -82,7 +82,7 @@ describe("conditions past the limits (library)", () => {
   });
 
   it("a profile layer's condition is located at its own when:", async () => {
-    const text = `profile: slowp\ntitle: Slow\ndescription: slow\nlayers:\n  - name: slowp-params\n    when: ${RUNAWAYS[1][1]}\n    data: { x: 1 }\n`;
+    const text = `profile: slowp\ntitle: Slow\ndescription: slow\nlayers:\n  - name: slowp-params\n    when: ${RUNAWAYS[1][1]}\n    data: { description: slow }\n`;
     const result = await compose(setWith({ path: "profiles/slowp.yaml", text }), { ...CONTEXT, profiles: ["slowp"] });
     const at = positionIn(text, "when:");
     expect(result.errors).toEqual([

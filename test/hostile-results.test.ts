@@ -39,15 +39,15 @@ async function composeWith(data: string, mark: string, context: object = CONTEXT
 
 describe("an expression's result is JSON data", () => {
   const CASES: [string, string, string, string, string, string][] = [
-    ["a function", "  x: !expr '$uppercase'", "'", "expression-not-data", "/data/x", "expression produced a function at the top, which is not JSON data (call it, or leave the $ off its name)"],
-    ["a function inside an object", `  x: !expr '{"f": $uppercase}'`, "'", "expression-not-data", "/data/x", "expression produced a function at /f, which is not JSON data (call it, or leave the $ off its name)"],
-    ["a lambda", "  x: !expr 'function($v){ $v }'", "'", "expression-not-data", "/data/x", "expression produced a function at the top, which is not JSON data (call it, or leave the $ off its name)"],
-    ["nothing where $append needs a list", "  tags: { $append: !expr 'no_such_field' }", "'", "expression-not-data", "/data/tags/$append", "expression produced nothing (undefined) for $append, which takes a list"],
-    ["a 540 MB string from $pad", `  x: !expr '$pad("x", 540000000)'`, "'", "expression-too-large", "/data/x", `$pad to width 540000000 would build 540000000 characters (limit ${EXPRESSION_LIMITS.maxStringLength}) and was stopped before it did`],
-    ["$pad with a long padding text", `  x: !expr '$pad("x", 20000, $pad("", 1000, "ab"))'`, "'", "expression-too-large", "/data/x", `$pad to width 20000 would build 20000000 characters (limit ${EXPRESSION_LIMITS.maxStringLength}) and was stopped before it did`],
-    ["data that shares its parts, doubling 40 times", "  x: !expr '$reduce([1..40], function($acc, $i){ {\"a\": $acc, \"b\": $acc} }, 1) ~> $string()'", "'", "expression-too-large", "/data/x", `expression built data of more than ${EXPRESSION_LIMITS.maxBuilt} values and characters (limit) and was stopped`],
-    ["$string of data too large to be one string", "  x: !expr '$string([1..2000].{\"k\": $pad(\"\", 600, \"x\")})'", "'", "expression-too-large", "/data/x", `$string would build ${EXPRESSION_LIMITS.maxStringLength + 1} characters (limit ${EXPRESSION_LIMITS.maxStringLength}) and was stopped before it did`],
-    ["a result too large", "  x: !expr '[1..2000].$pad(\"\", 2100, \"x\")'", "'", "expression-too-large", "/data/x", `expression built a value of more than ${EXPRESSION_LIMITS.maxResultSize} characters as JSON (limit) and was stopped`],
+    ["a function", "  description: !expr '$uppercase'", "'", "expression-not-data", "/data/description", "expression produced a function at the top, which is not JSON data (call it, or leave the $ off its name)"],
+    ["a function inside an object", `  description: !expr '{"f": $uppercase}'`, "'", "expression-not-data", "/data/description", "expression produced a function at /f, which is not JSON data (call it, or leave the $ off its name)"],
+    ["a lambda", "  description: !expr 'function($v){ $v }'", "'", "expression-not-data", "/data/description", "expression produced a function at the top, which is not JSON data (call it, or leave the $ off its name)"],
+    ["nothing where $append needs a list", "  benchmark: { traffic_scenarios: { $append: !expr 'no_such_field' } }", "'", "expression-not-data", "/data/benchmark/traffic_scenarios/$append", "expression produced nothing (undefined) for $append, which takes a list"],
+    ["a 540 MB string from $pad", `  description: !expr '$pad("x", 540000000)'`, "'", "expression-too-large", "/data/description", `$pad to width 540000000 would build 540000000 characters (limit ${EXPRESSION_LIMITS.maxStringLength}) and was stopped before it did`],
+    ["$pad with a long padding text", `  description: !expr '$pad("x", 20000, $pad("", 1000, "ab"))'`, "'", "expression-too-large", "/data/description", `$pad to width 20000 would build 20000000 characters (limit ${EXPRESSION_LIMITS.maxStringLength}) and was stopped before it did`],
+    ["data that shares its parts, doubling 40 times", "  description: !expr '$reduce([1..40], function($acc, $i){ {\"a\": $acc, \"b\": $acc} }, 1) ~> $string()'", "'", "expression-too-large", "/data/description", `expression built data of more than ${EXPRESSION_LIMITS.maxBuilt} values and characters (limit) and was stopped`],
+    ["$string of data too large to be one string", "  description: !expr '$string([1..2000].{\"k\": $pad(\"\", 600, \"x\")})'", "'", "expression-too-large", "/data/description", `$string would build ${EXPRESSION_LIMITS.maxStringLength + 1} characters (limit ${EXPRESSION_LIMITS.maxStringLength}) and was stopped before it did`],
+    ["a result too large", "  description: !expr '[1..2000].$pad(\"\", 2100, \"x\")'", "'", "expression-too-large", "/data/description", `expression built a value of more than ${EXPRESSION_LIMITS.maxResultSize} characters as JSON (limit) and was stopped`],
   ];
 
   it.each(CASES)("%s is a located compose error", async (_what, data, mark, code, pointer, message) => {
@@ -59,17 +59,18 @@ describe("an expression's result is JSON data", () => {
 
   it("a config larger than the compose limit is refused, however it was built", async () => {
     const big = `'[1..1900].$pad("", 2000, "x")'`;
-    const data = Array.from({ length: 5 }, (_, i) => `  x${i}: !expr ${big}`).join("\n");
+    // Under quant_config, which takes any key.
+    const data = ["  quant_config:", ...Array.from({ length: 5 }, (_, i) => `    x${i}: !expr ${big}`)].join("\n");
     const { result } = await composeWith(data, "x0");
     expect(result.errors).toEqual([
-      { code: "config-too-large", severity: "error", message: `the composed config is larger than ${COMPOSE_LIMITS.maxConfigSize} characters as JSON (limit)`, pointer: "/x4/386" },
+      { code: "config-too-large", severity: "error", message: `the composed config is larger than ${COMPOSE_LIMITS.maxConfigSize} characters as JSON (limit)`, pointer: "/quant_config/x4/386" },
     ]);
   });
 
   it("the CLI: exit 2 with file:line:col, no stack; HTTP: 200 with ok false, and a create is a 422", async () => {
     const dir = tempDir();
     const layers = join(dir, "layers");
-    for (const f of [...SHIPPED, oddLayer("  x: !expr '$uppercase'", "$uppercase").file]) {
+    for (const f of [...SHIPPED, oddLayer("  description: !expr '$uppercase'", "$uppercase").file]) {
       const path = join(layers, f.path);
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, f.text);
@@ -77,12 +78,12 @@ describe("an expression's result is JSON data", () => {
     writeFileSync(join(dir, "ctx.yaml"), CONTEXT_YAML);
     const r = cli(["compose", "-c", join(dir, "ctx.yaml"), "--layers", layers, "--schemas", SCHEMAS_DIR]);
     expect(r.status).toBe(2);
-    expect(r.stderr.replaceAll(layers, "L").trim()).toBe("L/odd.yaml:4:12: error expression-not-data: layer 'odd': expression produced a function at the top, which is not JSON data (call it, or leave the $ off its name)");
+    expect(r.stderr.replaceAll(layers, "L").trim()).toBe("L/odd.yaml:4:22: error expression-not-data: layer 'odd': expression produced a function at the top, which is not JSON data (call it, or leave the $ off its name)");
     const server: RunningServer = await startServer({ layersDir: layers, schemasDir: SCHEMAS_DIR });
     try {
       const preview = await post(server, "/api/config/preview", { model_name: "m", base_runtime: "vllm" });
       expect(preview.status).toBe(200);
-      expect(preview.body).toMatchObject({ ok: false, config: null, errors: [{ code: "expression-not-data", file: "odd.yaml", line: 4, column: 12 }] });
+      expect(preview.body).toMatchObject({ ok: false, config: null, errors: [{ code: "expression-not-data", file: "odd.yaml", line: 4, column: 22 }] });
       const created = await post(server, "/api/tasks/from-context", { model_name: "m", base_runtime: "vllm" });
       expect(created.status).toBe(422);
     } finally {
@@ -159,10 +160,10 @@ const ODD_VALUES: [string, unknown, string][] = [
 
 describe("directive values are checked before use", () => {
   it.each(ODD_VALUES)("$patch: %s in a layer is a bad-directive at its key", (_what, value, shown) => {
-    const text = `name: odd\nstage: finalize\ndata:\n  a: ${JSON.stringify({ $patch: value })}\n`;
+    const text = `name: odd\nstage: finalize\ndata:\n  quant_config: ${JSON.stringify({ $patch: value })}\n`;
     const set = loadLayerSetFromFiles([...SHIPPED, { path: "odd.yaml", text }], { schemasDir: SCHEMAS_DIR });
     expect(set.issues.filter((i) => i.severity === "error")).toEqual([
-      { code: "bad-directive", severity: "error", message: `unknown $patch directive ${shown} (use delete, replace or merge)`, file: "odd.yaml", line: 4, column: 6, pointer: "/data/a", layer: "odd" },
+      { code: "bad-directive", severity: "error", message: `unknown $patch directive ${shown} (use delete, replace or merge)`, file: "odd.yaml", line: 4, column: 17, pointer: "/data/quant_config", layer: "odd" },
     ]);
   });
 
@@ -249,8 +250,8 @@ describe("recursion is not bounded by the JS stack", () => {
   });
 
   it("an expression 5,000 operators long loads, and stops within the call-depth limit", async () => {
-    const text = `name: odd\nstage: finalize\ndata:\n  x: !expr '${Array(5000).fill("1").join("+")}'\n`;
+    const text = `name: odd\nstage: finalize\ndata:\n  description: !expr '${Array(5000).fill("1").join("+")}'\n`;
     const result = await compose(setWith({ path: "odd.yaml", text }), CONTEXT);
-    expect(result.errors).toEqual([expect.objectContaining({ code: "expression-too-deep", file: "odd.yaml", line: 4, column: 12 })]);
+    expect(result.errors).toEqual([expect.objectContaining({ code: "expression-too-deep", file: "odd.yaml", line: 4, column: 22 })]);
   });
 });

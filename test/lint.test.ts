@@ -42,7 +42,8 @@ describe("strata lint on a folder of broken files", () => {
     `layers/base/bad-expression.yaml:4:60: error expression-syntax: JSONata syntax error: Expected ")" before end of expression`,
     "layers/base/bad-yaml.yaml:5:14: error parse-error: the list opened with '[' on line 5 is not closed: end it with ']'",
     "layers/base/unknown-field.yaml:3:1: error layer-schema: unknown field 'priority'",
-    "layers/checks/config-typo.yaml:4:24: warning unknown-config-field: check 'config-typo' reads '$config.paramters.tp-size', but the task config has no field 'paramters' (did you mean 'parameters'?)",
+    "layers/checks/config-typo.yaml:4:24: error unknown-config-field: check 'config-typo' reads '$config.paramters.tp-size', but the config has no field 'paramters' (did you mean 'parameters'?)",
+    "layers/deployment/never-applies.yaml:3:7: error never-equal: layer 'never-applies' compares override_mode with 'merge', which it can never be (it is one of 'patch', 'replace')",
     `layers/deployment/never-applies.yaml:3:7: warning never-applies: layer 'never-applies' can never apply: its condition is false for every value of override_mode ("patch", "replace")`,
     "layers/deployment/unknown-stage.yaml:2:8: error unknown-stage: unknown stage 'deploy' (stages: base, deployment, runtime, profiles, user)",
     "layers/profiles/empty.yaml:4:9: error profile-empty: the profile has no layers: list at least one under `layers:` (or delete the file)",
@@ -59,7 +60,7 @@ describe("strata lint on a folder of broken files", () => {
     const r = lint(dir, "layers");
     expect(r.stdout.trimEnd().split("\n")).toEqual(EXPECTED);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("strata lint: 10 error(s), 3 warning(s) in 13 file(s) under layers; the project declares no scenarios (add `scenarios: DIR` to its strata.yaml, or use --scenarios DIR)\n");
+    expect(r.stderr).toBe("strata lint: 12 error(s), 2 warning(s) in 13 file(s) under layers; the project declares no scenarios (add `scenarios: DIR` to its strata.yaml, or use --scenarios DIR)\n");
   });
 
   it("points at the right characters: each reported position holds what the message names", () => {
@@ -70,12 +71,12 @@ describe("strata lint on a folder of broken files", () => {
     };
     expect(at(EXPECTED[2])).toMatch(/^priority:/);
     expect(at(EXPECTED[3])).toMatch(/^"\$config\.paramters\.tp-size"/);
-    expect(at(EXPECTED[5])).toMatch(/^deploy$/);
-    expect(at(EXPECTED[8])).toMatch(/^vllm$/);
-    expect(at(EXPECTED[9])).toMatch(/^"equals"/);
-    expect(at(EXPECTED[10])).toMatch(/^"base_runtim"/);
-    expect(at(EXPECTED[11])).toMatch(/^modle_name & "_sglang"/);
-    expect(at(EXPECTED[12])).toMatch(/^vllm$/);
+    expect(at(EXPECTED[6])).toMatch(/^deploy$/);
+    expect(at(EXPECTED[9])).toMatch(/^vllm$/);
+    expect(at(EXPECTED[10])).toMatch(/^"equals"/);
+    expect(at(EXPECTED[11])).toMatch(/^"base_runtim"/);
+    expect(at(EXPECTED[12])).toMatch(/^modle_name & "_sglang"/);
+    expect(at(EXPECTED[13])).toMatch(/^vllm$/);
   });
 
   it("--format json gives the same issues as data", () => {
@@ -83,7 +84,7 @@ describe("strata lint on a folder of broken files", () => {
     const r = lint(dir, "layers", "--format", "json");
     expect(r.status).toBe(1);
     const data = JSON.parse(r.stdout);
-    expect(data).toMatchObject({ ok: false, errors: 10, warnings: 3, layers_dir: "layers", files: 13, scenarios: { dir: null, count: 0, composed: false } });
+    expect(data).toMatchObject({ ok: false, errors: 12, warnings: 2, layers_dir: "layers", files: 13, scenarios: { dir: null, count: 0, composed: false } });
     const asLines = data.issues.map((i: { file: string; line: number; column: number; severity: string; code: string; message: string }) => `${i.file}:${i.line}:${i.column}: ${i.severity} ${i.code}: ${i.message}`);
     expect(asLines).toEqual(EXPECTED);
     expect(data.issues.find((i: { code: string }) => i.code === "unknown-operator")).toMatchObject({ layer: "bad-operator", pointer: "/when/equals" });
@@ -99,11 +100,18 @@ describe("strata lint on good layers", () => {
   });
 
   it("exits 0 with warnings only, 1 with --strict", () => {
-    const dir = project(LAYERS_DIR, { "checks/odd-path.yaml": "check: odd-path\nseverity: warning\npath: parameter.tp-size\nwhen: false\nmessage: never\n" });
+    const dir = project(LAYERS_DIR, { "runtime/typo.yaml": "name: typo\nstage: runtime\ndata:\n  parameters:\n    tp_size: [1]\n" });
     const r = lint(dir);
-    expect(r.stdout).toBe("layers/checks/odd-path.yaml:3:7: warning unknown-config-field: check 'odd-path' is about 'parameter.tp-size', but the task config has no field 'parameter' (did you mean 'parameters'?)\n");
+    expect(r.stdout).toBe("layers/runtime/typo.yaml:5:5: warning likely-typo: layer 'typo' writes 'tp_size' in 'parameters', which takes any key but knows 'tp-size': did you mean 'tp-size'?\n");
     expect(r.status).toBe(0);
     expect(lint(dir, "--strict").status).toBe(1);
+  });
+
+  it("a check rule's path to nothing is an error", () => {
+    const dir = project(LAYERS_DIR, { "checks/odd-path.yaml": "check: odd-path\nseverity: warning\npath: parameter.tp-size\nwhen: false\nmessage: never\n" });
+    const r = lint(dir);
+    expect(r.stdout).toBe("layers/checks/odd-path.yaml:3:7: error unknown-config-field: check 'odd-path' is about 'parameter.tp-size', but the config has no field 'parameter' (did you mean 'parameters'?)\n");
+    expect(r.status).toBe(1);
   });
 });
 
@@ -130,12 +138,13 @@ describe("strata lint composes the scenarios", () => {
   });
 
   it("names the layer that set a value that fails, with its file:line:col", () => {
-    const ome = readFileSync(join(LAYERS_DIR, "deployment/ome-defaults.yaml"), "utf8").replace(/tp-size: \[[^\]]*\]/, "tp-size: 4");
+    // An expression's result is known only at compose (a static value would be refused at load).
+    const ome = readFileSync(join(LAYERS_DIR, "deployment/ome-defaults.yaml"), "utf8").replace(/tp-size: \[[^\]]*\]/, 'tp-size: !expr "4"');
     const dir = project(LAYERS_DIR, { "deployment/ome-defaults.yaml": ome }, {
       "ome.yaml": `name: on ome\ncontext:\n${CONTEXT}  deployment_mode: ome\nexpect:\n  applied_layers: null\n`,
       "docker.yaml": `name: on docker\ncontext:\n${CONTEXT}expect:\n  applied_layers: null\n`,
     });
-    const line = ome.split("\n").findIndex((l) => l.includes("tp-size: 4")) + 1;
+    const line = ome.split("\n").findIndex((l) => l.includes('tp-size: !expr "4"')) + 1;
     const r = lint(dir);
     expect(r.stdout).toBe(`test/scenarios/ome.yaml:2:1: error scenario-fails: scenario 'on ome' does not compose: config-invalid: 'parameters.tp-size' must be array or object [set by ome-defaults (layers/deployment/ome-defaults.yaml:${line}:5)]\n`);
     expect(r.status).toBe(1);
@@ -158,7 +167,7 @@ describe("context and config references", () => {
     return lintLayerFiles(readLayerFiles(join(dir, "layers")), { schemasDir: SCHEMAS_DIR }).issues.filter((i) => i.code !== "name-mismatch");
   };
 
-  it("follows nested context fields through the schema, and $config paths as warnings", () => {
+  it("follows nested context fields through the schema, and $config paths", () => {
     const issues = lintFiles({
       "finalize/nested.yaml": [
         "name: nested",
@@ -171,7 +180,7 @@ describe("context and config references", () => {
     });
     expect(issues.map((i) => [i.severity, i.code, i.line, i.column, i.message])).toEqual([
       ["error", "unknown-context-field", 3, 24, "layer 'nested' reads 'slo_config.ttft.treshold', but the context has no field 'slo_config.ttft.treshold' (did you mean 'slo_config.ttft.threshold'?)"],
-      ["warning", "unknown-config-field", 3, 63, "layer 'nested' reads '$config.slo.ttft.treshold', but the task config has no field 'slo.ttft.treshold' (did you mean 'slo.ttft.threshold'?)"],
+      ["error", "unknown-config-field", 3, 63, "layer 'nested' reads '$config.slo.ttft.treshold', but the config has no field 'slo.ttft.treshold' (did you mean 'slo.ttft.threshold'?)"],
     ]);
   });
 
@@ -237,10 +246,11 @@ describe("strata lint checks the keys a layer writes against the task-config sch
   // test/fixtures/lint-config-keys: misspelt section and field keys, a section left empty, a profile layer
   // with a misspelt section; and what is not judged (open maps, expressions, directive objects).
   const EXPECTED = [
-    "layers/profiles/fast.yaml:7:7: error unknown-config-key: layer 'fast-params' writes 'optimisation', but the task config has no such key (did you mean 'optimization'?)",
+    "layers/profiles/fast.yaml:7:7: error unknown-config-key: layer 'fast-params' writes 'optimisation', but the config has no such key (did you mean 'optimization'?)",
     "layers/runtime/empty.yaml:5:3: warning empty-section: layer 'empty' sets 'parameters' to nothing (null), where the task config expects a section: it replaces the whole section with null (delete the line, or write the keys under it)",
-    "layers/runtime/typos.yaml:5:3: error unknown-config-key: layer 'typos' writes 'paramters', but the task config has no such key (did you mean 'parameters'?)",
+    "layers/runtime/typos.yaml:5:3: error unknown-config-key: layer 'typos' writes 'paramters', but the config has no such key (did you mean 'parameters'?)",
     "layers/runtime/typos.yaml:9:5: error unknown-config-key: layer 'typos' writes 'max_iteration', but 'optimization' has no such key (did you mean 'max_iterations'?)",
+    "layers/runtime/typos.yaml:13:29: error unknown-config-key: layer 'typos' writes 'anything', but 'model' has no such key",
     "layers/runtime/typos.yaml:15:5: error unknown-config-key: layer 'typos' writes 'zzzz', but 'storage' has no such key",
   ];
 
@@ -249,7 +259,7 @@ describe("strata lint checks the keys a layer writes against the task-config sch
     const r = lint(dir, "layers");
     expect(r.stdout.trimEnd().split("\n")).toEqual(EXPECTED);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^strata lint: 4 error\(s\), 1 warning\(s\) in 5 file\(s\) under layers/);
+    expect(r.stderr).toMatch(/^strata lint: 5 error\(s\), 1 warning\(s\) in 5 file\(s\) under layers/);
   });
 
   it("points at the key itself", () => {
@@ -258,7 +268,7 @@ describe("strata lint checks the keys a layer writes against the task-config sch
       const [, file, l, c] = line.match(/^([^:]+):(\d+):(\d+):/)!;
       return readFileSync(join(dir, file), "utf8").split("\n")[Number(l) - 1].slice(Number(c) - 1);
     };
-    expect(EXPECTED.map(at)).toEqual(["optimisation:", "parameters:", "paramters:", "max_iteration: 10", "zzzz: !expr model_name"]);
+    expect(EXPECTED.map(at)).toEqual(["optimisation:", "parameters:", "paramters:", "max_iteration: 10", "anything: goes }", "zzzz: !expr model_name"]);
   });
 
   it("gives the layer-file pointer of each key in --format json", () => {
@@ -269,6 +279,7 @@ describe("strata lint checks the keys a layer writes against the task-config sch
       "empty-section /data/parameters",
       "unknown-config-key /data/paramters",
       "unknown-config-key /data/optimization/max_iteration",
+      "unknown-config-key /data/model/anything",
       "unknown-config-key /data/storage/zzzz",
     ]);
   });
@@ -280,7 +291,7 @@ describe("strata lint checks the keys a layer writes against the task-config sch
     const shipped = lintLayerFiles(readLayerFiles(LAYERS_DIR)).issues;
     expect(shipped.filter((i) => i.code === "unknown-config-key" || i.code === "empty-section")).toEqual([]);
     // The same layer with a directive object, an expression and an open map holding unknown keys: no issue.
-    const layer = { path: "runtime/open.yaml", text: "name: open\nstage: runtime\ndata:\n  model: { $patch: replace, nonsense: 1 }\n  optimization: !expr '{\"whatever\": 1}'\n  parameters: { any-flag: [1] }\n  quant_config: { anything: 1 }\n" };
+    const layer = { path: "runtime/open.yaml", text: "name: open\nstage: runtime\ndata:\n  model: { $patch: replace, id_or_path: m }\n  optimization: !expr '{\"whatever\": 1}'\n  parameters: { any-flag: [1] }\n  quant_config: { anything: 1 }\n" };
     expect(lintLayerFiles([files.find((f) => f.path === "stages.yaml")!, layer]).issues).toEqual([]);
   });
 });

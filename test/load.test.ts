@@ -218,7 +218,7 @@ describe("load checks beyond single files", () => {
   });
 
   it("JSON layer files get lines and columns too", () => {
-    const set = fromFiles({ "base/j.json": '{\n  "name": "j",\n  "stage": "base",\n  "data": { "a": { "$expr": "(" } }\n}\n' });
+    const set = fromFiles({ "base/j.json": '{\n  "name": "j",\n  "stage": "base",\n  "data": { "task_name": { "$expr": "(" } }\n}\n' });
     expect(set.issues.map((i) => [i.code, i.file, i.line])).toEqual([["expression-syntax", "base/j.json", 4]]);
   });
 

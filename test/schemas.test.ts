@@ -21,6 +21,8 @@ const contextSchema = readJson(path.join(repoRoot, "schemas/context.schema.json"
 // matching type, defaults ajv would ignore, ...) into compile errors, so a sloppy schema
 // fails here instead of printing warnings in the engine.
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+// The known values of an open vocabulary (base_runtime, gpu_type): an annotation strata reads, not a constraint.
+ajv.addKeyword({ keyword: "x-known-values", schemaType: "array" });
 const validateTask = ajv.compile(taskSchema);
 const validateContext = ajv.compile(contextSchema);
 

@@ -4,10 +4,10 @@
 export type TaskContext = {
   /** Model: The model to tune, as a model name known to the cluster or a Hugging Face ID. It becomes the task model and the model name used in load-test requests. */
   model_name: string;
-  /** Inference engine: The inference engine that serves the model. sglang, vllm and trtllm come with their own default settings; other names are accepted but get no engine-specific defaults. */
+  /** Inference engine: The inference engine that serves the model. sglang, vllm and trtllm come with their own default settings; other names (such as an OME serving runtime, 'sglang-llama-small') are accepted but get no engine-specific defaults, and a name one or two letters away from a known engine ('sglng') is reported as a likely typo. */
   base_runtime: string;
   /** Deployment mode: Where the model server runs during tuning: 'docker' for a local Docker container, 'ome' for a Kubernetes cluster with the OME operator. Default: docker. */
-  deployment_mode: string;
+  deployment_mode: "docker" | "ome";
   /** Benchmark task: The kind of requests sent during load tests. Default: text-to-text. */
   benchmark_task: string;
   /** Traffic scenarios: The request shapes to load-test. 'D(100,100)' means 100 input tokens and 100 output tokens per request. At least one is needed. Default: ["D(100,100)"]. */
@@ -15,9 +15,9 @@ export type TaskContext = {
   /** Concurrent users: How many requests are kept in flight at once during load tests; each number is tested separately. Whole numbers of at least 1; at least one is needed. Default: [1, 4]. */
   num_concurrency: number[];
   /** Search strategy: How setting combinations are chosen: 'grid_search' tries all of them, 'bayesian' learns from earlier results, 'random' samples at random. Default: grid_search. */
-  optimization_strategy: string;
+  optimization_strategy: "grid_search" | "bayesian" | "random";
   /** Goal: What counts as better: 'minimize_latency' prefers faster responses, 'maximize_throughput' prefers more requests per second. Default: minimize_latency. */
-  optimization_objective: string;
+  optimization_objective: "minimize_latency" | "maximize_throughput";
   /** Response-time targets (SLO): Optional response-time targets copied into the task as its 'slo' section. Leave this out (or set it to null) for no targets; an empty object {} is rejected, so omit it instead. Default: null. */
   slo_config: null | {
     /** End-to-end latency targets: Limits on the total time to answer a request, by percentile: 'p90' is the time within which 90% of requests finish. */
@@ -87,7 +87,7 @@ export type TaskContext = {
   user_overrides: Record<string, unknown>;
   /** How your changes apply: 'patch' merges your changes into the generated configuration, keeping everything you did not mention; 'replace' throws the generated configuration away and uses your changes as the whole configuration. Default: patch. */
   override_mode: "patch" | "replace";
-  /** GPU type: The GPU model the task will run on, used to pick suitable defaults. Leave empty (null) if unknown. Default: null. */
+  /** GPU type: The GPU model the task will run on, used to pick suitable defaults (H100 and A100 have their own; other types are accepted and change nothing, and a near miss such as 'h100' is reported as a likely typo). Leave empty (null) if unknown. Default: null. */
   gpu_type: string | null;
   /** GPU limit: The largest number of GPUs one experiment may use; tensor-parallel sizes above it are dropped. 0 or null means no limit. Default: null. */
   total_gpus: number | null;

@@ -55,14 +55,17 @@ export const CODES = {
   "missing-stages": { severity: "error", area: "layers", meaning: "no file defines the stage order" },
   "duplicate-stages": { severity: "error", area: "layers", meaning: "two files define the stage order" },
   "stage-source": { severity: "error", area: "layers", meaning: "a role the project declares (profiles, overrides) without exactly one stage to apply it" },
+  "layer-value": { severity: "error", area: "layers", meaning: "a value a layer writes does not fit the output schema at its path (type, allowed values, bounds, pattern)" },
+  "unknown-config-key": { severity: "error", area: "layers", meaning: "a layer writes a key a closed section of the output schema does not have" },
+  "unknown-context-field": { severity: "error", area: "layers", meaning: "a condition or expression reads a context field that does not exist" },
+  "unknown-config-field": { severity: "error", area: "layers", meaning: "a $config path (or a check's path) the output schema does not have, or one letter from a known key of an open map" },
+  "never-equal": { severity: "error", area: "layers", meaning: "a condition compares a field with a literal outside its closed set of values, or one letter from a known value" },
+  "likely-typo": { severity: "warning", area: "layers", meaning: "a key or value where any is accepted (an engine option, an engine name) that is one or two letters from a known one; in a layer or a context" },
   "layers-unreadable": { severity: "error", area: "layers", meaning: "the layer directory cannot be read" },
 
   // Only from `strata lint`
   "profile-empty": { severity: "error", area: "lint", meaning: "a profile has no layers" },
-  "unknown-context-field": { severity: "error", area: "lint", meaning: "a condition or expression reads a context field that does not exist" },
-  "unknown-config-field": { severity: "warning", area: "lint", meaning: "a $config path (or a check's path) the output schema does not have" },
   "never-applies": { severity: "warning", area: "lint", meaning: "a condition false for every value its fields can take" },
-  "unknown-config-key": { severity: "error", area: "lint", meaning: "a layer writes a key a closed section of the output schema does not have" },
   "empty-section": { severity: "warning", area: "lint", meaning: "a layer sets a section of the config to null" },
   "scenario-fails": { severity: "error", area: "lint", meaning: "a scenario composes to an invalid config" },
 

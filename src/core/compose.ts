@@ -7,7 +7,7 @@ import { renderTemplate, renderTemplateSync, RenderError, type Template } from "
 import { merge, MergeError, Trace } from "./merge.js";
 import { provenanceOf } from "./provenance.js";
 import { runChecks } from "./checks.js";
-import { unknownValueWarnings } from "./known-values.js";
+import { likelyTypoWarnings, unknownValueWarnings } from "./known-values.js";
 import { validateConfig } from "./validate.js";
 import { issue, warning, hasErrors, type Issue, type Origin } from "./issues.js";
 import { positionOf, SOURCE_LIMITS } from "./source.js";
@@ -23,6 +23,7 @@ export const COMPOSE_LIMITS = {
 export type { ResultView, SkippedLayer };
 import { dataProblem, findForbiddenKeys, findTooDeep, getOwnPath, isPlainObject } from "../util/data.js";
 import { escapeToken } from "../util/pointer.js";
+import { closeNames } from "../util/names.js";
 
 export interface ComposeOptions {
   /** Warnings become errors. */
@@ -120,7 +121,8 @@ function* pipeline<C extends object>(set: LayerSet, input: unknown, options: Com
   if (roleProblems.length > 0) return finish(result, roleProblems, options);
   result.context = context;
   // A value no layer condition names (`vlm`, `dokcer`) applies no layer of its kind: say so up front.
-  result.warnings.push(...unknownValueWarnings(set, context));
+  const unknownValues = unknownValueWarnings(set, context);
+  result.warnings.push(...unknownValues, ...likelyTypoWarnings(set, context, unknownValues));
 
   let config: Record<string, unknown> = {};
   for (const stage of set.stages) {
@@ -183,7 +185,9 @@ function* applyStage(set: LayerSet, stage: Stage, context: ContextRecord, config
     for (const [i, name] of asked.entries()) {
       const profile = set.profiles.get(name);
       if (!profile) {
-        result.warnings.push(warning("profile-not-found", `profile '${name}' not found`, { pointer: `/${escapeToken(profilesField!)}/${i}` }));
+        const near = closeNames(name, [...set.profiles.keys()]);
+        const hint = near.length > 0 ? ` (did you mean ${near.slice(0, 2).map((n) => `'${n}'`).join(" or ")}?)` : "";
+        result.warnings.push(warning("profile-not-found", `profile '${name}' not found${hint}`, { pointer: `/${escapeToken(profilesField!)}/${i}` }));
         continue;
       }
       for (const layer of profile.layers) {

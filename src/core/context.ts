@@ -2,7 +2,10 @@
 import { issue, type Issue } from "./issues.js";
 import { type SchemaSet } from "./schemas.js";
 import { SOURCE_LIMITS } from "./source.js";
-import { cloneData, findForbiddenKeys, findTooDeep, isPlainObject } from "../util/data.js";
+import type { ErrorObject } from "ajv";
+import { cloneData, findForbiddenKeys, findTooDeep, getOwnPath, isPlainObject } from "../util/data.js";
+import { closestName, nearMiss } from "../util/names.js";
+import { parsePointer } from "../util/pointer.js";
 import { errorMessage, errorPointer, overLimits, usefulErrors } from "../lang/json-schema.js";
 
 /**
@@ -35,7 +38,16 @@ export function normalizeContext<C extends object = ContextRecord>(schemas: Sche
   const over = overLimits(schemas.json.context, copy);
   const errors = over.length > 0 ? over : schemas.context(copy) ? [] : usefulErrors(schemas.context.errors);
   if (errors.length > 0) {
-    return { issues: errors.map((e) => issue("context-invalid", errorMessage(e, "the context"), { pointer: errorPointer(e), keyword: e.keyword })) };
+    return { issues: errors.map((e) => issue("context-invalid", errorMessage(e, "the context") + didYouMean(e, copy), { pointer: errorPointer(e), keyword: e.keyword })) };
   }
   return { context: copy as unknown as C, issues: [] };
+}
+
+/** For a value outside a closed set (`minimise_latency`), the allowed value it most likely meant. */
+function didYouMean(e: ErrorObject, context: unknown): string {
+  if (e.keyword !== "enum") return "";
+  const written = getOwnPath(context, parsePointer(e.instancePath));
+  const allowed = ((e.params as { allowedValues?: unknown[] }).allowedValues ?? []).filter((v): v is string => typeof v === "string");
+  const near = typeof written === "string" ? nearMiss(written, allowed) ?? closestName(written, allowed, Math.max(2, Math.floor(written.length / 3))) : undefined;
+  return near ? ` (did you mean '${near}'?)` : "";
 }

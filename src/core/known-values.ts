@@ -3,12 +3,12 @@
 // The form options of the API are built from them, and a context value none of them equals (`vlm`, `dokcer`)
 // is reported as a compose-time warning: otherwise no layer applies and nothing says why.
 import { comparedLiterals } from "../lang/condition.js";
-import { propertiesOf } from "../lang/json-schema.js";
+import { nearMisses, propertiesOf } from "../lang/json-schema.js";
 import { warning, type Issue } from "./issues.js";
 import type { Layer, LayerSet } from "./load.js";
 import { getOwnPath, hasOwn, isPlainObject } from "../util/data.js";
 import { closeNames } from "../util/names.js";
-import { toPointer } from "../util/pointer.js";
+import { escapeToken, pointerToDots, toPointer } from "../util/pointer.js";
 
 /** Per field (a `var` path), per literal value in order of first appearance: the layers that compare with it. */
 export type LayerLiterals = ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
@@ -73,6 +73,31 @@ export function unknownValueWarnings(set: LayerSet, context: object): Issue[] {
     const near = [...new Set([...known.filter((k) => k.toLowerCase() === value.toLowerCase()), ...closeNames(value, known)])];
     const hint = near.length > 0 ? `; did you mean ${near.slice(0, 3).map((n) => `'${n}'`).join(" or ")}?` : "";
     out.push(warning("unknown-value", `${field} '${value}' matches no layer (the layers know: ${known.join(", ")}${hint})`, { pointer: toPointer(path) }));
+  }
+  return out;
+}
+
+/**
+ * `likely-typo` warnings for a context: a value of a field with an open vocabulary one or two letters from a known
+ * one (`gpu_type: h100`, `base_runtime: sglng`), and in the user's overrides a key beside a known one in an open
+ * section of the config (`parameters: {tp_size: …}` where the output schema knows `tp-size`). Fields already
+ * reported by `unknown-value` are not reported twice.
+ */
+export function likelyTypoWarnings(set: LayerSet, context: object, already: readonly Issue[] = []): Issue[] {
+  const out: Issue[] = [];
+  const reported = new Set(already.map((i) => i.pointer));
+  for (const m of nearMisses(set.schemas.json.context, context)) {
+    if (reported.has(m.pointer)) continue;
+    out.push(warning("likely-typo", `${pointerToDots(m.pointer)} '${m.written}' is not a known value (did you mean '${m.near}'?)`, { pointer: m.pointer }));
+  }
+  const overridesField = set.roles.overrides;
+  const overrides = overridesField === undefined ? undefined : getOwnPath(context, [overridesField]);
+  if (overridesField !== undefined && isPlainObject(overrides)) {
+    for (const m of nearMisses(set.schemas.json.output, overrides)) {
+      if (m.kind !== "key") continue;
+      const parent = pointerToDots(m.pointer.slice(0, m.pointer.lastIndexOf("/")));
+      out.push(warning("likely-typo", `${overridesField} sets '${m.written}' in ${parent ? `'${parent}'` : "the config"}, which takes any key but knows '${m.near}': did you mean '${m.near}'?`, { pointer: `/${escapeToken(overridesField)}${m.pointer}` }));
+    }
   }
   return out;
 }

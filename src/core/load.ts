@@ -5,7 +5,9 @@ import { FileReadError, readRegularFile, walkDir } from "./dir-walk.js";
 import { issue, warning, hasErrors, sortIssues, type Issue, type Position } from "./issues.js";
 import { parseSource, positionOf, valuePosition, SOURCE_LIMITS, type LineCol, type SourceFile } from "./source.js";
 import { checkLogic, describeLogic } from "../lang/condition.js";
-import { compileTemplate, type Template, type TemplateProblem } from "./template.js";
+import { compileTemplate, templateExpressions, type Template, type TemplateProblem } from "./template.js";
+import { ReferenceChecker, exprPosition } from "./references.js";
+import { layerValueIssues } from "./layer-values.js";
 import { compileSchemas, compileValidators, hashTexts, withLayerSchema, type ProjectSchemaTexts, type SchemaSet, type SchemaTexts } from "./schemas.js";
 import { findProject, loadProject, PROJECT_HINT, type Project, type Roles } from "./project.js";
 import { findForbiddenKeys, getOwnPath, hasOwn, isPlainObject } from "../util/data.js";
@@ -242,6 +244,7 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
   if (!compiled.schemas) return emptySet(undefined, roles, [...sources.issues, ...compiled.issues]);
   const schemas = compiled.schemas;
   const issues: Issue[] = [...sources.issues];
+  const references = new ReferenceChecker(schemas.json.context, schemas.json.output);
   const layers: Layer[] = [];
   const profiles = new Map<string, Profile>();
   const checks: CheckRule[] = [];
@@ -272,8 +275,11 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
     for (const pointer of findForbiddenKeys(doc)) {
       issues.push(issue("forbidden-key", `key '${pointer.split("/").pop()}' is not allowed: it could reach an object's prototype`, { ...at(pointer), pointer }));
     }
-    const checkCondition = (rule: unknown, pointer: string, layer: string) => {
-      for (const p of checkLogic(rule, pointer)) issues.push(issue(p.code, p.message, { ...at(p.pointer), pointer: p.pointer, layer }));
+    const checkCondition = (rule: unknown, pointer: string, layer: string, who = `layer '${layer}'`) => {
+      const problems = checkLogic(rule, pointer);
+      for (const p of problems) issues.push(issue(p.code, p.message, { ...at(p.pointer), pointer: p.pointer, layer }));
+      // What it reads must exist (a condition that does not compile is reported once, above).
+      if (problems.length === 0) issues.push(...references.checkLogic(rule as never, pointer, (ptr) => at(ptr, true), who, layer));
     };
     const compileData = (value: unknown, pointer: string, layer: string): Template => {
       const problems: TemplateProblem[] = [];
@@ -282,10 +288,17 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
         issues.push(issue("layer-schema", "data must be a mapping, or one expression written `data: !expr …`", { ...at(pointer, true), pointer, layer }));
       }
       const template = compileTemplate(value, "", problems);
+      issues.push(...layerValueIssues(template, schemas, pointer, at, layer));
       // A layer patches the config; it cannot delete it or make it a list.
       if (isPlainObject(value)) {
         const directive = value.$patch === "delete" ? "$patch" : ["$append", "$prepend"].find((k) => hasOwn(value, k));
         if (directive) issues.push(issue("config-not-object", `data cannot ${directive === "$patch" ? "delete the whole config" : `${directive.slice(1)} to the whole config`}: the config is always an object (patch fields inside it instead)`, { ...at(`${pointer}/${directive}`), pointer: `${pointer}/${directive}`, layer }));
+      }
+      for (const e of templateExpressions(template)) {
+        const exprPointer = pointer + e.pointer;
+        const start = at(positions.has(exprPointer + "/$expr") ? exprPointer + "/$expr" : exprPointer, true);
+        const where = (offset: number, name: string) => ({ file: file.path, ...exprPosition(file.text, start, e.source, offset, name) });
+        issues.push(...references.checkExpression(e.source, e.ast(), where, `layer '${layer}'`, layer, exprPointer));
       }
       for (const p of problems) {
         const full = pointer + p.pointer;
@@ -300,7 +313,9 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
       if (stageDefs) issues.push(issue("duplicate-stages", `stage order is already defined in ${stageDefs.file}`, at("")));
       else stageDefs = { def: doc.stages as never, file: file.path, at };
     } else if (kind === "check") {
-      checkCondition(doc.when, "/when", doc.check as string);
+      checkCondition(doc.when, "/when", doc.check as string, `check '${doc.check as string}'`);
+      const pathProblem = typeof doc.path === "string" ? references.checkPath(doc.path, `check '${doc.check as string}'`) : undefined;
+      if (pathProblem) issues.push({ ...pathProblem, ...at("/path", true), layer: doc.check as string, pointer: "/path" });
       if (checks.some((c) => c.name === doc.check)) issues.push(issue("duplicate-name", `check '${doc.check}' is defined twice (also in ${checks.find((c) => c.name === doc.check)!.file})`, at("/check", true)));
       checks.push({ ...(doc as never as CheckRule), name: doc.check as string, ...at("/check") });
     } else if (kind === "profile") {

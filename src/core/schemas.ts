@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ValidateFunction } from "ajv";
+import { editorDataSchema, partialSchema } from "../lang/json-schema.js";
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** strata's own schemas (layer, scenario and project files), shipped in the package. */
@@ -41,6 +42,8 @@ export interface SchemaSet {
   context: ValidateFunction;
   /** Validates the composed config. */
   output: ValidateFunction;
+  /** Validates what one layer writes: the output schema without what only a whole config can meet (`required`, …). */
+  layerData: ValidateFunction;
 }
 
 /** A schema file is read only up to this size (16 MiB): bounded like every data file (a FIFO or a huge file is an error, never a hang). */
@@ -80,6 +83,7 @@ export const VALIDATORS = {
     check: "layer#/definitions/check",
     stages: "layer#/definitions/stages",
     output: "output",
+    layerData: "layerData",
   },
   withDefaults: { context: "context" },
 } as const;
@@ -106,6 +110,7 @@ export function compileSchemas(texts: SchemaTexts): SchemaSet {
     layerFile: { layer: strict.layer, profile: strict.profile, check: strict.check, stages: strict.stages },
     context: withDefaults.context,
     output: strict.output,
+    layerData: strict.layerData,
   };
   cache.set(key, set);
   return set;
@@ -137,11 +142,66 @@ export function compileValidators(json: SchemaSet["json"], extra: { code?: { sou
   const strict = new Ajv({ ...AJV_OPTIONS.strict, ...extra });
   strict.addSchema(json.layer, "layer");
   strict.addSchema(json.output, "output");
+  strict.addSchema(layerDataSchema(json.output), "layerData");
   const withDefaults = new Ajv({ ...AJV_OPTIONS.withDefaults, ...extra });
   withDefaults.addSchema(json.context, "context");
   const get = <T extends Record<string, string>>(ajv: InstanceType<typeof Ajv>, refs: T) =>
     Object.fromEntries(Object.entries(refs).map(([name, ref]) => [name, ajv.getSchema(ref)!])) as Record<keyof T, ValidateFunction>;
   return { strict: get(strict, VALIDATORS.strict), withDefaults: get(withDefaults, VALIDATORS.withDefaults), ajv: { strict, withDefaults } };
+}
+
+/** The output schema as one layer's data is held to it (see partialSchema), under its own name. */
+export function layerDataSchema(output: Record<string, unknown>): Record<string, unknown> {
+  const partial = partialSchema(output) as Record<string, unknown>;
+  delete partial.$id;
+  return partial;
+}
+
+/**
+ * The layer schema an editor (yaml-language-server) uses for one project: strata's layer schema with `data`
+ * described by the project's output schema (see editorDataSchema), so that keys complete, descriptions show on
+ * hover and wrong keys and types are underlined inside `data`. Written by `npm run editor-schema`.
+ */
+export function editorLayerSchema(texts: SchemaTexts): Record<string, unknown> {
+  const layer = JSON.parse(texts.layer) as Record<string, unknown>;
+  const output = JSON.parse(texts.output) as Record<string, unknown>;
+  const PREFIX = "output-";
+  const renameRef = (ref: string) =>
+    ref === "#" ? "#/definitions/configData" : ref.replace(/^#\/(definitions|\$defs)\//, `#/definitions/${PREFIX}`);
+  const data = editorDataSchema(layerDataSchema(output), "#/definitions/computed", renameRef) as Record<string, unknown>;
+  const definitions = { ...(layer.definitions as Record<string, unknown>) };
+  for (const key of ["definitions", "$defs"]) {
+    const defs = data[key] as Record<string, unknown> | undefined;
+    if (defs) for (const [name, sub] of Object.entries(defs)) definitions[PREFIX + name] = sub;
+    delete data[key];
+  }
+  delete data.$schema;
+  delete data.title;
+  const layerData = definitions.data as Record<string, unknown>;
+  definitions.configData = data;
+  definitions.data = {
+    title: layerData.title,
+    description: layerData.description,
+    anyOf: [{ $ref: "#/definitions/configData" }, { type: "string", description: "Only as `!expr ...`: the whole of `data` as one JSONata expression that yields a mapping." }],
+  };
+  definitions.computed = {
+    title: "Computed value or directive",
+    description: "`!expr …` or {$expr: …} (JSONata, computed when the layer applies), or a directive: {$patch: delete}, {$append: [...]}, {$prepend: [...]}.",
+    anyOf: [
+      { type: "string" },
+      { type: "object", required: ["$expr"], properties: { $expr: { type: "string" }, $patch: { const: "replace" } }, additionalProperties: false },
+      { type: "object", required: ["$patch"], properties: { $patch: { const: "delete" } }, additionalProperties: false },
+      { type: "object", required: ["$append"], properties: { $append: {} }, additionalProperties: false },
+      { type: "object", required: ["$prepend"], properties: { $prepend: {} }, additionalProperties: false },
+    ],
+  };
+  return {
+    ...layer,
+    $id: undefined,
+    title: `${String(layer.title)}, with the data of ${String(output.title ?? "the project's output")}`,
+    description: `${String(layer.description)} Generated from strata's layer schema and the project's output schema (npm run editor-schema): do not edit.`,
+    definitions,
+  };
 }
 
 /** The key of the precompiled project-file validator: the hash of strata's project schema. */

@@ -173,8 +173,8 @@ function setEntry(out: Record<string, unknown>, k: string, item: Template, v: un
 }
 
 /** Every expression in a template, with its pointer inside `data` (for lint and explain). */
-export function templateExpressions(t: Template, out: { pointer: string; source: string }[] = []) {
-  if (t.kind === "expr") out.push({ pointer: t.pointer, source: t.expr.source });
+export function templateExpressions(t: Template, out: { pointer: string; source: string; ast: () => unknown }[] = []) {
+  if (t.kind === "expr") out.push({ pointer: t.pointer, source: t.expr.source, ast: t.expr.ast });
   else if (t.kind === "array") t.items.forEach((i) => templateExpressions(i, out));
   else if (t.kind === "object") t.entries.forEach(([, i]) => templateExpressions(i, out));
   return out;

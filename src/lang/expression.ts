@@ -260,6 +260,8 @@ export interface Scope {
 
 export interface CompiledExpression {
   source: string;
+  /** JSONata's syntax tree, for static checks (what it reads). */
+  ast(): unknown;
   evaluate(scope: Scope): Promise<unknown>;
   /**
    * The same value synchronously, when the expression is compiled (expression-compile.ts) and this evaluation
@@ -316,6 +318,7 @@ export function compileExpression(source: string): CompiledExpression {
       const evaluateSync = (scope: Scope) => runSync(sync, scope);
       return {
         source,
+        ast: () => expr.ast(),
         compiled: true,
         evaluateSync,
         evaluate(scope) {
@@ -327,7 +330,7 @@ export function compileExpression(source: string): CompiledExpression {
     }
     const reads = contextFieldsRead(expr.ast());
     const interpreted = reads ? memoized(slow, reads) : slow;
-    return { source, compiled: false, evaluate: interpreted, evaluateSync: () => INTERPRET, interpret: interpreted };
+    return { source, ast: () => expr.ast(), compiled: false, evaluate: interpreted, evaluateSync: () => INTERPRET, interpret: interpreted };
   }
   const [head, ...rest] = field;
   const root = head === "$config" ? "config" : "context";
@@ -343,6 +346,7 @@ export function compileExpression(source: string): CompiledExpression {
   };
   return {
     source,
+    ast: () => expr.ast(),
     compiled: true,
     evaluateSync,
     evaluate(scope) {

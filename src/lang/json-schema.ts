@@ -1,8 +1,9 @@
 // JSON Schema: ajv's errors as readable sentences at JSON Pointers, and walking a schema to the subschema
 // at a path (following local `$ref`, `anyOf`, `oneOf`, `allOf`) for the checks that need no validation.
 import type { ErrorObject } from "ajv";
-import { hasOwn, isPlainObject } from "../util/data.js";
+import { hasOwn, isPlainObject, setOwn } from "../util/data.js";
 import { escapeToken, pointerToDots, unescapeToken } from "../util/pointer.js";
+import { nearMiss } from "../util/names.js";
 
 /** JSON Pointer of the value an ajv error is about (for a missing or unknown key: that key). */
 export function errorPointer(e: ErrorObject): string {
@@ -157,6 +158,8 @@ export function unknownAt(root: Schema, schema: Schema, path: readonly string[],
   if (index >= path.length) return undefined;
   const branches = objectBranches(root, schema);
   if (branches.length === 0) return undefined; // not an object schema (a list, a scalar, anything): do not judge
+  // A list where an object may also be (a value or the long form {type, values}): `.length`, `.0` read the list.
+  if (leafSchemas(root, schema).some((s) => s.type === "array" || (Array.isArray(s.type) && s.type.includes("array")))) return undefined;
   const seg = path[index];
   const next = propertyIn(branches, seg);
   if (next.length === 0) {
@@ -230,4 +233,151 @@ export function allowsNull(root: Schema, schema: Schema, depth = 0): boolean {
   if (schema.type === "null" || (Array.isArray(schema.type) && schema.type.includes("null"))) return true;
   if (Array.isArray(schema.enum) && schema.enum.includes(null)) return true;
   return hasOwn(schema, "const") && schema.const === null;
+}
+
+// ---- A schema for part of a value
+
+/** Keywords a part of a value cannot be held to: the rest may come from another writer (another layer, a merge). */
+const WHOLE_VALUE_KEYWORDS = new Set(["required", "minProperties", "maxProperties", "minItems", "maxItems", "uniqueItems", "dependencies", "dependentRequired"]);
+/** Keywords whose value maps names to subschemas (the names are not keywords). */
+const SCHEMA_MAPS = new Set(["properties", "patternProperties", "definitions", "$defs"]);
+/** Keywords whose value is data, not a schema. */
+const DATA_KEYWORDS = new Set(["enum", "const", "default", "examples"]);
+
+/**
+ * The schema a part of a value is held to: the same types, enums, bounds, patterns and closed objects, without
+ * what only the whole value can satisfy (`required`, `minItems`, …). A layer writes part of the config.
+ */
+export function partialSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(partialSchema);
+  if (!isPlainObject(schema)) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (WHOLE_VALUE_KEYWORDS.has(k)) continue;
+    if (DATA_KEYWORDS.has(k)) setOwn(out, k, v);
+    else if (SCHEMA_MAPS.has(k) && isPlainObject(v)) {
+      const map: Record<string, unknown> = {};
+      for (const [name, s] of Object.entries(v)) setOwn(map, name, partialSchema(s));
+      setOwn(out, k, map);
+    } else setOwn(out, k, partialSchema(v));
+  }
+  return out;
+}
+
+/**
+ * The editor's view of what a layer may write at each path (for yaml-language-server): the schema of a part of
+ * the value (partialSchema), where every value may also be computed — `!expr …` (the editor sees text) or
+ * `{$expr: …}` — or be a directive (`{$patch: delete}`, `{$append: [...]}`), and objects may carry `$patch`.
+ * Keys, types other than text, allowed values (as completions) and descriptions (as hover text) stay.
+ * `computedRef` names the definition that describes a computed value.
+ */
+export function editorDataSchema(schema: unknown, computedRef: string, renameRef: (ref: string) => string = (r) => r): unknown {
+  const computed = { $ref: computedRef };
+  const valueAt = (s: unknown): unknown => {
+    const inner = walk(s);
+    if (!isPlainObject(inner) || Object.keys(inner).length === 0) return inner;
+    // Title and description stay on the outside so that hover text shows them.
+    const out: Record<string, unknown> = {};
+    for (const k of ["title", "description"]) if (hasOwn(inner, k)) out[k] = inner[k];
+    out.anyOf = [inner, computed];
+    return out;
+  };
+  const walk = (s: unknown): unknown => {
+    if (Array.isArray(s)) return s.map(walk);
+    if (!isPlainObject(s)) return s;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(s)) {
+      if (DATA_KEYWORDS.has(k)) setOwn(out, k, v);
+      else if ((k === "properties" || k === "patternProperties") && isPlainObject(v)) {
+        const map: Record<string, unknown> = {};
+        for (const [name, sub] of Object.entries(v)) setOwn(map, name, valueAt(sub));
+        setOwn(out, k, map);
+      } else if (k === "definitions" || k === "$defs") {
+        const map: Record<string, unknown> = {};
+        for (const [name, sub] of Object.entries(v as Record<string, unknown>)) setOwn(map, name, walk(sub));
+        setOwn(out, k, map);
+      } else if ((k === "items" || k === "additionalProperties") && isPlainObject(v)) setOwn(out, k, valueAt(v));
+      else if (k === "$ref" && typeof v === "string") setOwn(out, k, renameRef(v));
+      else setOwn(out, k, walk(v));
+    }
+    // A closed object also takes `$patch: replace|merge` beside its keys.
+    if (out.additionalProperties === false && isPlainObject(out.properties)) {
+      out.properties = { ...out.properties, $patch: { description: "`replace`: this mapping replaces the one before instead of merging into it; `merge`: the default.", enum: ["replace", "merge"] } };
+    }
+    return out;
+  };
+  return walk(schema);
+}
+
+// ---- Open vocabularies: near misses
+
+/** The non-combinator schemas a value is held to (following local $ref, anyOf, oneOf, allOf). */
+export function leafSchemas(root: Schema, schema: unknown, depth = 0): Schema[] {
+  if (depth > 20 || !isPlainObject(schema)) return [];
+  if (typeof schema.$ref === "string") {
+    const target = resolveRef(root, schema.$ref);
+    return target ? leafSchemas(root, target, depth + 1) : [];
+  }
+  const alternatives = [...((schema.anyOf as Schema[]) ?? []), ...((schema.oneOf as Schema[]) ?? []), ...((schema.allOf as Schema[]) ?? [])];
+  return alternatives.length > 0 ? [schema, ...alternatives.flatMap((s) => leafSchemas(root, s, depth + 1))] : [schema];
+}
+
+/** The keyword a schema lists the known values of an open field with (any other value is accepted). */
+export const KNOWN_VALUES = "x-known-values";
+
+export interface NearMiss {
+  /** JSON Pointer of the key or value. */
+  pointer: string;
+  kind: "key" | "value";
+  written: string;
+  near: string;
+}
+
+/**
+ * Keys and text values of `value` that are close to, but not, a name the schema knows where any name is accepted:
+ * a key of an open object beside the keys it lists (`tp_size` beside `tp-size` in parameters), a text value of a
+ * field with x-known-values (`sglng` for base_runtime). Closed objects and enums are validation's business.
+ */
+export function nearMisses(root: Schema, value: unknown, schema: Schema = root, pointer = "", out: NearMiss[] = []): NearMiss[] {
+  const leaves = leafSchemas(root, schema);
+  if (isPlainObject(value)) {
+    const branches = objectBranches(root, schema);
+    const open = branches.length > 0 && branches.some((b) => b.additionalProperties !== false);
+    const known = propertyNames(branches);
+    for (const key of Object.keys(value)) {
+      const at = `${pointer}/${escapeToken(key)}`;
+      const next = propertyIn(branches, key);
+      if (next.length === 0) {
+        const near = open ? nearMiss(key, known) : undefined;
+        if (near) out.push({ pointer: at, kind: "key", written: key, near });
+        continue;
+      }
+      for (const s of next) nearMisses(root, value[key], s, at, out);
+    }
+  } else if (Array.isArray(value)) {
+    const items = leaves.flatMap((s) => (isPlainObject(s.items) ? [s.items as Schema] : []));
+    value.forEach((item, i) => items.forEach((s) => nearMisses(root, item, s, `${pointer}/${i}`, out)));
+  } else if (typeof value === "string") {
+    const known = leaves.flatMap((s) => (Array.isArray(s[KNOWN_VALUES]) ? (s[KNOWN_VALUES] as unknown[]).filter((v): v is string => typeof v === "string") : []));
+    const near = known.length > 0 ? nearMiss(value, known) : undefined;
+    if (near) out.push({ pointer, kind: "value", written: value, near });
+  }
+  // One report per spot, even when several branches lead to it.
+  return out.filter((m, i) => out.findIndex((o) => o.pointer === m.pointer && o.kind === m.kind) === i);
+}
+
+/** The first segment of `path` that is not a listed key of an open object but one letter from one: `{index, near}`. */
+export function nearMissAt(root: Schema, path: readonly string[]): { index: number; near: string } | undefined {
+  let current: Schema[] = [root];
+  for (let index = 0; index < path.length; index++) {
+    const branches = current.flatMap((s) => objectBranches(root, s));
+    if (branches.length === 0) return undefined;
+    const next = propertyIn(branches, path[index]);
+    if (next.length === 0) {
+      const near = branches.some((b) => b.additionalProperties !== false) ? nearMiss(path[index], propertyNames(branches)) : undefined;
+      return near ? { index, near } : undefined;
+    }
+    current = next;
+  }
+  return undefined;
 }

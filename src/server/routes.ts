@@ -116,6 +116,14 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
         warnings: r.warnings,
       });
     }
+    // A preview may go on without a requested profile (a warning); a stored task must not silently lack one.
+    const missing = r.warnings.filter((w) => w.code === "profile-not-found");
+    if (missing.length > 0) {
+      throw new ApiError(422, "profile-not-found", `the task was not created: ${missing.map((w) => w.message).join("; ")}`, missing.map((w) => ({ ...w, severity: "error" as const })), {
+        applied_layers: r.applied_layers,
+        warnings: r.warnings,
+      });
+    }
     const name = r.config.task_name;
     if (typeof name !== "string" || name === "") {
       throw new ApiError(422, "task-name-missing", "the composed config has no task_name to name the task by", [

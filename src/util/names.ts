@@ -29,3 +29,22 @@ export function closestName(name: string, candidates: readonly string[], maxDist
   }
   return best;
 }
+
+/**
+ * The name in `known` that `written` most likely meant: the same but for case or `_`/`-`, or one letter off
+ * (two for names of 8 letters or more). Undefined when none is that close: then `written` is its own name.
+ */
+export function nearMiss(written: string, known: readonly string[]): string | undefined {
+  if (known.includes(written)) return undefined;
+  const norm = (s: string) => s.toLowerCase().replace(/_/g, "-");
+  const same = known.find((k) => norm(k) === norm(written));
+  if (same) return same;
+  const limit = written.length >= 8 ? 2 : 1;
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const k of known) {
+    const d = editDistance(norm(k), norm(written));
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
