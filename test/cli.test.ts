@@ -204,10 +204,10 @@ describe("strata compose: exit codes and error lines", () => {
     noStack(r);
   });
 
-  it("1 for a misspelt key set by a layer: the line names the layer file and line", async () => {
+  it("1 for a misspelt key set by a layer's expression: the line names the layer file and line", async () => {
     const r = await strata(["compose", "-c", "-", "--layers", fixtureDir("misspelt-key")], { input: "model_name: m\nbase_runtime: r\n" });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^test\/fixtures\/misspelt-key\/tuning\/more-iterations\.yaml:6:5: error config-invalid: unknown field 'optimization\.max_iteration'/m);
+    expect(r.stderr).toMatch(/^test\/fixtures\/misspelt-key\/tuning\/more-iterations\.yaml:5:3: error config-invalid: unknown field 'optimization\.max_iteration'/m);
     noStack(r);
   });
 

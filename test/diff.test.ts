@@ -178,7 +178,8 @@ describe("strata diff: scenarios and layers that come and go", () => {
   it("reports layers that no longer apply or now apply, and values they no longer set", async () => {
     const dir = makeRepo();
     // docker-defaults now applies to nothing; a new runtime layer applies to sglang.
-    edit(dir, "layers/deployment/docker-defaults.yaml", `"docker"]`, `"podman"]`);
+    // (deployment_mode is a closed set: comparing it with "podman" would be refused at load, so the layer asks for a model no scenario has.)
+    edit(dir, "layers/deployment/docker-defaults.yaml", `{ "var": "deployment_mode" }, "docker"]`, `{ "var": "model_name" }, "podman"]`);
     writeFileSync(join(dir, "layers/runtime/sglang-extra.yaml"), "name: sglang-extra\nstage: runtime\norder: 1\nwhen: { \"==\": [{ \"var\": \"base_runtime\" }, \"sglang\"] }\ndata:\n  parameters:\n    chunked-prefill-size: [4096]\n");
     commit(dir, "podman instead of docker; sglang-extra");
     const r = await diff(dir, "HEAD~1", "HEAD");
