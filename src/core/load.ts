@@ -6,7 +6,7 @@ import { issue, warning, hasErrors, sortIssues, type Issue, type Position } from
 import { parseSource, positionOf, valuePosition, SOURCE_LIMITS, type LineCol, type SourceFile } from "./source.js";
 import { checkLogic, describeLogic } from "../lang/condition.js";
 import { compileTemplate, templateExpressions, type Template, type TemplateProblem } from "./template.js";
-import { ReferenceChecker, exprPosition } from "./references.js";
+import { ReferenceChecker, namePosition } from "./references.js";
 import { layerValueIssues } from "./layer-values.js";
 import { compileSchemas, compileValidators, hashTexts, withLayerSchema, type ProjectSchemaTexts, type SchemaSet, type SchemaTexts } from "./schemas.js";
 import { findProject, loadProject, PROJECT_HINT, type Project, type Roles } from "./project.js";
@@ -297,7 +297,7 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
       for (const e of templateExpressions(template)) {
         const exprPointer = pointer + e.pointer;
         const start = at(positions.has(exprPointer + "/$expr") ? exprPointer + "/$expr" : exprPointer, true);
-        const where = (offset: number, name: string) => ({ file: file.path, ...exprPosition(file.text, start, e.source, offset, name) });
+        const where = (offset: number, name: string) => ({ file: file.path, ...namePosition(file.text, start, e.source, offset, name) });
         issues.push(...references.checkExpression(e.source, e.ast(), where, `layer '${layer}'`, layer, exprPointer));
       }
       for (const p of problems) {

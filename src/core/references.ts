@@ -114,7 +114,7 @@ function schemasAt(root: Schema, path: readonly string[]): Schema[] {
  * File position of `offset` inside an expression written at `start` (a plain, quoted or `|` block scalar).
  * Checked against the text: when the name is not found there, the expression's start is given instead.
  */
-export function exprPosition(text: string, start: Position, source: string, offset: number, name: string): Partial<LineCol> {
+export function namePosition(text: string, start: Position, source: string, offset: number, name: string): Partial<LineCol> {
   if (start.line === undefined || start.column === undefined) return {};
   const fallback = { line: start.line, column: start.column };
   const lines = text.split("\n");
