@@ -71,11 +71,17 @@ describe("a table layer", () => {
       ["a row that is not a mapping", GPU.text.replace("    A100:\n      parameters:", "    A100: [1, 2]\n    A101:\n      parameters:"), "layer-schema", "[1, 2]"],
       ["data and table both", GPU.text.replace("table:\n", "data: {}\ntable:\n"), "layer-schema", "table:"],
       ["a table without rows", GPU.text.slice(0, GPU.text.indexOf("  rows:")), "layer-schema", "table:"],
+      ["a table key that is no context field", GPU.text.replace("key: gpu_type", "key: gpu_typ"), "unknown-context-field", "key: gpu_typ"],
       ["an expression error inside a row", GPU.text.replace("tp-size: [1, 2, 4]\n", "tp-size: !expr '[1, 2,'\n"), "expression-syntax", "[1, 2,'"],
     ];
     for (const [name, text, code, at] of cases) {
       const errors = errorsOf(withGpuAware(text));
       expect(errors.map((e) => ({ code: e.code, file: e.file, line: e.line })), name).toEqual([{ code, file: "hardware/gpu-aware.yaml", line: positionIn(text, at).line }]);
     }
+  });
+
+  it("a misspelt table key names the field it meant", () => {
+    const [error] = errorsOf(withGpuAware(GPU.text.replace("key: gpu_type", "key: gpu_typ")));
+    expect(error.message).toBe("the table of layer 'gpu-aware' reads 'gpu_typ', but the context has no field 'gpu_typ' (did you mean 'gpu_type'?)");
   });
 });
