@@ -395,8 +395,23 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
       rmSync(broken, { force: true });
     }
     await page.getByRole("status").filter({ hasText: "The layer files on the server have errors" }).waitFor({ state: "detached", timeout: 20_000 });
+
+    // Well-formed YAML with a value of the wrong type: refused at reload too, at the value's own line.
+    const typed = join(layersDir, "profiles", "e2e-typed.yaml");
+    writeFileSync(typed, 'profile: e2e-typed\ntitle: Typed\ndescription: A typed mistake.\nlayers:\n  - name: typed-params\n    data:\n      optimization:\n        max_iterations: "15"\n');
+    try {
+      const banner = page.getByRole("status").filter({ hasText: "The layer files on the server have errors" });
+      await banner.waitFor({ timeout: 20_000 });
+      const text = await banner.textContent();
+      expect(text).toContain("profiles/e2e-typed.yaml:8");
+      expect(text).toContain("'optimization.max_iterations' must be integer, but layer 'typed-params' writes '15' (text, because of the quotes");
+      expect(await page.getByRole("checkbox", { name: /^Typed/ }).count()).toBe(0);
+    } finally {
+      rmSync(typed, { force: true });
+    }
+    await page.getByRole("status").filter({ hasText: "The layer files on the server have errors" }).waitFor({ state: "detached", timeout: 20_000 });
     await closePage(page);
-  }, 90_000);
+  }, 120_000);
 
   it("says next to a context field when a later layer or your changes override what it feeds, naming the layer", async () => {
     const page = await openPage();
