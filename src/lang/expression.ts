@@ -312,22 +312,21 @@ export function compileExpression(source: string): CompiledExpression {
     if (problem) throw new ExpressionLimitError(problem.code === "too-large" ? "expression-too-large" : problem.code === "too-deep" ? "too-deep" : "expression-not-data", `expression ${problem.message}`);
     return cloneData(value);
   };
+  /** A compiled evaluation, with the interpreter where it answers INTERPRET. */
+  const syncFirst = (evaluateSync: (scope: Scope) => unknown): CompiledExpression => ({
+    source,
+    ast: () => expr.ast(),
+    compiled: true,
+    evaluateSync,
+    evaluate(scope) {
+      const value = evaluateSync(scope);
+      return value === INTERPRET ? slow(scope) : Promise.resolve(value);
+    },
+    interpret: slow,
+  });
   if (!field) {
     const sync = compileSync(expr.ast(), SYNC_OPTIONS);
-    if (sync) {
-      const evaluateSync = (scope: Scope) => runSync(sync, scope);
-      return {
-        source,
-        ast: () => expr.ast(),
-        compiled: true,
-        evaluateSync,
-        evaluate(scope) {
-          const value = evaluateSync(scope);
-          return value === INTERPRET ? slow(scope) : Promise.resolve(value);
-        },
-        interpret: slow,
-      };
-    }
+    if (sync) return syncFirst((scope) => runSync(sync, scope));
     const reads = contextFieldsRead(expr.ast());
     const interpreted = reads ? memoized(slow, reads) : slow;
     return { source, ast: () => expr.ast(), compiled: false, evaluate: interpreted, evaluateSync: () => INTERPRET, interpret: interpreted };
@@ -344,17 +343,7 @@ export function compileExpression(source: string): CompiledExpression {
     }
     return cloneData(cur);
   };
-  return {
-    source,
-    ast: () => expr.ast(),
-    compiled: true,
-    evaluateSync,
-    evaluate(scope) {
-      const value = evaluateSync(scope);
-      return value === INTERPRET ? slow(scope) : Promise.resolve(value);
-    },
-    interpret: slow,
-  };
+  return syncFirst(evaluateSync);
 }
 
 /**
