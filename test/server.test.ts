@@ -452,6 +452,12 @@ describe("profiles, options, schemas, OpenAPI", () => {
       expect(validate(value), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
     };
     check("TaskRequest", CURL_EXAMPLE);
+    // Creating takes `start` as well (a preview does not); the create route's body is CreateTaskRequest.
+    check("CreateTaskRequest", { ...CURL_EXAMPLE, start: true });
+    expect(ajv.getSchema("api#/components/schemas/TaskRequest")!({ ...CURL_EXAMPLE, start: true })).toBe(false);
+    expect(ajv.getSchema("api#/components/schemas/CreateTaskRequest")!({ ...CURL_EXAMPLE, start: "yes" })).toBe(false);
+    expect(doc.paths["/api/tasks/from-context"].post.requestBody.content["application/json"].schema.$ref).toBe("#/components/schemas/CreateTaskRequest");
+    expect(doc.paths["/api/config/preview"].post.requestBody.content["application/json"].schema.$ref).toBe("#/components/schemas/TaskRequest");
     expect(ajv.getSchema("api#/components/schemas/TaskRequest")!({ ...CURL_EXAMPLE, total_gpus: "eight" })).toBe(false);
     const created = await post(server, "/api/tasks/from-context", { ...CURL_EXAMPLE, task_name: "openapi-check", slo: { ttft: { threshold: 1 } } });
     check("TaskCreated", created.body);

@@ -124,7 +124,10 @@ export function openApiDocument(set: LayerSet, version: string): Schema {
     }
     return out;
   };
-  const schemas: Record<string, unknown> = { TaskRequest: rewrite(body) };
+  const request = rewrite(body) as Schema & { properties?: Record<string, unknown> };
+  // Creating a task takes one more field than a preview: whether to start it in the autotuner once delivered.
+  const start = { type: "boolean", default: false, description: "Start the task in the autotuner once it is delivered (needs an autotuner URL)." };
+  const schemas: Record<string, unknown> = { TaskRequest: request, CreateTaskRequest: { ...request, properties: { ...request.properties, start } } };
   for (const [k, s] of Object.entries(definitions ?? {})) schemas[defName(k)] = rewrite(s);
   Object.assign(schemas, RESPONSE_SCHEMAS);
 
@@ -137,7 +140,7 @@ export function openApiDocument(set: LayerSet, version: string): Schema {
       ...(op.description ? { description: op.description } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(op.body
-        ? { requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/TaskRequest" } } } } }
+        ? { requestBody: { required: true, content: { "application/json": { schema: { $ref: `#/components/schemas/${op.id === "createTaskFromContext" ? "CreateTaskRequest" : "TaskRequest"}` } } } } }
         : {}),
       responses: Object.fromEntries(
         Object.entries(op.responses).map(([status, [description, schema]]) => [
