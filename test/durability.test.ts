@@ -2,20 +2,15 @@
 // creations, a SIGKILL in the middle, a restart on the same database: every task that got a 201 is there with
 // its full config, nothing is duplicated, nothing stored is half-written, and the database passes
 // PRAGMA integrity_check. Slow (two server starts, a few hundred requests): runs when STRATA_SLOW=1 (.ci/run sets it).
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { compose } from "../src/index.js";
-import { CLI, LAYERS_DIR, SCHEMAS_DIR, removeTemps, setWith, tempDir } from "./hostile/setup.js";
+import { LAYERS_DIR, SCHEMAS_DIR, removeTemps, setWith, tempDir } from "./hostile/setup.js";
+import { startServe, type Served } from "./helpers/serve-process.js";
 
 const SLOW = process.env.STRATA_SLOW === "1";
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-}
 
 const children = new Set<ChildProcess>();
 afterEach(() => {
@@ -25,31 +20,9 @@ afterEach(() => {
 afterAll(removeTemps);
 
 /** Start `strata serve --port 0` and wait for its "serving on http://…" line. */
-async function serve(db: string): Promise<Served> {
-  const child = spawn(
-    process.execPath,
-    [CLI, "serve", "--port", "0", "--db", db, "--layers", LAYERS_DIR, "--schemas", SCHEMAS_DIR, "--no-watch", "--web", join(tempDir(), "no-web"), "--log-level", "info"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  children.add(child);
-  let err = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`strata serve did not start:\n${err}`)), 30_000);
-    child.stderr!.on("data", (chunk: Buffer) => {
-      err += chunk.toString();
-      const m = /serving on (http:\/\/[^\s]+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`strata serve exited (${code ?? signal}) before serving:\n${err}`));
-    });
-  });
-  child.stdout!.resume();
-  return { child, url, stderr: () => err };
+function serve(db: string): Promise<Served> {
+  const args = ["--port", "0", "--db", db, "--layers", LAYERS_DIR, "--schemas", SCHEMAS_DIR, "--no-watch", "--web", join(tempDir(), "no-web"), "--log-level", "info"];
+  return startServe(args, children);
 }
 
 function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {

@@ -2,11 +2,12 @@
 // autotuner is slow (requests in flight, some stored there whose answers never arrive) or down, SIGKILL,
 // restart on the same database: every task is delivered, each exactly once. Slow (two server starts): runs
 // when STRATA_SLOW=1 (.ci/run sets it), like test/durability.test.ts.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { FakeAutotuner } from "./helpers/fake-autotuner.js";
-import { CLI, LAYERS_DIR, SCHEMAS_DIR, removeTemps, tempDir } from "./hostile/setup.js";
+import { LAYERS_DIR, SCHEMAS_DIR, removeTemps, tempDir } from "./hostile/setup.js";
+import { startServe, type Served } from "./helpers/serve-process.js";
 import { CURL_EXAMPLE, waitFor } from "./server-helpers.js";
 
 const SLOW = process.env.STRATA_SLOW === "1";
@@ -20,33 +21,11 @@ afterEach(async () => {
 });
 afterAll(removeTemps);
 
-async function serve(db: string, autotunerUrl: string): Promise<{ child: ChildProcess; url: string }> {
+function serve(db: string, autotunerUrl: string): Promise<Served> {
   const env = { ...process.env };
   delete env.STRATA_TOKEN;
-  const child = spawn(
-    process.execPath,
-    [CLI, "serve", "--port", "0", "--db", db, "--layers", LAYERS_DIR, "--schemas", SCHEMAS_DIR, "--no-watch", "--web", join(tempDir(), "no-web"), "--autotuner-url", autotunerUrl],
-    { stdio: ["ignore", "pipe", "pipe"], env },
-  );
-  children.add(child);
-  let err = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`strata serve did not start:\n${err}`)), 30_000);
-    child.stderr!.on("data", (chunk: Buffer) => {
-      err += chunk.toString();
-      const m = /serving on (http:\/\/[^\s]+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`strata serve exited (${code ?? signal}) before serving:\n${err}`));
-    });
-  });
-  child.stdout!.resume();
-  return { child, url };
+  const args = ["--port", "0", "--db", db, "--layers", LAYERS_DIR, "--schemas", SCHEMAS_DIR, "--no-watch", "--web", join(tempDir(), "no-web"), "--autotuner-url", autotunerUrl];
+  return startServe(args, children, env);
 }
 
 const kill = (child: ChildProcess) =>
