@@ -37,7 +37,7 @@ const STRATEGIES = ["grid_search", "bayesian"];
 const CONCURRENCY = [[1, 4], [1, 4, 8], [4, 16, 64]];
 
 /** Small, seeded PRNG (mulberry32): the same 50 contexts on every machine and every run. */
-function random(seed) {
+export function random(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

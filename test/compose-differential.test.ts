@@ -5,23 +5,12 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compose, composeSync, loadLayerSet, resultView } from "../src/index.js";
-import { contextMix } from "../bench/contexts.mjs";
+// A seeded PRNG (the bench's), so a failure names a context that can be run again.
+import { contextMix, random } from "../bench/contexts.mjs";
 
 const ROOT = join(import.meta.dirname, "..");
 const set = loadLayerSet(join(ROOT, "layers"), { schemasDir: join(ROOT, "schemas") });
 const PROFILES = ["high-throughput", "low-latency", "production", "quick-test", "no-such-profile"];
-
-/** A seeded PRNG (mulberry32), so a failure names a context that can be run again. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * 600 contexts drawn as the benchmark draws its mix (every feature: total_gpus, gpu_type, slo_config, overrides,
