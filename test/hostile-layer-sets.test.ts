@@ -30,7 +30,7 @@ const BROKEN: [string, string, string, string, Where, string][] = [
   ["JSON: a bare key", "hostile/x.json", '{"name": "x", "stage": "base",\n "data": {a: 1}}', "parse-error", "a: 1", "not valid JSON: Expected property name or '}'"],
   ["JSON: single quotes", "hostile/x.json", "{\"name\": \"x\", \"stage\": \"base\",\n \"data\": {\"a\": 'one'}}", "parse-error", "'one'", "not valid JSON: Unexpected token '''"],
   ["JSON: cut off (a half-saved file)", "hostile/x.json", '{"name": "x", "stage": "base",\n "data": {"a": 1}\n', "parse-error", { line: 3, column: 1 }, "not valid JSON: Expected ',' or '}' after property value"],
-  ["JSON: a duplicate key", "hostile/x.json", '{"name": "x", "stage": "base",\n "data": {"a": 1, "a": 2}}', "duplicate-key", '"a": 2', "'a' appears twice: lines 2 and 2; a key may appear once in a mapping: keep one"],
+  ["JSON: a duplicate key", "hostile/x.json", '{"name": "x", "stage": "base",\n "data": {"a": 1, "a": 2}}', "duplicate-key", '"a": 2', "'a' appears twice: both on line 2; a key may appear once in a mapping: keep one"],
   // Shape
   ["a list instead of a mapping", "hostile/x.yaml", "- name: x\n", "layer-schema", { line: 1, column: 1 }, "a layer file must be a mapping (name, stage, data, …)"],
   ["plain text", "hostile/x.yaml", "just text\n", "layer-schema", { line: 1, column: 1 }, "a layer file must be a mapping (name, stage, data, …)"],

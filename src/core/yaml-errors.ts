@@ -58,7 +58,7 @@ function explain(e: YAMLError, lines: string[], doc: Document, pos: (offset: num
     case "DUPLICATE_KEY": {
       const key = keyOf(" ".repeat(at.column - 1) + rest) ?? rest.split(":")[0].trim();
       const first = firstOccurrence(doc, e.pos[0], pos);
-      const where = first ? `lines ${first.line} and ${at.line}` : `line ${at.line} and above`;
+      const where = !first ? `line ${at.line} and above` : first.line === at.line ? `both on line ${at.line}` : `lines ${first.line} and ${at.line}`;
       return { code: "duplicate-key", message: `'${key}' appears twice: ${where}; a key may appear once in a mapping: keep one`, line: at.line, column: at.column };
     }
     case "TAB_AS_INDENT":
