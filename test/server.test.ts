@@ -400,6 +400,9 @@ describe("profiles, options, schemas, OpenAPI", () => {
     expect(values("override_mode")).toEqual(["patch", "replace"]);
     expect(res.body.defaults).toMatchObject({ deployment_mode: "docker", num_concurrency: [1, 4], profiles: [] });
     expect(res.body.profiles.map((p: { name: string }) => p.name)).toContain("production");
+    // The project file's roles and aliases: the page finds its profile cards and editor by them.
+    expect(res.body.roles).toEqual({ profiles: "profiles", overrides: "user_overrides", override_mode: "override_mode" });
+    expect(res.body.aliases).toEqual({ overrides: "user_overrides", slo: "slo_config" });
     const schema = JSON.parse(readFileSync(join(SCHEMAS, "context.schema.json"), "utf8"));
     expect(res.body.context_schema).toEqual(schema);
     expect((await get(server, "/api/schemas/context")).body).toEqual(schema);

@@ -258,7 +258,7 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
   },
   Options: {
     type: "object",
-    required: ["options", "defaults", "profiles", "context_schema", "context_feeds", "layer_set_hash", "autotuner"],
+    required: ["options", "defaults", "profiles", "context_schema", "context_feeds", "roles", "aliases", "layer_set_hash", "autotuner"],
     properties: {
       options: {
         type: "object",
@@ -290,6 +290,17 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
             properties: { pointer: { type: "string" }, source: { type: "string", description: "The applied-layer entry, as in provenance." } },
           },
         },
+      },
+      roles: {
+        type: "object",
+        description: "The context fields that play the engine's roles (the project file's `roles`); a role the project does not declare is absent.",
+        additionalProperties: false,
+        properties: { profiles: { type: "string" }, overrides: { type: "string" }, override_mode: { type: "string" } },
+      },
+      aliases: {
+        type: "object",
+        description: "The request body's other names for context fields (the project file's `aliases`): body name → context field.",
+        additionalProperties: { type: "string" },
       },
       layer_set_hash: { type: "string" },
       autotuner: {

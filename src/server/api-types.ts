@@ -151,6 +151,10 @@ export interface Options {
   context_schema: JsonSchema;
   /** For each context field, the config values layer expressions make of it (see context-feeds.ts). */
   context_feeds: Record<string, ContextFeed[]>;
+  /** The context fields that play the engine's roles (the project file's `roles`); a role the project lacks is absent. */
+  roles: { profiles?: string; overrides?: string; override_mode?: string };
+  /** The request body's other names for context fields (the project file's `aliases`: body name → context field). */
+  aliases: Record<string, string>;
   layer_set_hash: string;
   /** The autotuner tasks are handed to, or null (docs/api.md#the-hand-off). */
   autotuner: { url: string } | null;

@@ -204,6 +204,8 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       profiles: listProfiles(set).map(({ name, title, description }) => ({ name, title, description })),
       context_schema: set.schemas.json.context,
       context_feeds: contextFeeds(set),
+      roles: set.roles,
+      aliases: layers.currentProject.aliases,
       layer_set_hash: set.hash,
       autotuner: deps.sender ? { url: deps.sender.client.baseUrl } : null,
     };
