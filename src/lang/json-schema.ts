@@ -339,31 +339,80 @@ export interface NearMiss {
  * field with x-known-values (`sglng` for base_runtime). Closed objects and enums are validation's business.
  */
 export function nearMisses(root: Schema, value: unknown, schema: Schema = root, pointer = "", out: NearMiss[] = []): NearMiss[] {
-  const leaves = leafSchemas(root, schema);
-  if (isPlainObject(value)) {
-    const branches = objectBranches(root, schema);
-    const open = branches.length > 0 && branches.some((b) => b.additionalProperties !== false);
-    const known = propertyNames(branches);
-    for (const key of Object.keys(value)) {
-      const at = `${pointer}/${escapeToken(key)}`;
-      const next = propertyIn(branches, key);
-      if (next.length === 0) {
-        const near = open ? nearMiss(key, known) : undefined;
-        if (near) out.push({ pointer: at, kind: "key", written: key, near });
-        continue;
-      }
-      for (const s of next) nearMisses(root, value[key], s, at, out);
-    }
-  } else if (Array.isArray(value)) {
-    const items = leaves.flatMap((s) => (isPlainObject(s.items) ? [s.items as Schema] : []));
-    value.forEach((item, i) => items.forEach((s) => nearMisses(root, item, s, `${pointer}/${i}`, out)));
-  } else if (typeof value === "string") {
-    const known = leaves.flatMap((s) => (Array.isArray(s[KNOWN_VALUES]) ? (s[KNOWN_VALUES] as unknown[]).filter((v): v is string => typeof v === "string") : []));
-    const near = known.length > 0 ? nearMiss(value, known) : undefined;
-    if (near) out.push({ pointer, kind: "value", written: value, near });
-  }
+  walkNearMisses(root, value, schema, pointer, out);
   // One report per spot, even when several branches lead to it.
   return out.filter((m, i) => out.findIndex((o) => o.pointer === m.pointer && o.kind === m.kind) === i);
+}
+
+/**
+ * What `nearMisses` needs to know of one schema, worked out once per (root, schema) and kept: it runs on every
+ * context of every compose, and following $ref, anyOf, oneOf and allOf each time was a fifth of a compose.
+ * `relevant` is false when no value held to the schema can hold a near miss (no open object with listed keys,
+ * no x-known-values, anywhere below): the walk then skips the value without looking at it.
+ */
+interface NearMissShape {
+  branches: Schema[];
+  open: boolean;
+  known: string[];
+  /** The schemas of each listed property (propertyIn), by key. */
+  properties: Map<string, Schema[]>;
+  items: Schema[];
+  knownValues: string[];
+  relevant: boolean;
+}
+
+const shapes = new WeakMap<Schema, WeakMap<Schema, NearMissShape>>();
+
+function nearMissShape(root: Schema, schema: Schema): NearMissShape {
+  const cacheable = isPlainObject(schema);
+  let byRoot = shapes.get(root);
+  if (!byRoot) shapes.set(root, (byRoot = new WeakMap()));
+  const hit = cacheable ? byRoot.get(schema) : undefined;
+  if (hit) return hit;
+  const leaves = leafSchemas(root, schema);
+  const branches = objectBranches(root, schema);
+  const properties = new Map<string, Schema[]>();
+  for (const key of propertyNames(branches)) if (!properties.has(key)) properties.set(key, propertyIn(branches, key));
+  const shape: NearMissShape = {
+    branches,
+    open: branches.length > 0 && branches.some((b) => b.additionalProperties !== false),
+    known: propertyNames(branches),
+    properties,
+    items: leaves.flatMap((s) => (isPlainObject(s.items) ? [s.items as Schema] : [])),
+    knownValues: leaves.flatMap((s) => (Array.isArray(s[KNOWN_VALUES]) ? (s[KNOWN_VALUES] as unknown[]).filter((v): v is string => typeof v === "string") : [])),
+    // Until worked out below: a schema that refers to itself (a cycle) counts as relevant.
+    relevant: true,
+  };
+  if (!cacheable) return shape;
+  byRoot.set(schema, shape);
+  shape.relevant =
+    shape.knownValues.length > 0 ||
+    (shape.open && shape.known.length > 0) ||
+    [...properties.values()].some((list) => list.some((s) => nearMissShape(root, s).relevant)) ||
+    shape.items.some((s) => nearMissShape(root, s).relevant);
+  return shape;
+}
+
+function walkNearMisses(root: Schema, value: unknown, schema: Schema, pointer: string, out: NearMiss[]): void {
+  const shape = nearMissShape(root, schema);
+  if (!shape.relevant) return;
+  if (isPlainObject(value)) {
+    for (const key of Object.keys(value)) {
+      const next = shape.properties.get(key);
+      if (next === undefined) {
+        const near = shape.open ? nearMiss(key, shape.known) : undefined;
+        if (near) out.push({ pointer: `${pointer}/${escapeToken(key)}`, kind: "key", written: key, near });
+        continue;
+      }
+      const at = `${pointer}/${escapeToken(key)}`;
+      for (const s of next) walkNearMisses(root, value[key], s, at, out);
+    }
+  } else if (Array.isArray(value)) {
+    if (shape.items.length > 0) value.forEach((item, i) => shape.items.forEach((s) => walkNearMisses(root, item, s, `${pointer}/${i}`, out)));
+  } else if (typeof value === "string") {
+    const near = shape.knownValues.length > 0 ? nearMiss(value, shape.knownValues) : undefined;
+    if (near) out.push({ pointer, kind: "value", written: value, near });
+  }
 }
 
 /** The first segment of `path` that is not a listed key of an open object but one letter from one: `{index, near}`. */
