@@ -286,14 +286,15 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     const broken = "parameters:\n  tp-size: [16\nbenchmark:\n  num_concurrency: [1]\n";
     await editor.fill(broken);
     const error = page.locator("#overrides-error");
-    await eventually(() => error.textContent()).toMatch(/^✖ Line 3, column 1: .*Flow sequence/);
-    expect(await page.locator(".editor-gutter .is-error").textContent()).toBe("3");
+    // In plain words (not the YAML parser's), at the line where the list was opened.
+    await eventually(() => error.textContent()).toMatch(/^✖ Line 2, column 12: the list opened with '\[' on line 2 is not closed: end it with '\]'/);
+    expect(await page.locator(".editor-gutter .is-error").textContent()).toBe("2");
     expect(await editor.getAttribute("aria-invalid")).toBe("true");
-    expect(await page.getByTestId("preview-status").textContent()).toBe("Paused: YAML error on line 3");
+    expect(await page.getByTestId("preview-status").textContent()).toBe("Paused: YAML error on line 2");
     expect(await editor.inputValue()).toBe(broken);
 
     await page.getByRole("button", { name: "Create task" }).click();
-    await eventually(() => page.locator("#create-status").textContent()).toContain("Fix the YAML error in your changes first (line 3)");
+    await eventually(() => page.locator("#create-status").textContent()).toContain("Fix the YAML error in your changes first (line 2)");
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("overrides");
     expect((await apiJson("/api/tasks?limit=500")).tasks.map((t: { task_name: string }) => t.task_name)).not.toContain("llama-3-2-1b-instruct_grid_search");
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));

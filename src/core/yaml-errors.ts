@@ -1,8 +1,9 @@
 // The YAML parser's errors in words for a person who knows a little YAML, at the line of the mistake: a key
 // indented too far is reported on its own line (the parser stops on the line before), an unclosed quote or bracket
 // where it was opened (the parser notices at the end of the file), a duplicate key with the lines of both.
-import type { Document, Node, YAMLError } from "yaml";
-import { isMap, isScalar, visit } from "../vendor.js";
+// The page words the YAML mistakes in its overrides editor with this module too, so it imports only types: no Node,
+// no package (test/architecture.test.ts checks it). The parsed document is read through its public fields.
+import type { Document, YAMLError } from "yaml";
 /** 1-based, as in source.ts (not imported from there: source.ts imports this module). */
 interface LineCol {
   line: number;
@@ -160,20 +161,30 @@ function indentedMore(key: string, lineAbove: string, lineNo: number): string {
 
 /** Where the first key equal to the duplicate one at `offset` is, in the mapping that holds both. */
 function firstOccurrence(doc: Document, offset: number, pos: (offset: number) => LineCol): LineCol | undefined {
-  let found: LineCol | undefined;
-  visit(doc, {
-    Map(_, map) {
-      if (!isMap(map)) return undefined;
-      const keys = map.items.map((p) => p.key as Node | null);
-      const i = keys.findIndex((k) => k?.range?.[0] === offset);
-      if (i < 0) return undefined;
-      const value = (k: Node | null) => (isScalar(k) ? k.value : undefined);
-      const first = keys.findIndex((k) => value(k) === value(keys[i]));
-      if (first >= 0 && first < i && keys[first]?.range) found = pos(keys[first]!.range![0]);
-      return visit.BREAK;
-    },
-  });
-  return found;
+  // A mapping's items are pairs ({ key, value }), a list's are nodes; a scalar key has a `value` and no `items`.
+  type Walked = { items?: unknown[]; key?: unknown; value?: unknown; range?: [number, number, number] } | null | undefined;
+  const scalarValue = (k: Walked) => (k && typeof k === "object" && !("items" in k) && "value" in k ? k.value : undefined);
+  const stack: Walked[] = [doc.contents as Walked];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (!node || typeof node !== "object") continue;
+    if (!Array.isArray(node.items)) {
+      if ("key" in node) stack.push(node.key as Walked, node.value as Walked); // a pair inside a flow list
+      continue;
+    }
+    const items = node.items as Walked[];
+    const keys = items.map((p) => (p && typeof p === "object" && "key" in p ? (p.key as Walked) : undefined));
+    const i = keys.findIndex((k) => k?.range?.[0] === offset);
+    if (i >= 0) {
+      const first = keys.findIndex((k) => k !== undefined && scalarValue(k) === scalarValue(keys[i]));
+      return first >= 0 && first < i && keys[first]?.range ? pos(keys[first]!.range![0]) : undefined;
+    }
+    for (const item of [...items].reverse()) {
+      if (item && typeof item === "object" && "key" in item) stack.push(item.value as Walked, item.key as Walked);
+      else stack.push(item);
+    }
+  }
+  return undefined;
 }
 
 /** The last `open` before (line, column) that no `close` matches, outside quotes and comments. */

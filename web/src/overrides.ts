@@ -1,6 +1,9 @@
 // The overrides editor's text: parsed in the browser with `yaml`, so a syntax error is found at its line
 // before anything is sent, and a server issue about `/overrides/...` can be shown at the line it concerns.
+// A syntax error is worded as the server words one in a layer file (src/core/yaml-errors.ts, shared): in plain
+// words, at the line of the mistake, not in the parser's own.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { explainYamlErrors } from "../../src/core/yaml-errors";
 import { parsePointer } from "./pointer";
 
 export interface YamlProblem {
@@ -13,20 +16,20 @@ export type ParsedOverrides =
   | { ok: true; value: Record<string, unknown>; doc: Document | null; lineCounter: LineCounter; warnings: YamlProblem[] }
   | { ok: false; error: YamlProblem };
 
-/** `yaml` appends "at line L, column C:" and a code excerpt; the editor shows the place itself. */
-const shortMessage = (m: string) => m.replace(/ at line \d+, column \d+:[\s\S]*$/, "").trim();
+/** A warning's first line: the editor shows the place itself. */
+const shortMessage = (m: string) => m.split("\n")[0].trim();
 
 export function parseOverrides(text: string): ParsedOverrides {
   const lineCounter = new LineCounter();
   if (text.trim() === "") return { ok: true, value: {}, doc: null, lineCounter, warnings: [] };
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  const where = (e: { linePos?: [{ line: number; col: number }] | [{ line: number; col: number }, { line: number; col: number }] }) => ({
-    line: e.linePos?.[0].line ?? 1,
-    column: e.linePos?.[0].col ?? 1,
-  });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  const pos = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
   if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    return { ok: false, error: { ...where(e), message: shortMessage(e.message) } };
+    const [first] = explainYamlErrors(text, doc.errors, doc, pos);
+    return { ok: false, error: { line: first.line, column: first.column, message: first.message } };
   }
   let value: unknown;
   try {
@@ -42,7 +45,7 @@ export function parseOverrides(text: string): ParsedOverrides {
       error: { line: 1, column: 1, message: `your changes must be a mapping of config keys (like "parameters:"), not ${found}` },
     };
   }
-  const warnings = doc.warnings.map((w) => ({ ...where(w), message: shortMessage(w.message) }));
+  const warnings = doc.warnings.map((w) => ({ ...pos(w.pos[0]), message: shortMessage(w.message) }));
   return { ok: true, value: value as Record<string, unknown>, doc, lineCounter, warnings };
 }
 
