@@ -1,7 +1,7 @@
 // The pipeline: context → stages in order (layers, profiles, the user's overrides) → checks → output schema.
 // Every step reports into one result that carries its story: applied and skipped layers, provenance, issues.
 import { normalizeContext, type ContextRecord } from "./context.js";
-import { evaluateLogic, logicData, varsRead, LogicLimitError } from "../lang/condition.js";
+import { testCondition, logicData, varsRead, LogicLimitError } from "../lang/condition.js";
 import { describeEvaluationError, INTERPRET, type Scope } from "../lang/expression.js";
 import { renderTemplate, renderTemplateSync, RenderError, type Template } from "./template.js";
 import { merge, MergeError, Trace } from "./merge.js";
@@ -231,10 +231,9 @@ function* applyStage(set: LayerSet, stage: Stage, context: ContextRecord, config
 function* applyLayer(layer: Layer, context: ContextRecord, config: Record<string, unknown>, result: ComposeResult<object>): Generator<RenderRequest, Record<string, unknown> | undefined, Rendered> {
   const where = { file: layer.file, line: layer.line, column: layer.column, layer: layer.name };
   if (layer.when !== undefined) {
-    const data = logicData(context, config);
     let applies: boolean;
     try {
-      applies = evaluateLogic(layer.when, data);
+      applies = testCondition(layer.when, context, config);
     } catch (e) {
       // At the condition itself (`when:` in the file), the limit's own code when it ran past one.
       const whenPointer = layer.dataPointer.replace(/\/data$/, "/when");
@@ -244,6 +243,7 @@ function* applyLayer(layer: Layer, context: ContextRecord, config: Record<string
       return undefined;
     }
     if (!applies) {
+      const data = logicData(context, config);
       const read: Record<string, unknown> = {};
       for (const path of varsRead(layer.when)) read[path] = getOwnPath(data, path.split(".")) ?? null;
       result.skipped_layers.push({

@@ -303,3 +303,149 @@ export function varRefs(rule: Logic, pointer: string): { path: string; pointer: 
   }, pointer);
   return out;
 }
+
+// ---- Conditions compiled to closures
+
+/**
+ * Where a compiled rule reads from: the context's fields and the config as `$config` (what `logicData` builds
+ * for the interpreter, without building it), or, inside the per-item logic of `some`, `all` and `none`, the item.
+ */
+type Scope = { top: true; context: object; config: unknown } | { top: false; item: unknown };
+type Compiled = (scope: Scope) => unknown;
+
+const truthy = (v: unknown): boolean => (Array.isArray(v) && v.length === 0 ? false : !!v);
+
+/** The rule as a closure that gives what json-logic-js gives; undefined when it uses an operator not compiled here. */
+function compileNode(node: unknown, item = false): Compiled | undefined {
+  if (Array.isArray(node)) {
+    const items = node.map((n) => compileNode(n, item));
+    if (items.some((i) => i === undefined)) return undefined;
+    const fns = items as Compiled[];
+    return (s) => fns.map((f) => f(s));
+  }
+  if (node === null || typeof node !== "object" || Object.keys(node).length !== 1) return () => node;
+  const op = Object.keys(node)[0];
+  const raw = (node as Record<string, unknown>)[op];
+  const perItem = op === "some" || op === "all" || op === "none";
+  // The per-item logic of some/all/none reads the item.
+  const args = (Array.isArray(raw) ? raw : [raw]).map((n, i) => compileNode(n, item || (perItem && i === 1)));
+  if (args.some((a) => a === undefined)) return undefined;
+  const a = args as Compiled[];
+  const [x, y] = a;
+  switch (op) {
+    case "var": {
+      // A literal path only; computed paths, and `""` outside per-item logic (the whole data), stay interpreted.
+      const path = Array.isArray(raw) ? raw[0] : raw;
+      if (typeof path !== "string" && typeof path !== "number") return undefined;
+      if (path === "") return item ? (s) => (s.top ? undefined : s.item) : undefined;
+      const segs = String(path).split(".");
+      const fallback = a.length > 1 ? y : undefined;
+      return (s) => {
+        // As `ownVar` over `{ $config: config, ...context }`: own properties only, undefined counts as not found.
+        const notFound = fallback === undefined ? null : (fallback(s) ?? null);
+        let cur: unknown;
+        let i = 0;
+        if (s.top) {
+          if (segs[0] === "$config") cur = s.config;
+          else if (hasOwn(s.context, segs[0])) cur = (s.context as Record<string, unknown>)[segs[0]];
+          else return notFound;
+          if (cur === undefined) return notFound;
+          i = 1;
+        } else cur = s.item;
+        for (; i < segs.length; i++) {
+          if (cur === null || typeof cur !== "object" || !hasOwn(cur, segs[i])) return notFound;
+          cur = (cur as Record<string, unknown>)[segs[i]];
+          if (cur === undefined) return notFound;
+        }
+        return cur;
+      };
+    }
+    case "==": return (s) => { const l = x?.(s), r = y?.(s); for (let i = 2; i < a.length; i++) a[i](s); return l == r; };
+    case "!=": return (s) => { const l = x?.(s), r = y?.(s); for (let i = 2; i < a.length; i++) a[i](s); return l != r; };
+    case "===": return (s) => { const l = x?.(s), r = y?.(s); for (let i = 2; i < a.length; i++) a[i](s); return l === r; };
+    case "!==": return (s) => { const l = x?.(s), r = y?.(s); for (let i = 2; i < a.length; i++) a[i](s); return l !== r; };
+    case ">": case ">=": case "<": case "<=": {
+      if (a.length !== 2) return undefined;
+      const cmp = op === ">" ? (l: any, r: any) => l > r : op === ">=" ? (l: any, r: any) => l >= r : op === "<" ? (l: any, r: any) => l < r : (l: any, r: any) => l <= r;
+      return (s) => cmp(x(s), y(s));
+    }
+    case "!!": return (s) => { const v = x?.(s); for (let i = 1; i < a.length; i++) a[i](s); return truthy(v); };
+    case "!": return (s) => { const v = x?.(s); for (let i = 1; i < a.length; i++) a[i](s); return !truthy(v); };
+    case "in": return (s) => {
+      const l = x?.(s), b = y?.(s) as { indexOf?: (v: unknown) => number } | null | undefined;
+      for (let i = 2; i < a.length; i++) a[i](s);
+      if (!b || typeof b.indexOf === "undefined") return false;
+      return b.indexOf(l) !== -1;
+    };
+    case "and": return (s) => { let v: unknown; for (const f of a) { v = f(s); if (!truthy(v)) return v; } return v; };
+    case "or": return (s) => { let v: unknown; for (const f of a) { v = f(s); if (truthy(v)) return v; } return v; };
+    case "if": case "?:": return (s) => {
+      let i = 0;
+      for (; i < a.length - 1; i += 2) if (truthy(a[i](s))) return a[i + 1](s);
+      return a.length === i + 1 ? a[i](s) : null;
+    };
+    case "some": case "all": case "none": {
+      if (a.length < 2) return undefined;
+      const each = a[1];
+      compiledLoops = true;
+      return (s) => {
+        const list = x(s);
+        if (!Array.isArray(list) || !list.length) return op !== "some" && op !== "all";
+        for (const item of list) {
+          // The interpreter's time limit, counted per item (testCondition sets the budget for rules with loops).
+          const b = budget;
+          if (b && (++b.steps & 255) === 0 && performance.now() > b.deadline) {
+            throw new LogicLimitError("condition-timeout", `condition ran longer than ${EXPRESSION_LIMITS.timeoutMs} ms and was stopped`);
+          }
+          const hit = truthy(each({ top: false, item }));
+          if (op === "some" && hit) return true;
+          if (op === "all" && !hit) return false;
+          if (op === "none" && hit) return false;
+        }
+        return op !== "some";
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Set while compiling when the rule loops (some/all/none): it then runs with the time limit. */
+let compiledLoops = false;
+
+/** A rule compiled, and whether it loops; undefined when it is not in the compiled subset. */
+function compileRule(rule: Logic): Compiled | undefined {
+  compiledLoops = false;
+  const fn = compileNode(rule);
+  if (!fn || !compiledLoops) return fn;
+  return (s) => {
+    const outer = budget;
+    budget = { deadline: performance.now() + EXPRESSION_LIMITS.timeoutMs, steps: 0, built: 0 };
+    try {
+      return fn(s);
+    } finally {
+      budget = outer;
+    }
+  };
+}
+
+const compiledRules = new WeakMap<object, Compiled | null>();
+
+/**
+ * A condition's truthiness for a context and the config so far, as `evaluateLogic(rule, logicData(context, config))`
+ * gives it, from the rule compiled once to closures; rules with operators not compiled here (and `var` with an
+ * empty or computed path, which reads the whole data) run on the interpreter, with its limits.
+ */
+export function testCondition(rule: Logic, context: object, config: unknown): boolean {
+  let fn = rule !== null && typeof rule === "object" ? compiledRules.get(rule) : undefined;
+  if (fn === undefined) {
+    fn = compileRule(rule) ?? null;
+    if (rule !== null && typeof rule === "object") compiledRules.set(rule, fn);
+  }
+  return fn ? truthy(fn({ top: true, context, config })) : evaluateLogic(rule, logicData(context, config));
+}
+
+/** True when the rule runs as closures (`testCondition`), not on the interpreter. */
+export function isCompiledCondition(rule: Logic): boolean {
+  return compileNode(rule) !== undefined;
+}
