@@ -5,10 +5,13 @@ as one standard-library script so `npm run bench` can time it beside strata on t
 Same layers, stage order, profiles, finalize step and validator as the design; the TaskContext is built
 from a plain dict with the design's REST defaults, as its `/tasks/from-context` route does.
 
-Usage: python3 bench/factory.py CONTEXTS.json ITERATIONS ROUNDS
+Usage: python3 bench/factory.py CONTEXTS.json ITERATIONS ROUNDS [PER_CONTEXT_REPS]
   CONTEXTS.json holds a list of context dicts. Each round composes every context ITERATIONS times
-  (ITERATIONS passes over the list) and records composes/s. Prints one JSON object on stdout:
-  {"rounds": [composes/s, ...], "results": [{"config", "applied_layers", "warnings"}, ...]}.
+  (ITERATIONS passes over the list) and records composes/s of wall time and composes per CPU-second
+  of this process (time.process_time). With PER_CONTEXT_REPS, each context is then composed alone that
+  many times and the median µs (wall) of each is reported. Prints one JSON object on stdout:
+  {"rounds": [composes/s, ...], "cpu_rounds": [composes per CPU-second, ...], "per_context_us": [...],
+   "results": [{"config", "applied_layers", "warnings"}, ...]}.
 """
 from __future__ import annotations
 
@@ -292,7 +295,7 @@ def run_once(data: dict) -> tuple[dict, list[str], list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 4:
+    if len(argv) not in (4, 5):
         sys.stderr.write(__doc__ or "")
         return 2
     with open(argv[1], encoding="utf-8") as f:
@@ -307,14 +310,30 @@ def main(argv: list[str]) -> int:
         for data in contexts:
             run_once(data)
     rates = []
+    cpu_rates = []
     for _ in range(rounds):
         start = time.perf_counter()
+        cpu_start = time.process_time()
         for _ in range(iterations):
             for data in contexts:
                 run_once(data)
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu_start
         rates.append(iterations * len(contexts) / elapsed)
-    json.dump({"rounds": rates, "results": results, "python": sys.version.split()[0]}, sys.stdout)
+        cpu_rates.append(iterations * len(contexts) / max(cpu, 1e-9))
+    per_context = []
+    if len(argv) == 5:
+        reps = int(argv[4])
+        for data in contexts:
+            times = []
+            for _ in range(reps):
+                t = time.perf_counter()
+                run_once(data)
+                times.append((time.perf_counter() - t) * 1e6)
+            times.sort()
+            n = len(times)
+            per_context.append(times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2)
+    json.dump({"rounds": rates, "cpu_rounds": cpu_rates, "per_context_us": per_context, "results": results, "python": sys.version.split()[0]}, sys.stdout)
     sys.stdout.write("\n")
     return 0
 

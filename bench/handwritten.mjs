@@ -138,3 +138,17 @@ export function composeByHand(input) {
   if (gpus && Array.isArray(sizes) && sizes.length === 0) warnings.push("no tp-size value fits in total_gpus; parameters.tp-size is empty");
   return { config, applied_layers: applied, warnings };
 }
+
+/**
+ * The validating floor: what a user needs from the same hand-written code, with the validation strata does. The
+ * context (a copy: the validator fills in defaults) is validated with the project's context validator and the
+ * config with its output validator — the same precompiled ajv functions strata's compose calls (`set.schemas`).
+ * @returns {{ok: boolean, config?: object, applied_layers?: string[], warnings?: string[], errors?: unknown[]}}
+ */
+export function composeByHandValidated(input, schemas) {
+  const ctx = copy(input);
+  if (!schemas.context(ctx)) return { ok: false, errors: schemas.context.errors };
+  const r = composeByHand(ctx);
+  if (!schemas.output(r.config)) return { ok: false, errors: schemas.output.errors };
+  return { ok: true, ...r };
+}

@@ -100,7 +100,7 @@ export async function scaleBench({ dist, tiny, tmp }) {
   const growth = {};
   if (by(1000) && by(10_000)) {
     for (const k of ["loadMs", "reloadMs", "composeMs", "heapMB"]) growth[k] = by(10_000)[k].median / by(1000)[k].median;
-    targets.push(target(2, "compose time 10,000 ÷ 1,000 layers ≤ 12", growth.composeMs, 12, growth.composeMs <= 12));
+    targets.push(target(2, "compose time 10,000 ÷ 1,000 layers ≤ 10", growth.composeMs, 10, growth.composeMs <= 10));
     targets.push(target(2, "loading 1,000 layer files < 1 s (fresh process)", by(1000).loadMs.median, 1000, by(1000).loadMs.median < 1000, "ms"));
   }
   return { rounds, rows, growth, targets };
