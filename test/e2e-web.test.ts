@@ -157,7 +157,7 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     const defaults = (await apiJson("/api/options")).defaults;
     expect(await page.getByRole("combobox", { name: /^Deployment mode/ }).inputValue()).toBe(defaults.deployment_mode);
     expect(await page.getByRole("textbox", { name: /^Concurrent users/ }).inputValue()).toBe(defaults.num_concurrency.join(", "));
-    await eventually(() => page.locator(".preview .empty-state").textContent()).toMatch(/Enter a model/);
+    await eventually(() => page.locator(".preview .empty-state").textContent()).toMatch(/^Fill in Model and Inference engine to see the config/);
 
     await fillContext(page);
     await page.getByRole("checkbox", { name: /Low Latency/ }).check();

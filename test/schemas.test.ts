@@ -23,6 +23,9 @@ const contextSchema = readJson(path.join(repoRoot, "schemas/context.schema.json"
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
 // The known values of an open vocabulary (base_runtime, gpu_type): an annotation strata reads, not a constraint.
 ajv.addKeyword({ keyword: "x-known-values", schemaType: "array" });
+// How the page lays a field out (docs/ui.md): annotations too.
+ajv.addKeyword({ keyword: "x-form-group", schemaType: "string" });
+ajv.addKeyword({ keyword: "x-form-widget", schemaType: "string" });
 const validateTask = ajv.compile(taskSchema);
 const validateContext = ajv.compile(contextSchema);
 

@@ -134,26 +134,15 @@ export const api = {
   },
   task: (id: number, signal?: AbortSignal) => request<Task>("GET", `/api/tasks/${id}`, undefined, signal),
   layerStatus: (signal?: AbortSignal) => request<LayerStatus>("GET", "/api/layers/status", undefined, signal),
+  /** GET /api/schemas/:name: `context`, `task-config`, `layer` or `request` (the body of the two POST routes). */
+  schema: (name: string, signal?: AbortSignal) => request<JsonSchema>("GET", `/api/schemas/${encodeURIComponent(name)}`, undefined, signal),
 };
 
-/** The body of POST /api/config/preview and /api/tasks/from-context, in the design's REST names. */
-export interface TaskBody {
-  model_name: string;
-  base_runtime: string;
-  deployment_mode?: string;
-  benchmark_task?: string;
-  traffic_scenarios?: string[];
-  num_concurrency?: number[];
-  optimization_strategy?: string;
-  optimization_objective?: string;
-  profiles?: string[];
-  overrides?: Record<string, unknown>;
-  override_mode?: "patch" | "replace";
-  slo?: Record<string, unknown> | null;
-  total_gpus?: number | null;
-  gpu_type?: string | null;
-  task_name?: string;
-  description?: string;
+/**
+ * The body of POST /api/config/preview and /api/tasks/from-context: the project's context fields (in their
+ * context names; the server also takes the body names of `aliases`) and the task's name and description.
+ */
+export type TaskBody = Record<string, unknown> & {
   /** Start the task on the autotuner once it is delivered (only with an autotuner URL). */
   start?: boolean;
-}
+};

@@ -102,8 +102,9 @@ export function OptionSelect({
 
 /**
  * A free-text field with the values the server knows as suggestions (`<input list>` + `<datalist>`), for a
- * field whose known values are only examples: any text is accepted, and leaving it empty means "none".
- * The browser offers the suggestions on typing, or with Alt+Down / Down arrow; Escape closes them.
+ * field whose known values are only examples: any text is accepted. A `clearable` one (a field that takes
+ * null) has a Clear button: empty means "none". The browser offers the suggestions on typing, or with
+ * Alt+Down / Down arrow; Escape closes them.
  */
 export function OptionInput({
   id,
@@ -113,7 +114,10 @@ export function OptionInput({
   options,
   onChange,
   placeholder,
-}: OptionProps) {
+  required,
+  clearable,
+  inputMode,
+}: OptionProps & { required?: boolean; clearable?: boolean; inputMode?: "numeric" | "decimal" }) {
   const listId = `${id}-suggestions`;
   return (
     <span className="option-input">
@@ -122,19 +126,23 @@ export function OptionInput({
         type="text"
         aria-describedby={describedBy || undefined}
         aria-invalid={invalid || undefined}
+        aria-required={required || undefined}
         autoComplete="off"
         spellCheck={false}
-        list={listId}
+        inputMode={inputMode}
+        list={options.length > 0 ? listId : undefined}
         value={value}
         placeholder={placeholder}
         onChange={(e) => onChange(e.target.value)}
       />
-      <datalist id={listId}>
-        {options.map((o) => (
-          <option key={o.value} value={o.value} label={o.layers.length > 0 ? `layers: ${o.layers.join(", ")}` : undefined} />
-        ))}
-      </datalist>
-      {value !== "" && (
+      {options.length > 0 && (
+        <datalist id={listId}>
+          {options.map((o) => (
+            <option key={o.value} value={o.value} label={o.layers.length > 0 ? `layers: ${o.layers.join(", ")}` : undefined} />
+          ))}
+        </datalist>
+      )}
+      {clearable && value !== "" && (
         <button type="button" className="option-input-clear" aria-label={`Clear ${id.replace(/^f-/, "")} (none)`} onClick={() => onChange("")}>
           Clear
         </button>
@@ -144,7 +152,7 @@ export function OptionInput({
 }
 
 /** The first sentence always; the rest while the field has focus (screen readers get all of it). */
-function LongHint({ text }: { text: string }) {
+export function LongHint({ text }: { text: string }) {
   const m = /^(.+?(?<!\b(?:e\.g|i\.e))[.!?])\s+(?=\S)(.*)$/s.exec(text);
   if (!m) return <>{text}</>;
   return (

@@ -8,6 +8,7 @@ import { LayersPanel } from "./LayersPanel";
 
 export function PreviewPanel({
   ready,
+  waitingFor,
   yamlError,
   preview,
   configIssues,
@@ -16,6 +17,8 @@ export function PreviewPanel({
   describeUserValue,
 }: {
   ready: boolean;
+  /** The titles of the required fields still empty. */
+  waitingFor: string[];
   yamlError: number | null;
   preview: PreviewState;
   configIssues: Issue[];
@@ -26,7 +29,8 @@ export function PreviewPanel({
   const pv = preview.preview;
   const failure = preview.state === "error" ? preview.failure : undefined;
   let status: { text: string; kind: string };
-  if (!ready) status = { text: "Waiting for the model and engine", kind: "idle" };
+  const missing = waitingFor.join(" and ");
+  if (!ready) status = { text: `Waiting for ${missing}`, kind: "idle" };
   else if (yamlError !== null) status = { text: `Paused: YAML error on line ${yamlError}`, kind: "paused" };
   else if (preview.state === "loading") status = { text: "Updating…", kind: "loading" };
   else if (failure) status = { text: failure.status === 400 ? "Paused: fix the marked fields" : "Preview failed", kind: "paused" };
@@ -47,7 +51,7 @@ export function PreviewPanel({
         </div>
         {!pv && !failure && (
           <p className="empty-state">
-            {ready ? "Composing the config…" : "Enter a model and choose an inference engine to see the config the layers compose for it."}
+            {ready ? "Composing the config…" : `Fill in ${missing} to see the config the layers compose for it.`}
           </p>
         )}
         {failure && (

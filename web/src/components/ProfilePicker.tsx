@@ -7,6 +7,8 @@ import { FieldIssues } from "./Issues";
 import { LoadError } from "./Status";
 
 interface Props {
+  /** The profiles field's title in the context schema. */
+  title: string;
   profiles: Loadable<{ profiles: Profile[] }>;
   selected: string[];
   onChange: (next: string[]) => void;
@@ -14,7 +16,7 @@ interface Props {
   issues: Issue[];
 }
 
-export function ProfilePicker({ profiles, selected, onChange, onRetry, issues }: Props) {
+export function ProfilePicker({ title, profiles, selected, onChange, onRetry, issues }: Props) {
   const buttons = useRef(new Map<string, HTMLButtonElement | null>());
   const [announcement, setAnnouncement] = useState("");
   const list = profiles.data?.profiles;
@@ -49,14 +51,14 @@ export function ProfilePicker({ profiles, selected, onChange, onRetry, issues }:
 
   return (
     <fieldset className="panel profiles" aria-describedby="profiles-hint">
-      <legend>Profiles</legend>
+      <legend>{title}</legend>
       <p id="profiles-hint" className="hint">
         Presets applied on top of the defaults. Pick any number; they apply in the order listed under <em>Order</em>, so
         where two profiles set the same value, <strong>the one lower in the list wins</strong>.
       </p>
       {!list && profiles.state === "loading" && <p className="loading">Loading profiles…</p>}
       {profiles.state === "error" && <LoadError what="the profiles" failure={profiles.failure} onRetry={onRetry} />}
-      {list && list.length === 0 && <p className="muted">The server has no profiles. Add a file under layers/profiles/ and it appears here.</p>}
+      {list && list.length === 0 && <p className="muted">The server has no profiles. Add a profile file to the layers and it appears here.</p>}
       {list && list.length > 0 && (
         <div className="profile-cards">
           {list.map((p) => {

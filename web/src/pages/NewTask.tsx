@@ -1,13 +1,13 @@
 // New task: the context form, profiles and your changes on the left; the live preview on the right.
 // Nothing is stored until Create task; the preview is POST /api/config/preview, debounced.
-import { useEffect, useMemo, useRef, useState } from "react";
-import { api, type ApiFailure, type Issue, type JsonSchema, type Options, type Profile } from "../api";
-import { Field, OptionInput, OptionSelect } from "../components/Field";
+import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { api, type ApiFailure, type Issue, type Options, type Profile } from "../api";
+import { Field } from "../components/Field";
 import { FieldIssues, IssueList } from "../components/Issues";
 import { OverridesEditor, type LineMarker } from "../components/OverridesEditor";
 import { PreviewPanel } from "../components/PreviewPanel";
 import { ProfilePicker } from "../components/ProfilePicker";
-import { SloFieldset } from "../components/SloFieldset";
+import { issuesUnder, SchemaField, type FieldEnv } from "../components/SchemaField";
 import { LoadError, Loading } from "../components/Status";
 import { draftFromDefaults, draftToBody, loadDraft, saveDraft, type Draft } from "../draft";
 import { useLoad, usePoll, usePreview, useStickyHeight, type Loadable } from "../hooks";
@@ -15,6 +15,7 @@ import { OverriddenContext, overriddenFields } from "../context-overrides";
 import { byField, isConfigIssue } from "../issue-fields";
 import { lineOfPointer, parseOverrides } from "../overrides";
 import { parsePointer, toPointer } from "../pointer";
+import { fieldsets, formModel, missingRequired, panels, type FormField, type FormModel } from "../schema-form";
 import { yamlText } from "../yaml-lines";
 
 /** How often the profile list is re-read, so a profile file added on the server shows up. */
@@ -22,6 +23,8 @@ const PROFILE_POLL_MS = 4000;
 
 export function NewTaskPage({ navigate }: { navigate: (to: string) => void }) {
   const [options, reloadOptions] = useLoad((s) => api.options(s), []);
+  // The request body's schema names the body fields that are not context fields (the task's name and description).
+  const [requestSchema, reloadRequestSchema] = useLoad((s) => api.schema("request", s), []);
   const [profiles, reloadProfiles] = useLoad((s) => api.profiles(s), []);
   const [layerStatus, reloadStatus] = useLoad((s) => api.layerStatus(s), []);
   usePoll(() => {
@@ -33,22 +36,41 @@ export function NewTaskPage({ navigate }: { navigate: (to: string) => void }) {
   const layerHash = profiles.data?.layer_set_hash;
   const seenHash = useRef(layerHash);
   useEffect(() => {
-    if (layerHash && seenHash.current && layerHash !== seenHash.current) reloadOptions();
+    if (layerHash && seenHash.current && layerHash !== seenHash.current) {
+      reloadOptions();
+      reloadRequestSchema();
+    }
     seenHash.current = layerHash;
-  }, [layerHash, reloadOptions]);
+  }, [layerHash, reloadOptions, reloadRequestSchema]);
 
-  if (!options.data) {
+  const model = useMemo(
+    () => (options.data && requestSchema.data ? formModel(options.data.context_schema, options.data.roles ?? {}, requestSchema.data, options.data.aliases) : null),
+    [options.data, requestSchema.data],
+  );
+  if (!options.data || !model) {
+    const failed = options.state === "error" ? options : requestSchema.state === "error" ? requestSchema : null;
     return (
       <main id="main" className="page">
         <h1>New task</h1>
-        {options.state === "error" ? <LoadError what="the form options" failure={options.failure} onRetry={reloadOptions} /> : <Loading what="the form" />}
+        {failed?.state === "error" ? (
+          <LoadError
+            what="the form options"
+            failure={failed.failure}
+            onRetry={() => {
+              reloadOptions();
+              reloadRequestSchema();
+            }}
+          />
+        ) : (
+          <Loading what="the form" />
+        )}
       </main>
     );
   }
   return (
     <>
       {layerStatus.data && !layerStatus.data.ok && <BrokenLayers errors={layerStatus.data.errors} />}
-      <NewTaskForm options={options.data} profiles={profiles} reloadProfiles={reloadProfiles} layerHash={layerHash} navigate={navigate} />
+      <NewTaskForm options={options.data} model={model} profiles={profiles} reloadProfiles={reloadProfiles} layerHash={layerHash} navigate={navigate} />
     </>
   );
 }
@@ -68,22 +90,21 @@ function BrokenLayers({ errors }: { errors: Issue[] }) {
 
 interface FormProps {
   options: Options;
+  model: FormModel;
   profiles: Loadable<{ profiles: Profile[] }>;
   reloadProfiles: () => void;
   layerHash?: string;
   navigate: (to: string) => void;
 }
 
-function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }: FormProps) {
-  const schema = options.context_schema as { properties?: Record<string, JsonSchema>; definitions?: Record<string, JsonSchema> };
-  const props = schema.properties ?? {};
-  const [draft, setDraftState] = useState<Draft>(() => loadDraft() ?? draftFromDefaults(options));
+function NewTaskForm({ options, model, profiles, reloadProfiles, layerHash, navigate }: FormProps) {
+  const [draft, setDraftState] = useState<Draft>(() => loadDraft(draftFromDefaults(model, options.defaults ?? {})));
   const [creating, setCreating] = useState(false);
   // Only offered when the server hands tasks to an autotuner.
   const [startIt, setStartIt] = useState(false);
   const [createFailure, setCreateFailure] = useState<ApiFailure | null>(null);
   const [createNote, setCreateNote] = useState<string | null>(null);
-  const setDraft = (patch: Partial<Draft>) => {
+  const setDraft = (patch: Partial<Draft>, changed?: string) => {
     setDraftState((d) => {
       const next = { ...d, ...patch };
       saveDraft(next);
@@ -92,16 +113,18 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
     // What Create said is about the old input; the live preview reports on the new one.
     // A taken name stays flagged until the name itself changes.
     setCreateNote(null);
-    setCreateFailure((f) => (f && f.status === 409 && !("task_name" in patch) ? f : null));
+    setCreateFailure((f) => (f && f.status === 409 && changed !== duplicateField(f) ? f : null));
   };
+  const setValue = (key: string, value: string | boolean) => setDraft({ values: { ...draft.values, [key]: value } }, key);
 
   const parsed = useMemo(() => parseOverrides(draft.overrides_text), [draft.overrides_text]);
-  const ready = draft.model_name.trim() !== "" && draft.base_runtime !== "";
-  const body = useMemo(() => (ready && parsed.ok ? draftToBody(draft, parsed.value) : null), [draft, parsed, ready]);
+  const missing = missingRequired(model, draft.values);
+  const built = useMemo(() => draftToBody(model, draft, parsed.ok ? parsed.value : {}), [model, draft, parsed]);
+  const ready = missing.length === 0;
+  const body = ready && parsed.ok && built.problems.length === 0 ? built.body : null;
   const preview = usePreview(body, layerHash);
 
   const [highlight, setHighlight] = useState<string | null>(null);
-  const taskNameRef = useRef<HTMLInputElement>(null);
   const createBarRef = useRef<HTMLDivElement>(null);
   useStickyHeight(createBarRef, "--sticky-create-bar");
 
@@ -112,18 +135,21 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
     ...(createFailure && createFailure.status === 400 ? createFailure.issues : []),
   ];
   const fieldIssues = byField(inputIssues);
-  const issuesFor = (field: string) => fieldIssues.get(field) ?? [];
   const duplicate = createFailure?.status === 409 ? createFailure : null;
+  // A taken name (409) sits under the field that names the task, when the form has it; else beside Create task.
+  const named = duplicate ? duplicateField(duplicate) : undefined;
+  const dupField = named !== undefined && model.itemFields.some((f) => f.key === named) ? named : undefined;
+  const dupIssues: Issue[] = duplicate ? [{ code: duplicate.code, severity: "error", message: duplicate.message }] : [];
 
   const pv = preview.preview;
   const overridden = useMemo(() => overriddenFields(options.context_feeds, pv), [options.context_feeds, pv]);
   const configIssues = pv ? [...pv.errors, ...pv.warnings].filter(isConfigIssue) : [];
 
-  // Issues that concern a line of your changes: input issues under /overrides, and config issues about a value you set.
+  // Issues that concern a line of your changes: input issues under the overrides field, and config issues about a value you set.
   const markers: LineMarker[] = [];
   if (parsed.ok) {
     for (const w of parsed.warnings) markers.push({ line: w.line, severity: "warning", message: w.message });
-    for (const i of [...issuesFor("overrides"), ...issuesFor("user_overrides")]) {
+    for (const i of model.overrides ? (fieldIssues.get(model.overrides.key) ?? []) : []) {
       const line = lineOfPointer(parsed, toPointer(parsePointer(i.pointer ?? "").slice(1)));
       if (line) markers.push({ line, severity: i.severity, message: i.message });
     }
@@ -137,7 +163,7 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
     return line ? `line ${line} of your changes (in this form)` : undefined;
   };
 
-  /** Create the task; `name` (a free name the server suggested) replaces the task name first. */
+  /** Create the task; `name` (a free name the server suggested) replaces the taken one first. */
   const create = async (name?: string) => {
     setCreateNote(null);
     if (!parsed.ok) {
@@ -148,28 +174,46 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
     }
     if (!ready) {
       setCreateFailure(null);
-      setCreateNote("Fill in the model and the inference engine first.");
-      document.getElementById(draft.model_name.trim() ? "f-base_runtime" : "f-model_name")?.focus();
+      setCreateNote(`Fill in ${missing.map((f) => f.title).join(" and ")} first.`);
+      document.getElementById(`f-${missing[0].key}`)?.focus();
       return;
     }
-    const sent = name === undefined ? draft : { ...draft, task_name: name };
-    if (name !== undefined) setDraft({ task_name: name });
+    if (built.problems.length > 0) {
+      setCreateFailure(null);
+      setCreateNote(`Fix ${built.problems.map((p) => p.key).join(" and ")} first.`);
+      document.getElementById(`f-${built.problems[0].key}`)?.focus();
+      return;
+    }
+    let sent = built.body;
+    if (name !== undefined && dupField) {
+      sent = { ...sent, [dupField]: name };
+      setDraft({ values: { ...draft.values, [dupField]: name } }, dupField);
+    }
     setCreating(true);
-    const r = await api.createTask({ ...draftToBody(sent, parsed.value), ...(startIt ? { start: true } : {}) });
+    const r = await api.createTask({ ...sent, ...(startIt ? { start: true } : {}) });
     setCreating(false);
     if (r.ok) {
       setCreateFailure(null);
-      setDraft({ task_name: "", description: "" });
+      // The next task starts without this one's name and description.
+      setDraft({ values: { ...draft.values, ...Object.fromEntries(model.itemFields.map((f) => [f.key, ""])) } });
       navigate(`/tasks/${r.data.task.id}?created=1`);
       return;
     }
     setCreateFailure(r.failure);
-    if (r.failure.status === 409) taskNameRef.current?.focus();
+    const taken = r.failure.status === 409 ? duplicateField(r.failure) : undefined;
+    if (taken) document.getElementById(`f-${taken}`)?.focus();
   };
 
-  const otherInputIssues = [...(fieldIssues.get("") ?? [])].concat(
-    [...fieldIssues.entries()].filter(([f]) => f !== "" && !KNOWN_FIELDS.has(f)).flatMap(([, v]) => v),
-  );
+  const env: FieldEnv = {
+    values: draft.values,
+    setValue,
+    options: options.options,
+    issues: inputIssues,
+    problems: new Map(built.problems.map((p) => [p.key, p.message])),
+  };
+  const known = new Set([...model.itemFields, ...model.fields, model.profiles, model.overrides, model.overrideMode].filter(Boolean).map((f) => f!.key));
+  const otherInputIssues = [...(fieldIssues.get("") ?? [])].concat([...fieldIssues.entries()].filter(([f]) => f !== "" && !known.has(f)).flatMap(([, v]) => v));
+  const modeIssues = model.overrideMode ? (fieldIssues.get(model.overrideMode.key) ?? []) : [];
 
   return (
     <main id="main" className="page new-task">
@@ -184,152 +228,71 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
         <OverriddenContext.Provider value={overridden}>
           <form
             className="form-column"
-            aria-label="Task context"
+            aria-label={model.title}
             // Only the button creates a task: Enter in a field must not (nothing is stored until Create task).
             onSubmit={(e) => e.preventDefault()}
             noValidate
           >
-            <fieldset className="panel">
-              <legend>Task</legend>
-              <div className="grid-2">
-                <Field
-                  name="task_name"
-                  label="Task name"
-                  issues={[...issuesFor("task_name"), ...(duplicate ? [{ code: duplicate.code, severity: "error" as const, message: duplicate.message }] : [])]}
-                  hint={
-                    draft.task_name.trim() === "" && pv?.config && typeof pv.config.task_name === "string"
-                      ? `Optional. Leave empty to use the name the layers make (${pv.config.task_name}); it must be unique.`
-                      : "Optional. Leave empty to use the name the layers make; it must be unique."
-                  }
-                  after={
-                    duplicate && (duplicate.suggested_name || duplicate.existing_id) ? (
-                      <div className="field-actions">
-                        {duplicate.suggested_name && (
-                          <button type="button" className="primary small" disabled={creating} onClick={() => void create(duplicate.suggested_name)}>
-                            Create as <span className="name-text">{duplicate.suggested_name}</span>
-                          </button>
-                        )}
-                        {duplicate.existing_id ? (
-                          <a id="duplicate-link" className="field-link" href={`#/tasks/${duplicate.existing_id}`}>
-                            Open the task that has this name (#{duplicate.existing_id})
-                          </a>
-                        ) : null}
-                      </div>
-                    ) : null
-                  }
-                >
-                  {({ id, describedBy, invalid }) => (
-                    <input
-                      id={id}
-                      ref={taskNameRef}
-                      aria-describedby={describedBy || undefined}
-                      aria-invalid={invalid || undefined}
-                      value={draft.task_name}
-                      placeholder={pv?.config && typeof pv.config.task_name === "string" ? pv.config.task_name : ""}
-                      onChange={(e) => setDraft({ task_name: e.target.value })}
+            {model.itemFields.length > 0 && (
+              <fieldset className="panel">
+                <legend>Task</legend>
+                <div className="grid-2">
+                  {model.itemFields.map((f) => (
+                    <ItemField
+                      key={f.key}
+                      field={f}
+                      value={typeof draft.values[f.key] === "string" ? (draft.values[f.key] as string) : ""}
+                      made={pv?.config ? pv.config[f.key] : undefined}
+                      onChange={(v) => setValue(f.key, v)}
+                      issues={[...issuesUnder(inputIssues, f.path), ...(dupField === f.key ? dupIssues : [])]}
+                      after={dupField === f.key && duplicate ? <DuplicateActions duplicate={duplicate} creating={creating} onCreateAs={(n) => void create(n)} /> : null}
                     />
-                  )}
-                </Field>
-                <Field name="description" label="Description" issues={issuesFor("description")} hint="Optional. What this task is for.">
-                  {({ id, describedBy }) => <input id={id} aria-describedby={describedBy || undefined} value={draft.description} onChange={(e) => setDraft({ description: e.target.value })} />}
-                </Field>
+                  ))}
+                </div>
+              </fieldset>
+            )}
+
+            {panels(model).map((p) => (
+              <fieldset key={p.title} className="panel">
+                <legend>{p.title}</legend>
+                <div className="grid-2">
+                  {p.fields.map((f) => (
+                    <SchemaField key={f.key} field={f} env={env} />
+                  ))}
+                </div>
+              </fieldset>
+            ))}
+
+            {fieldsets(model).map((f) => (
+              <SchemaField key={f.key} field={f} env={env} />
+            ))}
+
+            {model.profiles && (
+              <ProfilePicker
+                title={model.profiles.title}
+                profiles={profiles}
+                selected={draft.profiles}
+                onChange={(p) => setDraft({ profiles: p })}
+                onRetry={reloadProfiles}
+                issues={issuesUnder(inputIssues, model.profiles.path)}
+              />
+            )}
+
+            {model.overrides && (
+              // Without an override_mode role, changes always patch: the editor's Patch/Replace switch is hidden.
+              <div className={model.overrideMode ? undefined : "patch-only"}>
+                <OverridesEditor
+                  text={draft.overrides_text}
+                  onText={(t) => setDraft({ overrides_text: t })}
+                  mode={model.overrideMode ? draft.override_mode : "patch"}
+                  onMode={(m) => setDraft({ override_mode: m })}
+                  syntaxError={parsed.ok ? undefined : parsed.error}
+                  markers={markers}
+                  placeholder={overridesPlaceholder(model.overrides)}
+                />
               </div>
-            </fieldset>
-
-            <fieldset className="panel">
-              <legend>Model and hardware</legend>
-              <div className="grid-2">
-                <Field name="model_name" schema={props.model_name} issues={issuesFor("model_name")} required>
-                  {({ id, describedBy, invalid }) => (
-                    <input
-                      id={id}
-                      aria-describedby={describedBy || undefined}
-                      aria-invalid={invalid || undefined}
-                      aria-required
-                      value={draft.model_name}
-                      placeholder={exampleOf(props.model_name)}
-                      list="model-suggestions"
-                      onChange={(e) => setDraft({ model_name: e.target.value })}
-                    />
-                  )}
-                </Field>
-                <Field name="base_runtime" schema={props.base_runtime} issues={issuesFor("base_runtime")} required>
-                  {(a) => <OptionSelect {...a} required value={draft.base_runtime} options={options.options.base_runtime ?? []} placeholder="Choose an engine…" onChange={(v) => setDraft({ base_runtime: v })} />}
-                </Field>
-                <Field name="deployment_mode" schema={props.deployment_mode} issues={issuesFor("deployment_mode")}>
-                  {(a) => <OptionSelect {...a} value={draft.deployment_mode} options={options.options.deployment_mode ?? []} onChange={(v) => setDraft({ deployment_mode: v })} />}
-                </Field>
-                <Field name="gpu_type" schema={props.gpu_type} issues={issuesFor("gpu_type")}>
-                  {(a) => <OptionInput {...a} value={draft.gpu_type} options={options.options.gpu_type ?? []} placeholder="Not specified (type or pick one)" onChange={(v) => setDraft({ gpu_type: v })} />}
-                </Field>
-                <Field name="total_gpus" schema={props.total_gpus} issues={issuesFor("total_gpus")}>
-                  {({ id, describedBy, invalid }) => (
-                    <input
-                      id={id}
-                      inputMode="numeric"
-                      aria-describedby={describedBy || undefined}
-                      aria-invalid={invalid || undefined}
-                      value={draft.total_gpus}
-                      placeholder="no limit"
-                      onChange={(e) => setDraft({ total_gpus: e.target.value })}
-                    />
-                  )}
-                </Field>
-              </div>
-            </fieldset>
-
-            <fieldset className="panel">
-              <legend>Load test and search</legend>
-              <div className="grid-2">
-                <Field name="benchmark_task" schema={props.benchmark_task} issues={issuesFor("benchmark_task")}>
-                  {(a) => <OptionSelect {...a} value={draft.benchmark_task} options={options.options.benchmark_task ?? []} onChange={(v) => setDraft({ benchmark_task: v })} />}
-                </Field>
-                <Field name="traffic_scenarios" schema={props.traffic_scenarios} issues={issuesFor("traffic_scenarios")} hint={listHint(props.traffic_scenarios, "D(100,100), D(1000,100)")}>
-                  {({ id, describedBy, invalid }) => (
-                    <input id={id} aria-describedby={describedBy || undefined} aria-invalid={invalid || undefined} value={draft.traffic_scenarios} onChange={(e) => setDraft({ traffic_scenarios: e.target.value })} />
-                  )}
-                </Field>
-                <Field name="num_concurrency" schema={props.num_concurrency} issues={issuesFor("num_concurrency")} hint={listHint(props.num_concurrency, "1, 4, 8")}>
-                  {({ id, describedBy, invalid }) => (
-                    <input
-                      id={id}
-                      inputMode="numeric"
-                      aria-describedby={describedBy || undefined}
-                      aria-invalid={invalid || undefined}
-                      value={draft.num_concurrency}
-                      onChange={(e) => setDraft({ num_concurrency: e.target.value })}
-                    />
-                  )}
-                </Field>
-                <Field name="optimization_strategy" schema={props.optimization_strategy} issues={issuesFor("optimization_strategy")}>
-                  {(a) => <OptionSelect {...a} value={draft.optimization_strategy} options={options.options.optimization_strategy ?? []} onChange={(v) => setDraft({ optimization_strategy: v })} />}
-                </Field>
-                <Field name="optimization_objective" schema={props.optimization_objective} issues={issuesFor("optimization_objective")}>
-                  {(a) => <OptionSelect {...a} value={draft.optimization_objective} options={options.options.optimization_objective ?? []} onChange={(v) => setDraft({ optimization_objective: v })} />}
-                </Field>
-              </div>
-            </fieldset>
-
-            <datalist id="model-suggestions">
-              {(options.options.model_name ?? []).map((o) => (
-                <option key={o.value} value={o.value} />
-              ))}
-            </datalist>
-
-            <SloFieldset draft={draft} setDraft={setDraft} schema={schema} issues={[...issuesFor("slo"), ...issuesFor("slo_config")]} />
-
-            <ProfilePicker profiles={profiles} selected={draft.profiles} onChange={(p) => setDraft({ profiles: p })} onRetry={reloadProfiles} issues={issuesFor("profiles")} />
-
-            <OverridesEditor
-              text={draft.overrides_text}
-              onText={(t) => setDraft({ overrides_text: t })}
-              mode={draft.override_mode}
-              onMode={(m) => setDraft({ override_mode: m })}
-              syntaxError={parsed.ok ? undefined : parsed.error}
-              markers={markers}
-              placeholder={overridesPlaceholder(props.user_overrides)}
-            />
-            {[...issuesFor("override_mode")].length > 0 && <FieldIssues id="override-mode-issues" issues={issuesFor("override_mode")} />}
+            )}
+            {modeIssues.length > 0 && <FieldIssues id="override-mode-issues" issues={modeIssues} />}
 
             <div className="create-bar" ref={createBarRef}>
               <button type="button" className="primary" disabled={creating} aria-describedby="create-status" onClick={() => void create()}>
@@ -344,6 +307,7 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
                 {createNote && <p className="warn-text">{createNote}</p>}
                 {createFailure && createFailure.status !== 409 && <CreateFailure failure={createFailure} />}
                 {duplicate && <p className="error-text">Not created: {duplicate.message}</p>}
+                {duplicate && !dupField && <DuplicateActions duplicate={duplicate} creating={creating} />}
                 {otherInputIssues.length > 0 && <IssueList issues={otherInputIssues} label="Problems with the request" />}
               </div>
             </div>
@@ -352,6 +316,7 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
 
         <PreviewPanel
           ready={ready}
+          waitingFor={missing.map((f) => f.title)}
           yamlError={parsed.ok ? null : parsed.error.line}
           preview={preview}
           configIssues={configIssues}
@@ -364,40 +329,68 @@ function NewTaskForm({ options, profiles, reloadProfiles, layerHash, navigate }:
   );
 }
 
-const KNOWN_FIELDS = new Set([
-  "task_name",
-  "description",
-  "model_name",
-  "base_runtime",
-  "deployment_mode",
-  "gpu_type",
-  "total_gpus",
-  "benchmark_task",
-  "traffic_scenarios",
-  "num_concurrency",
-  "optimization_strategy",
-  "optimization_objective",
-  "slo",
-  "slo_config",
-  "profiles",
-  "overrides",
-  "user_overrides",
-  "override_mode",
-]);
-
-function exampleOf(s?: JsonSchema): string {
-  const ex = Array.isArray(s?.examples) ? s.examples[0] : undefined;
-  return typeof ex === "string" ? `e.g. ${ex}` : "";
+/** The body field a 409 is about (`/task_name`), from its issue's pointer. */
+function duplicateField(f: ApiFailure): string | undefined {
+  return parsePointer(f.issues[0]?.pointer ?? "")[0];
 }
 
-function listHint(s: JsonSchema | undefined, example: string): string {
-  const d = typeof s?.description === "string" ? `${s.description} ` : "";
-  return `${d}Separate items with commas, e.g. ${example}.`;
+/**
+ * A body field that is not a context field (the task's name or description): optional, and left empty the config
+ * keeps what the layers make, shown in grey.
+ */
+function ItemField({
+  field,
+  value,
+  made,
+  onChange,
+  issues,
+  after,
+}: {
+  field: FormField;
+  value: string;
+  made: unknown;
+  onChange: (v: string) => void;
+  issues: Issue[];
+  after: ReactNode;
+}) {
+  const shown = typeof made === "string" && made !== "" ? made : undefined;
+  return (
+    <Field
+      name={field.key}
+      label={field.title}
+      issues={issues}
+      hint={`Optional. Leave empty to keep what the layers make${value.trim() === "" && shown ? ` (${shown})` : ""}.`}
+      after={after}
+    >
+      {({ id, describedBy, invalid }) => (
+        <input id={id} aria-describedby={describedBy || undefined} aria-invalid={invalid || undefined} value={value} placeholder={shown ?? ""} onChange={(e) => onChange(e.target.value)} />
+      )}
+    </Field>
+  );
 }
 
-function overridesPlaceholder(s?: JsonSchema): string {
-  const ex = Array.isArray(s?.examples) ? s.examples[0] : undefined;
-  return ex && typeof ex === "object" ? `# for example:\n${yamlText(ex)}` : "parameters:\n  tp-size: [2]";
+/** After a 409: create under the free name the server found, or open the item that has the name. */
+function DuplicateActions({ duplicate, creating, onCreateAs }: { duplicate: ApiFailure; creating: boolean; onCreateAs?: (name: string) => void }) {
+  if (!duplicate.suggested_name && !duplicate.existing_id) return null;
+  return (
+    <div className="field-actions">
+      {duplicate.suggested_name && onCreateAs && (
+        <button type="button" className="primary small" disabled={creating} onClick={() => onCreateAs(duplicate.suggested_name!)}>
+          Create as <span className="name-text">{duplicate.suggested_name}</span>
+        </button>
+      )}
+      {duplicate.existing_id ? (
+        <a id="duplicate-link" className="field-link" href={`#/tasks/${duplicate.existing_id}`}>
+          Open the task that has this name (#{duplicate.existing_id})
+        </a>
+      ) : null}
+    </div>
+  );
+}
+
+function overridesPlaceholder(field: FormField): string {
+  const ex = field.examples[0];
+  return ex && typeof ex === "object" ? `# for example:\n${yamlText(ex)}` : "";
 }
 
 function CreateFailure({ failure }: { failure: ApiFailure }) {
