@@ -11,7 +11,7 @@
 import type { Origin } from "./issues.js";
 import { cloneData, findTooDeep, hasOwn, isPlainObject, setOwn } from "../util/data.js";
 import { describeValue } from "../util/data.js";
-import { escapeToken } from "../util/pointer.js";
+import { childPointer } from "../util/pointer.js";
 import { SOURCE_LIMITS } from "./source.js";
 
 export type WriteOp = "set" | "replace" | "delete" | "append" | "prepend";
@@ -101,7 +101,7 @@ function mergeAt(base: unknown, patch: unknown, pointer: string, origin: OriginA
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(base)) setOwn(out, k, base[k]);
     for (const k of Object.keys(p)) {
-      const child = `${pointer}/${escapeToken(k)}`;
+      const child = childPointer(pointer, k);
       const v = mergeAt(hasOwn(base, k) ? base[k] : undefined, p[k], child, origin, trace);
       if (v === DELETE) delete out[k];
       else setOwn(out, k, v);
@@ -121,7 +121,7 @@ function mergeAt(base: unknown, patch: unknown, pointer: string, origin: OriginA
 function recordValue(v: unknown, pointer: string, origin: OriginAt, trace: Trace, op: WriteOp): void {
   trace.record(pointer, op, origin, v);
   if (isPlainObject(v)) {
-    for (const k of Object.keys(v)) recordValue(v[k], `${pointer}/${escapeToken(k)}`, origin, trace, "set");
+    for (const k of Object.keys(v)) recordValue(v[k], childPointer(pointer, k), origin, trace, "set");
   }
 }
 
@@ -134,7 +134,7 @@ function materialize(v: unknown, pointer: string): unknown {
   }
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(v)) {
-    const child = materialize(v[k], `${pointer}/${escapeToken(k)}`);
+    const child = materialize(v[k], childPointer(pointer, k));
     if (child !== undefined) setOwn(out, k, child);
   }
   return out;

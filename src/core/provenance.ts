@@ -2,7 +2,7 @@
 import type { Origin } from "./issues.js";
 import type { Trace, Write } from "./merge.js";
 import { isPlainObject } from "../util/data.js";
-import { escapeToken } from "../util/pointer.js";
+import { childPointer } from "../util/pointer.js";
 
 /**
  * The write that produced the value at `pointer`: the latest write there or at any ancestor. For a value
@@ -35,7 +35,7 @@ export function provenanceOf(config: unknown, trace: Trace): Record<string, Orig
     const best = here && (!above || here.seq > above.seq) ? here : above;
     const keys = isPlainObject(v) ? Object.keys(v) : [];
     if (keys.length > 0) {
-      for (let i = keys.length - 1; i >= 0; i--) stack.push([(v as Record<string, unknown>)[keys[i]], `${pointer}/${escapeToken(keys[i])}`, best]);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push([(v as Record<string, unknown>)[keys[i]], childPointer(pointer, keys[i]), best]);
     } else if (best) {
       out[pointer] = best.origin;
     }

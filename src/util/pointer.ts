@@ -8,6 +8,27 @@ export function escapeToken(t: string | number): string {
   return s.includes("~") || s.includes("/") ? s.replace(/~/g, "~0").replace(/\//g, "~1") : s;
 }
 
+// The pointers a compose writes and reads are the same few hundred on every compose: each child pointer is built
+// once and kept, so merge, the trace and provenance get the same string (its hash already computed) instead of a
+// new concatenation to hash on every write. Bounded: expressions can write ever new keys.
+const childPointers = new Map<string, Map<string, string>>();
+let childPointerCount = 0;
+const MAX_CHILD_POINTERS = 50_000;
+
+/** `${parent}/${escapeToken(key)}`, kept for the next call. */
+export function childPointer(parent: string, key: string): string {
+  let byKey = childPointers.get(parent);
+  let child = byKey?.get(key);
+  if (child !== undefined) return child;
+  child = parent + "/" + escapeToken(key);
+  if (childPointerCount < MAX_CHILD_POINTERS) {
+    if (!byKey) childPointers.set(parent, (byKey = new Map()));
+    byKey.set(key, child);
+    childPointerCount++;
+  }
+  return child;
+}
+
 export function toPointer(path: Path): string {
   let s = "";
   for (const seg of path) s += "/" + escapeToken(seg);
