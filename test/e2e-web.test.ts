@@ -641,3 +641,54 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     await closePage(page);
   }, 60_000);
 });
+
+// The page serves any project: the k8s example's form comes from its own context schema and roles alone.
+describe.skipIf(NO_BROWSER)("the New task page for another project (examples/k8s-deployment)", () => {
+  it("builds the form from that project's schema and roles, and previews a Deployment with a tier and a change", async () => {
+    const dir = join(tmp, "k8s-deployment");
+    cpSync(join(ROOT, "examples", "k8s-deployment"), dir, { recursive: true });
+    const k8s = await createServer({ project: dir, db: join(tmp, "k8s.db"), webDir: WEB_DIST, watch: false });
+    try {
+      const context = await browser.newContext({ viewport: DESKTOP });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(k8s.url + "/");
+      // One panel named by the schema's title, its fields by their titles; the roles' own widgets under the
+      // project's names (tiers, changes); nothing of the autotuner's form.
+      const panel = page.getByRole("group", { name: "Deployment context" });
+      await panel.waitFor();
+      expect(await page.getByRole("combobox", { name: /^Model/ }).count()).toBe(0);
+      expect(await page.getByRole("group", { name: "Task" }).count()).toBe(0);
+      const environment = panel.getByRole("combobox", { name: /^Environment/ });
+      expect(await environment.locator("option").allTextContents()).toEqual(["Choose…", "dev", "staging", "prod"]);
+      expect(await panel.getByRole("combobox", { name: /^Image version/ }).inputValue()).toBe("stable");
+      await page.getByRole("group", { name: "Tiers" }).getByRole("checkbox", { name: /^Critical/ }).waitFor();
+      // No override_mode role: your changes always patch, so no switch is offered.
+      expect(await page.getByRole("radiogroup", { name: "How your changes apply" }).count()).toBe(0);
+      expect(await page.getByTestId("preview-status").textContent()).toBe("Waiting for Service and Environment and Region");
+
+      await panel.getByRole("combobox", { name: /^Service/ }).fill("checkout");
+      await environment.selectOption("prod");
+      await panel.getByRole("combobox", { name: /^Region/ }).fill("eu-west-1");
+      await page.getByRole("checkbox", { name: /^Critical/ }).check();
+      await waitUpToDate(page);
+      await eventually(() => valueLine(page, "/metadata/name").textContent()).toContain("name: checkout-prod");
+      await eventually(() => valueLine(page, "/spec/replicas").textContent()).toContain("replicas: 3");
+      await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill("spec:\n  replicas: 5\n");
+      await eventually(() => valueLine(page, "/spec/replicas").textContent()).toContain("replicas: 5");
+      const applied = await page.locator(".preview .applied-layers .layer-name").allTextContents();
+      // The project's own stages: the tier, then your changes, then its finalize stage.
+      expect(applied.indexOf("profile critical › critical-replicas")).toBeGreaterThan(-1);
+      expect(applied.indexOf("your changes (patch)")).toBeGreaterThan(applied.indexOf("profile critical › critical-replicas"));
+      expect(applied.at(-1)).toBe("pod-labels");
+      // An input issue from that project's schema sits under its field.
+      await panel.getByRole("combobox", { name: /^Service/ }).fill("Checkout");
+      await eventually(() => page.locator('[data-field="service"] .field-issues').textContent()).toContain("'service' must be lower-case letters");
+      await context.close();
+      expect(errors).toEqual([]);
+    } finally {
+      await k8s.close();
+    }
+  }, 60_000);
+});
