@@ -263,6 +263,16 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     await eventually(() => fieldIssue.textContent()).toContain("'num_concurrency.1' must be >= 1");
     expect(await concurrency.getAttribute("aria-invalid")).toBe("true");
     expect(await page.getByTestId("preview-status").textContent()).toBe("Paused: fix the marked fields");
+    // The list's items are chips; the one the issue points at (/num_concurrency/1) is marked.
+    const chips = page.locator('[data-field="num_concurrency"] .chip');
+    expect(await chips.locator(".chip-text").allTextContents()).toEqual(["1", "0"]);
+    expect(await chips.evaluateAll((els) => els.map((e) => e.classList.contains("is-invalid")))).toEqual([false, true]);
+    // Removing it from the keyboard: the text follows, and focus goes to the chip before it.
+    await page.getByRole("button", { name: "Remove 0 from Concurrent users" }).focus();
+    await page.keyboard.press("Enter");
+    await eventually(() => concurrency.inputValue()).toBe("1");
+    await eventually(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Remove 1 from Concurrent users");
+    await eventually(() => fieldIssue.count()).toBe(0);
     await concurrency.fill("1, 8");
     await eventually(() => fieldIssue.count()).toBe(0);
 
