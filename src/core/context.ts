@@ -3,7 +3,7 @@ import { issue, type Issue } from "./issues.js";
 import { type SchemaSet } from "./schemas.js";
 import { SOURCE_LIMITS } from "./source.js";
 import type { ErrorObject } from "ajv";
-import { cloneData, findForbiddenKeys, findTooDeep, getOwnPath, isPlainObject } from "../util/data.js";
+import { cloneData, findForbiddenKeys, findTooDeep, FORBIDDEN_KEYS, getOwnPath, isPlainObject } from "../util/data.js";
 import { closestName, nearMiss } from "../util/names.js";
 import { parsePointer } from "../util/pointer.js";
 import { errorMessage, errorPointer, overLimits, usefulErrors } from "../lang/json-schema.js";
@@ -18,6 +18,10 @@ export type ContextRecord = Record<string, unknown>;
 /** Validate a context (never mutated) and return a copy with defaults, or issues naming each bad field. */
 export function normalizeContext<C extends object = ContextRecord>(schemas: SchemaSet, input: unknown): { context?: C; issues: Issue[] } {
   if (!isPlainObject(input)) return { issues: [issue("context-invalid", "the context must be an object (a mapping of fields)", { pointer: "" })] };
+  // The usual context (within the depth limit, no forbidden key, no `$config`) is copied in one walk; any other
+  // takes the walks below, which find and name each problem.
+  const quick = Object.hasOwn(input, "$config") ? undefined : cleanCopy(input, 0);
+  if (quick !== undefined) return validated(schemas, quick as Record<string, unknown>);
   // Checked first, so that no walk below can exhaust the stack (a cycle counts as too deep).
   const tooDeep = findTooDeep(input, SOURCE_LIMITS.maxDepth);
   if (tooDeep !== undefined) {
@@ -33,7 +37,39 @@ export function normalizeContext<C extends object = ContextRecord>(schemas: Sche
   if (Object.hasOwn(input, "$config")) {
     return { issues: [issue("context-invalid", "'$config' is not allowed as a context field: layers read the config built so far under that name", { pointer: "/$config" })] };
   }
-  const copy = cloneData(input);
+  return validated(schemas, cloneData(input));
+}
+
+/**
+ * A copy of `v` (as cloneData makes it), or undefined when it nests deeper than SOURCE_LIMITS.maxDepth or has a
+ * key from FORBIDDEN_KEYS (what findTooDeep and findForbiddenKeys look for). Recursion is bounded by the limit.
+ */
+function cleanCopy(v: unknown, depth: number): unknown {
+  if (v === null || typeof v !== "object") return v;
+  if (depth >= SOURCE_LIMITS.maxDepth) return undefined;
+  if (Array.isArray(v)) {
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      const c = x !== null && typeof x === "object" ? cleanCopy(x, depth + 1) : x;
+      if (c === undefined && x !== undefined) return undefined;
+      out[i] = c;
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    if (FORBIDDEN_KEYS.has(k)) return undefined;
+    const x = (v as Record<string, unknown>)[k];
+    const c = x !== null && typeof x === "object" ? cleanCopy(x, depth + 1) : x;
+    if (c === undefined && x !== undefined) return undefined;
+    out[k] = c;
+  }
+  return out;
+}
+
+/** Validate the context's copy against the schema, filling in its defaults. */
+function validated<C extends object>(schemas: SchemaSet, copy: Record<string, unknown>): { context?: C; issues: Issue[] } {
   // A list over its maxItems is refused for its length alone, before the validator looks at every item.
   const over = overLimits(schemas.json.context, copy);
   const errors = over.length > 0 ? over : schemas.context(copy) ? [] : usefulErrors(schemas.context.errors);
