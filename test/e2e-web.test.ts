@@ -275,6 +275,14 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     await eventually(() => fieldIssue.count()).toBe(0);
     await concurrency.fill("1, 8");
     await eventually(() => fieldIssue.count()).toBe(0);
+    // In a table (the SLO targets), the issue sits in the row of the value, and that cell is marked.
+    const ttft = page.getByRole("textbox", { name: "Time to first token (TTFT): Limit (seconds)" });
+    await ttft.fill("fast");
+    await eventually(() => page.locator('tr[data-row="slo_config.ttft"] .field-issues').textContent()).toContain("'slo_config.ttft.threshold' must be number");
+    expect(await ttft.getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByRole("textbox", { name: "Time to first token (TTFT): Importance" }).getAttribute("aria-invalid")).toBeNull();
+    await ttft.fill("");
+    await eventually(() => page.locator('tr[data-row="slo_config.ttft"] .field-issues').count()).toBe(0);
 
     // A config error sits under the value in the preview and at the line of your changes that set it.
     await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill("optimization:\n  max_iterations: lots\n");

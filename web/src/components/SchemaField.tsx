@@ -224,14 +224,17 @@ function TableFieldset({ field, env }: { field: FormField; env: FieldEnv }) {
                     if (!cell) return <td key={col.name} />;
                     const label = `${row.title}: ${col.title}`;
                     const v = env.values[cell.key];
+                    const wrong = issuesUnder(rowIssues, cell.path).some((i) => i.severity === "error") || undefined;
                     return cell.kind === "boolean" ? (
                       <td key={col.name} className="center">
-                        <input type="checkbox" aria-label={label} checked={v === true} onChange={(e) => env.setValue(cell.key, e.target.checked)} />
+                        <input type="checkbox" aria-label={label} aria-invalid={wrong} checked={v === true} onChange={(e) => env.setValue(cell.key, e.target.checked)} />
                       </td>
                     ) : (
                       <td key={col.name}>
                         <input
                           aria-label={label}
+                          aria-invalid={wrong}
+                          aria-describedby={rowIssues.length > 0 ? `f-${row.key}-issues` : undefined}
                           inputMode={cell.kind === "number" ? "decimal" : undefined}
                           value={str(v)}
                           onChange={(e) => env.setValue(cell.key, e.target.value)}

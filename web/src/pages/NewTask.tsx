@@ -104,9 +104,10 @@ function NewTaskForm({ options, model, profiles, reloadProfiles, layerHash, navi
   const [startIt, setStartIt] = useState(false);
   const [createFailure, setCreateFailure] = useState<ApiFailure | null>(null);
   const [createNote, setCreateNote] = useState<string | null>(null);
-  const setDraft = (patch: Partial<Draft>, changed?: string) => {
+  /** Apply a change (a patch, or a function of the draft as it is then); `changed` names the field it edits. */
+  const setDraft = (patch: Partial<Draft> | ((d: Draft) => Partial<Draft>), changed?: string) => {
     setDraftState((d) => {
-      const next = { ...d, ...patch };
+      const next = { ...d, ...(typeof patch === "function" ? patch(d) : patch) };
       saveDraft(next);
       return next;
     });
@@ -115,7 +116,7 @@ function NewTaskForm({ options, model, profiles, reloadProfiles, layerHash, navi
     setCreateNote(null);
     setCreateFailure((f) => (f && f.status === 409 && changed !== duplicateField(f) ? f : null));
   };
-  const setValue = (key: string, value: string | boolean) => setDraft({ values: { ...draft.values, [key]: value } }, key);
+  const setValue = (key: string, value: string | boolean) => setDraft((d) => ({ values: { ...d.values, [key]: value } }), key);
 
   const parsed = useMemo(() => parseOverrides(draft.overrides_text), [draft.overrides_text]);
   const missing = missingRequired(model, draft.values);
@@ -187,7 +188,7 @@ function NewTaskForm({ options, model, profiles, reloadProfiles, layerHash, navi
     let sent = built.body;
     if (name !== undefined && dupField) {
       sent = { ...sent, [dupField]: name };
-      setDraft({ values: { ...draft.values, [dupField]: name } }, dupField);
+      setDraft((d) => ({ values: { ...d.values, [dupField]: name } }), dupField);
     }
     setCreating(true);
     const r = await api.createTask({ ...sent, ...(startIt ? { start: true } : {}) });
@@ -195,7 +196,7 @@ function NewTaskForm({ options, model, profiles, reloadProfiles, layerHash, navi
     if (r.ok) {
       setCreateFailure(null);
       // The next task starts without this one's name and description.
-      setDraft({ values: { ...draft.values, ...Object.fromEntries(model.itemFields.map((f) => [f.key, ""])) } });
+      setDraft((d) => ({ values: { ...d.values, ...Object.fromEntries(model.itemFields.map((f) => [f.key, ""])) } }));
       navigate(`/tasks/${r.data.task.id}?created=1`);
       return;
     }
