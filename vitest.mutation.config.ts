@@ -5,9 +5,13 @@
 // machine runs past the 1 s expression limit that a plain run stays within). `npm test` runs them all.
 import { defineConfig } from "vitest/config";
 
+// STRATA_MUTATION_TESTS=merge,cases,load: only those test files (test/<name>.test.ts), for a quicker run of one
+// module whose tests are known; its score is then a lower bound (docs/testing.md, "Mutation testing").
+const only = (process.env.STRATA_MUTATION_TESTS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    include: only.length > 0 ? only.map((name) => `test/${name}.test.ts`) : ["test/**/*.test.ts"],
     exclude: [
       "test/bench-smoke.test.ts",
       "test/cli-link.test.ts",
