@@ -43,6 +43,10 @@ export interface Project {
   roles: Roles;
   /** JSON Pointer into the composed config to the value that names a stored item (`/task_name`). */
   itemName?: string;
+  /** JSON Pointer into the composed config to the value that describes a stored item (`/description`). */
+  itemDescription?: string;
+  /** What a stored item is called in messages (`task`); the service says "item" when the file does not say. */
+  itemKind?: string;
   /** REST body name → context field (`overrides` → `user_overrides`). */
   aliases: Record<string, string>;
   /** The context and output schema texts, read when the project was loaded (absent when one could not be read). */
@@ -127,13 +131,15 @@ export function loadProject(where: string, overrides: ProjectOverrides = {}): Pr
 
   const doc = data as {
     name?: string; description?: string; layers?: string; schemas: { context: string; output: string }; scenarios?: string;
-    roles?: Roles; item_name?: string; aliases?: Record<string, string>;
+    roles?: Roles; item_name?: string; item_description?: string; item_kind?: string; aliases?: Record<string, string>;
   };
   const issues: Issue[] = [];
   if (doc.name !== undefined) project.name = doc.name;
   if (doc.description !== undefined) project.description = doc.description;
   project.roles = { ...doc.roles };
   if (doc.item_name !== undefined) project.itemName = doc.item_name;
+  if (doc.item_description !== undefined) project.itemDescription = doc.item_description;
+  if (doc.item_kind !== undefined) project.itemKind = doc.item_kind;
   project.aliases = { ...doc.aliases };
 
   // Paths: each one the project file names must exist (an override given by the caller is checked where it is used).
@@ -202,11 +208,14 @@ export function loadProject(where: string, overrides: ProjectOverrides = {}): Pr
       if (first < i) issues.push(issue("project-invalid", `the aliases '${targets[first][0]}' and '${alias}' both name '${field}': give a field one alias`, at(`/aliases/${escapeToken(alias)}`, false)));
     });
   }
-  if (project.itemName !== undefined && schemaJson.output) {
-    const first = project.itemName.split("/")[1] ?? "";
+  if (schemaJson.output) {
     const known = propertyNames(objectBranches(schemaJson.output, schemaJson.output));
-    if (known.length > 0 && !known.includes(first.replace(/~1/g, "/").replace(/~0/g, "~"))) {
-      issues.push(warning("project-invalid", `item_name ${project.itemName}: the output schema lists no field '${first}'`, at("/item_name")));
+    for (const [key, pointer] of [["item_name", project.itemName], ["item_description", project.itemDescription]] as const) {
+      if (pointer === undefined) continue;
+      const first = pointer.split("/")[1] ?? "";
+      if (known.length > 0 && !known.includes(first.replace(/~1/g, "/").replace(/~0/g, "~"))) {
+        issues.push(warning("project-invalid", `${key} ${pointer}: the output schema lists no field '${first}'`, at(`/${key}`)));
+      }
     }
   }
   project.issues = sortIssues(issues);

@@ -87,8 +87,8 @@ const errorSchema: Schema = {
         code: { type: "string" },
         message: { type: "string" },
         issues: { type: "array", items: ref("Issue") },
-        existing_id: { type: ["integer", "null"], description: "409 only: the id of the task that holds the name." },
-        suggested_name: { type: "string", description: "409 only: the lowest free `<task_name>-N` (N ≥ 2) when the answer was given; send it as `task_name`." },
+        existing_id: { type: ["integer", "null"], description: "409 only: the id of the stored item (task) that holds the name." },
+        suggested_name: { type: "string", description: "409 only: the lowest free `<name>-N` (N ≥ 2) when the answer was given; send it where the issue's pointer says (the autotuner: `task_name`)." },
       },
     },
     applied_layers: { type: "array", items: { type: "string" }, description: "422 only." },
@@ -122,10 +122,10 @@ const task: Schema = {
   required: ["id", "task_name", "description", "status", "config", "metadata", "created_at", "handoff"],
   properties: {
     id: { type: "integer" },
-    task_name: { type: "string" },
-    description: nullable("string"),
+    task_name: { type: "string", description: "The item's name: the config's value at the project's `item_name` (the autotuner: its `task_name`)." },
+    description: { ...nullable("string"), description: "The config's value at the project's `item_description`, or null." },
     status: { enum: [...TASK_STATUSES] },
-    config: { type: "object", description: "The composed task config (schemas/task-config.schema.json)." },
+    config: { type: "object", description: "The composed config (it fits the project's output schema)." },
     metadata: {
       type: "object",
       required: ["applied_layers", "context", "layer_set_hash", "provenance"],
@@ -258,8 +258,34 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
   },
   Options: {
     type: "object",
-    required: ["options", "defaults", "profiles", "context_schema", "context_feeds", "roles", "aliases", "layer_set_hash", "autotuner"],
+    required: ["project", "options", "defaults", "profiles", "context_schema", "context_feeds", "roles", "aliases", "layer_set_hash", "autotuner"],
     properties: {
+      project: {
+        type: "object",
+        description: "The project served, as its project file (strata.yaml) says: its name, and how it stores configs (its roles and aliases are `roles` and `aliases`).",
+        required: ["name", "description", "items"],
+        properties: {
+          name: { type: "string" },
+          description: nullable("string"),
+          items: {
+            description: "How composed configs are stored; null when the project stores none (no `item_name`: the create route answers 405).",
+            anyOf: [
+              { type: "null" },
+              {
+                type: "object",
+                required: ["kind", "name", "name_field", "description", "description_field"],
+                properties: {
+                  kind: { type: "string", description: "What an item is called (`task`; default `item`)." },
+                  name: { type: "string", description: "JSON Pointer into the config to the item's name (`/task_name`)." },
+                  name_field: { ...nullable("string"), description: "The body field that sets the name (`task_name`); null: only the overrides can." },
+                  description: { ...nullable("string"), description: "JSON Pointer into the config to the item's description." },
+                  description_field: { ...nullable("string"), description: "The body field that sets the description." },
+                },
+              },
+            ],
+          },
+        },
+      },
       options: {
         type: "object",
         description: "For each text field of the context, the known values: from the context schema, then from layer conditions.",

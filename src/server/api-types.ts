@@ -22,10 +22,12 @@ export interface TaskMetadata {
   provenance: Record<string, Origin>;
 }
 
-/** GET /api/tasks/:id */
+/** GET /api/tasks/:id: a stored item (the autotuner: a task) of any project. */
 export interface Task {
   id: number;
+  /** The item's name: the config's value at the project's item_name (the autotuner: its task_name; a Deployment: its metadata.name). */
   task_name: string;
+  /** The config's value at the project's item_description, or null. */
   description: string | null;
   status: TaskStatus;
   config: Record<string, unknown>;
@@ -141,8 +143,29 @@ export interface ContextFeed {
   source: string;
 }
 
+/** The project the service serves, as its project file says (GET /api/options `project`). */
+export interface ProjectInfo {
+  name: string;
+  description: string | null;
+  /** How configs are stored; null when the project stores none (item_name absent: POST /api/tasks/from-context answers 405). */
+  items: {
+    /** What an item is called (`task`, `deployment`; default `item`). */
+    kind: string;
+    /** JSON Pointer into the config to the item's name (`/task_name`). */
+    name: string;
+    /** The request-body field that sets the name (`task_name`), or null when the body sets it only through the overrides. */
+    name_field: string | null;
+    /** JSON Pointer into the config to the item's description, or null. */
+    description: string | null;
+    /** The request-body field that sets the description, or null. */
+    description_field: string | null;
+  } | null;
+}
+
 /** GET /api/options: what a form needs to offer. */
 export interface Options {
+  /** The project served: its name, and how it stores items (its roles and aliases: `roles`, `aliases`). */
+  project: ProjectInfo;
   /** For each text field of the context, the known values: from the context schema, then from layer conditions. */
   options: Record<string, OptionValue[]>;
   /** The context schema's default of each field. */
@@ -192,9 +215,9 @@ export interface ErrorBody {
     code: Code | `http-${number}`;
     message: string;
     issues: Issue[];
-    /** 409 only: the id of the task that holds the name. */
+    /** 409 only: the id of the stored item (task) that holds the name. */
     existing_id?: number | null;
-    /** 409 only: the lowest free `<task_name>-N` (N ≥ 2) when the answer was given, to send as task_name. */
+    /** 409 only: the lowest free `<name>-N` (N ≥ 2) when the answer was given, to send where the issue's pointer says (the autotuner: task_name). */
     suggested_name?: string;
   };
   /** 422 only: what composition got to before validation failed. */

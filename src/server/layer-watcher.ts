@@ -54,9 +54,12 @@ export class LayerSource {
     return this.current;
   }
 
-  /** The set in use and what it was loaded from (the files' texts), read together: the compose workers load that recipe. */
-  get versioned(): { set: LayerSet; recipe?: LayerSetRecipe } {
-    return { set: this.current, recipe: this.currentRecipe };
+  /**
+   * The set in use, what it was loaded from (the files' texts) and the project file it was loaded with, read
+   * together: the compose workers load that recipe; the routes read the project's aliases and item name.
+   */
+  get versioned(): { set: LayerSet; recipe?: LayerSetRecipe; project: Project } {
+    return { set: this.current, recipe: this.currentRecipe, project: this.project };
   }
 
   /** The project as last read (its roles, aliases and item name). */

@@ -1,7 +1,8 @@
 // GET /api/openapi.json: built from the schemas the routes validate with (api-schemas.ts, and the body
-// schema derived from the context schema of the layer set in use), so the document cannot drift.
+// schema derived from the context schema of the layer set in use and the project file), so the document cannot drift.
 import type { LayerSet } from "../core/load.js";
-import { requestBodySchema } from "./body.js";
+import type { Project } from "../core/project.js";
+import { bodyFieldFor, bodyNames, requestBodySchema } from "./body.js";
 import { PARAM_SCHEMAS, QUERY_SCHEMAS, RESPONSE_SCHEMAS } from "./api-schemas.js";
 
 type Schema = Record<string, unknown>;
@@ -25,11 +26,11 @@ const OPERATIONS: Operation[] = [
   {
     method: "post", path: "/api/tasks/from-context", id: "createTaskFromContext", body: true, query: COMPOSE_QUERY,
     summary: "Compose a config from a context and store it as a pending task",
-    description: "The task's name is the config's `task_name` (by default `<model_name>_<optimization_strategy>`; the body's `task_name` overrides it). Names are unique.",
     responses: {
       201: ["Created; `Location` names the task.", "TaskCreated"],
       400: ["Malformed JSON, a wrong type, an unknown or missing field; `issues[].pointer` names the body field.", ERR],
-      409: ["A task with this name exists; `error.existing_id` is its id.", ERR],
+      405: ["The project names no stored items (no `item_name` in its project file): it previews only (`items-not-stored`, with an empty `Allow`).", ERR],
+      409: ["An item with this name exists; `error.existing_id` is its id, `error.suggested_name` a free name.", ERR],
       413: ["The body is larger than the limit.", ERR],
       415: ["The body is not `application/json`.", ERR],
       422: ["The composed config is invalid; each issue names the config path and who set the value (layer file:line or the override).", ERR],
@@ -108,12 +109,25 @@ const OPERATIONS: Operation[] = [
   },
 ];
 
-const cache = new WeakMap<LayerSet, Schema>();
+const cache = new WeakMap<LayerSet, WeakMap<Project, Schema>>();
 
-export function openApiDocument(set: LayerSet, version: string): Schema {
-  const hit = cache.get(set);
+/** How the create route names what it stores, for this project. */
+function createDescription(set: LayerSet, project: Project): string {
+  if (project.itemName === undefined) {
+    return `The project ${project.name} names no stored items (its project file has no \`item_name\`): this route answers 405 \`items-not-stored\`; previews work.`;
+  }
+  const field = bodyFieldFor(bodyNames(project), set.schemas, project.itemName);
+  const overrides = project.roles.overrides;
+  const given = field !== undefined ? `the body's \`${field}\` overrides it` : overrides !== undefined ? `the body's overrides can set it` : "the layers set it";
+  return `Each stored ${project.itemKind ?? "item"} is named by the config's value at \`${project.itemName}\` (the project's item_name; ${given}). Names are unique: a second one is a 409 with a free name.`;
+}
+
+export function openApiDocument(set: LayerSet, project: Project, version: string): Schema {
+  let byProject = cache.get(set);
+  if (!byProject) cache.set(set, (byProject = new WeakMap()));
+  const hit = byProject.get(project);
   if (hit) return hit;
-  const { definitions, ...body } = requestBodySchema(set.schemas) as Schema & { definitions?: Record<string, Schema> };
+  const { definitions, ...body } = requestBodySchema(set.schemas, bodyNames(project)) as Schema & { definitions?: Record<string, Schema> };
   const defName = (k: string) => `Context${k[0].toUpperCase()}${k.slice(1)}`;
   const rewrite = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(rewrite);
@@ -137,7 +151,7 @@ export function openApiDocument(set: LayerSet, version: string): Schema {
     (paths[op.path] ??= {})[op.method] = {
       operationId: op.id,
       summary: op.summary,
-      ...(op.description ? { description: op.description } : {}),
+      ...(op.id === "createTaskFromContext" ? { description: createDescription(set, project) } : op.description ? { description: op.description } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(op.body
         ? { requestBody: { required: true, content: { "application/json": { schema: { $ref: `#/components/schemas/${op.id === "createTaskFromContext" ? "CreateTaskRequest" : "TaskRequest"}` } } } } }
@@ -156,13 +170,14 @@ export function openApiDocument(set: LayerSet, version: string): Schema {
       title: "strata",
       version,
       description:
-        "Compose LLM inference autotuner task configs from layer files, preview them with provenance, and store them as tasks. " +
+        `Compose the configs of the project ${project.name}${project.description ? ` (${project.description.replace(/\.$/, "")})` : ""} from layer files, preview them with provenance` +
+        `${project.itemName !== undefined ? `, and store them (${project.itemKind ?? "item"}s, named by ${project.itemName})` : ""}. ` +
         `Layer set ${set.hash.slice(0, 12)}. Every error answers {error: {code, message, issues}}.`,
     },
     paths,
     components: { schemas },
   };
-  cache.set(set, doc);
+  byProject.set(project, doc);
   return doc;
 }
 

@@ -5,14 +5,17 @@ import { compose, resultView } from "../core/compose.js";
 import { isCode, type Code } from "../core/codes.js";
 import { issue, type Issue } from "../core/issues.js";
 import { ApiError, invalidRequest, notFound } from "./errors.js";
-import { readTaskRequest, requestBodySchema, toBodyPointers } from "./body.js";
+import { bodyFieldFor, bodyNameOf, bodyNames, readTaskRequest, requestBodySchema, toBodyPointers, type BodyNames } from "./body.js";
 import { contextDefaults, formOptions, listProfiles, profileView } from "./catalog.js";
 import { contextFeeds } from "./context-feeds.js";
 import { openApiDocument } from "./openapi.js";
 import { PARAM_SCHEMAS, QUERY_SCHEMAS } from "./api-schemas.js";
-import type { Preview } from "./api-types.js";
+import type { Preview, ProjectInfo } from "./api-types.js";
 import type { LayerSource } from "./layer-watcher.js";
-import type { LayerSetRecipe } from "../core/load.js";
+import type { LayerSet, LayerSetRecipe } from "../core/load.js";
+import type { Project } from "../core/project.js";
+import { getOwnPath, isPlainObject } from "../util/data.js";
+import { escapeToken, parsePointer } from "../util/pointer.js";
 import type { ListQuery, TaskStore } from "./store.js";
 import { PoolError, type ComposePool } from "./compose-pool.js";
 import type { WorkerResult } from "./compose-worker.js";
@@ -57,18 +60,27 @@ function checked<T>(schema: { properties?: Record<string, { type?: unknown }> },
 }
 
 /** Body → context → compose. A body that cannot become a context is a 400 naming the field. */
-async function composeBody(deps: RouteDeps, body: unknown, query: unknown): Promise<WorkerResult> {
+async function composeBody(deps: RouteDeps, body: unknown, query: unknown): Promise<Composed> {
   const { strict } = checked<{ strict: boolean }>(QUERY_SCHEMAS.compose, query, "query-invalid", "the query string");
-  // One version for the whole request: the body is read and composed with the set in use when it arrived.
-  const { set, recipe } = deps.layers.versioned;
-  const { request, issues } = readTaskRequest(set.schemas, body);
+  // One version for the whole request: the body is read and composed with the set (and project file) in use when it arrived.
+  const { set, recipe, project } = deps.layers.versioned;
+  const names = bodyNames(project);
+  const { request, issues } = readTaskRequest(set.schemas, names, body);
   if (!request) throw invalidRequest(sameCode(issues, "body-invalid"), issues);
   const result = deps.pool && recipe ? await inWorker(deps.pool, set.hash, recipe, request.context, strict) : await compose(set, request.context, { strict });
   const errors = toBodyPointers(result.errors, request);
   const warnings = toBodyPointers(result.warnings, request);
   // The body schema is derived from the context schema, so this is rare; still the input's fault.
   if (!result.context) throw invalidRequest(sameCode(errors, "body-invalid"), errors);
-  return { ...result, errors, warnings };
+  return { result: { ...result, errors, warnings }, set, project, names };
+}
+
+interface Composed {
+  result: WorkerResult;
+  /** The set, project file and body names the request was read and composed with. */
+  set: LayerSet;
+  project: Project;
+  names: BodyNames;
 }
 
 /** Compose in the pool; a full queue is 503 (with Retry-After), a compose over its time 504, a worker that died 503. */
@@ -86,10 +98,56 @@ async function inWorker(pool: ComposePool, hash: string, recipe: LayerSetRecipe,
 
 const POOL_CODES = { busy: "compose-busy", timeout: "compose-timeout", aborted: "compose-aborted" } as const satisfies Record<PoolError["kind"], Code>;
 
-/** The task schema's bound on task_name, so a suggested name is one the schema accepts. */
-function taskNameLimit(taskConfig: Record<string, unknown>): number | undefined {
-  const limit = (taskConfig.properties as Record<string, { maxLength?: unknown }> | undefined)?.task_name?.maxLength;
+/** The output schema's bound on the item name (`maxLength` at its pointer), so a suggested name is one the schema accepts. */
+function nameLimit(output: Record<string, unknown>, pointer: string): number | undefined {
+  let schema: unknown = output;
+  for (const token of parsePointer(pointer)) {
+    const props = isPlainObject(schema) && isPlainObject(schema.properties) ? schema.properties : undefined;
+    schema = props && Object.hasOwn(props, token) ? props[token] : undefined;
+  }
+  const limit = isPlainObject(schema) ? schema.maxLength : undefined;
   return typeof limit === "number" ? limit : undefined;
+}
+
+/**
+ * Where in the body a client gives the item another name: the body's own field for it (`/task_name`), else the
+ * name's place in the overrides (`/changes/metadata/name`), else (no overrides role) the config pointer itself.
+ */
+function namePointer(names: BodyNames, set: LayerSet, pointer: string): string {
+  const field = bodyFieldFor(names, set.schemas, pointer);
+  if (field !== undefined) return `/${escapeToken(field)}`;
+  return names.overrides !== undefined ? `/${escapeToken(bodyNameOf(names, names.overrides))}${pointer}` : pointer;
+}
+
+/** A stored item's name or description: the string at the project's pointer into the config. */
+function stringAt(config: Record<string, unknown>, pointer: string | undefined): string | undefined {
+  if (pointer === undefined) return undefined;
+  const value = getOwnPath(config, parsePointer(pointer));
+  return typeof value === "string" ? value : undefined;
+}
+
+/** What a client needs to know of the project file (GET /api/options `project`). */
+function projectView(project: Project, set: LayerSet): ProjectInfo {
+  const names = bodyNames(project);
+  const fieldOf = (pointer: string | undefined) => (pointer === undefined ? null : (bodyFieldFor(names, set.schemas, pointer) ?? null));
+  return {
+    name: project.name,
+    description: project.description ?? null,
+    items: project.itemName === undefined
+      ? null
+      : { kind: itemKind(project), name: project.itemName, name_field: fieldOf(project.itemName), description: project.itemDescription ?? null, description_field: fieldOf(project.itemDescription) },
+  };
+}
+
+/** What the project calls a stored item in messages (`item_kind`): the autotuner's are tasks. */
+const itemKind = (project: Project) => project.itemKind ?? "item";
+
+/** 405 with an empty Allow (RFC 9110: a resource disabled by configuration): the project stores nothing. */
+function itemsNotStored(project: Project): ApiError {
+  const message = `the project ${project.name} names no stored items (its project file has no item_name): previews work, storing does not; to store configs, set item_name to the JSON Pointer of the config value that names one`;
+  const error = new ApiError(405, "items-not-stored", message, [issue("items-not-stored", message, { pointer: "" })]);
+  error.headers.allow = "";
+  return error;
 }
 
 const sameCode = (issues: Issue[], fallback: Code): Code => (issues.length > 0 && issues.every((i) => i.code === issues[0].code) && isCode(issues[0].code) ? issues[0].code : fallback);
@@ -102,11 +160,16 @@ export function previewView(r: WorkerResult): Preview {
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { layers, store } = deps;
 
-  app.post("/api/config/preview", async (req) => previewView(await composeBody(deps, req.body, req.query)));
+  app.post("/api/config/preview", async (req) => previewView((await composeBody(deps, req.body, req.query)).result));
 
   app.post("/api/tasks/from-context", async (req, reply) => {
+    // A project that names no stored items previews, but does not store: the route is off by configuration.
+    if (deps.layers.versioned.project.itemName === undefined) throw itemsNotStored(deps.layers.versioned.project);
     const { body, start } = takeStart(req.body, deps.sender !== undefined);
-    const r = await composeBody(deps, body, req.query);
+    const { result: r, set, project, names } = await composeBody(deps, body, req.query);
+    // The project file changed (item_name removed) while this request composed: refuse as if it came after.
+    const itemName = project.itemName;
+    if (itemName === undefined) throw itemsNotStored(project);
     if (!r.ok || !r.config) {
       const n = r.errors.length;
       const code = r.config ? "config-invalid" : "compose-failed";
@@ -124,17 +187,17 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
         warnings: r.warnings,
       });
     }
-    const name = r.config.task_name;
-    if (typeof name !== "string" || name === "") {
-      throw new ApiError(422, "task-name-missing", "the composed config has no task_name to name the task by", [
-        issue("task-name-missing", "the composed config has no task_name; give one in the body (task_name)", { pointer: "/task_name" }),
-      ]);
+    const name = stringAt(r.config, itemName);
+    if (name === undefined || name === "") {
+      const where = namePointer(names, set, itemName);
+      const message = `the composed config has no name at ${itemName} (the project's item_name) to store it under`;
+      throw new ApiError(422, "task-name-missing", message, [issue("task-name-missing", `${message}; give one in the body (${where})`, { pointer: where })]);
     }
     const handoff = deps.sender ? { body: taskCreateOrThrow(r.config), start } : undefined;
     const created = store.create({
       handoff,
       task_name: name,
-      description: typeof r.config.description === "string" ? r.config.description : null,
+      description: stringAt(r.config, project.itemDescription) ?? null,
       config: r.config,
       metadata: {
         applied_layers: r.applied_layers,
@@ -147,9 +210,9 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     });
     if ("conflict" in created) {
       const id = created.conflict.id;
-      const free = store.freeName(name, taskNameLimit(deps.layers.set.schemas.json.output));
-      const message = `a task named '${name}' already exists${id !== null ? ` (id ${id})` : ""}; '${free}' is free`;
-      throw new ApiError(409, "task-name-taken", message, [issue("task-name-taken", message, { pointer: "/task_name" })], {}, { existing_id: id, suggested_name: free });
+      const free = store.freeName(name, nameLimit(set.schemas.json.output, itemName));
+      const message = `a ${itemKind(project)} named '${name}' already exists${id !== null ? ` (id ${id})` : ""}; '${free}' is free`;
+      throw new ApiError(409, "task-name-taken", message, [issue("task-name-taken", message, { pointer: namePointer(names, set, itemName) })], {}, { existing_id: id, suggested_name: free });
     }
     deps.sender?.kick();
     return reply
@@ -160,12 +223,13 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.get("/api/tasks", async (req) => {
     const q = checked<ListQuery>(QUERY_SCHEMAS.listTasks, req.query, "query-invalid", "the query string");
-    const page = store.list(q);
+    // The profiles a summary lists are read from the stored context's field that plays the profiles role.
+    const page = store.list(q, layers.versioned.project.roles.profiles);
     return { tasks: page.tasks, total: page.total, limit: q.limit, offset: q.offset, next_cursor: page.next_cursor };
   });
 
   const taskId = (params: unknown) => checked<{ id: number }>(PARAM_SCHEMAS.taskId, params, "param-invalid", "the task id").id;
-  const noTask = (id: number) => notFound("task-not-found", `no task with id ${id}`);
+  const noTask = (id: number) => notFound("task-not-found", `no ${itemKind(layers.versioned.project)} with id ${id}`);
 
   app.get("/api/tasks/:id", async (req) => {
     const id = taskId(req.params);
@@ -197,15 +261,16 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   });
 
   app.get("/api/options", async () => {
-    const set = layers.set;
+    const { set, project } = layers.versioned;
     return {
+      project: projectView(project, set),
       options: formOptions(set),
       defaults: contextDefaults(set),
       profiles: listProfiles(set).map(({ name, title, description }) => ({ name, title, description })),
       context_schema: set.schemas.json.context,
       context_feeds: contextFeeds(set),
       roles: set.roles,
-      aliases: layers.currentProject.aliases,
+      aliases: project.aliases,
       layer_set_hash: set.hash,
       autotuner: deps.sender ? { url: deps.sender.client.baseUrl } : null,
     };
@@ -218,7 +283,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       context: () => s.json.context,
       "task-config": () => s.json.output,
       layer: () => s.json.layer,
-      request: () => requestBodySchema(s),
+      request: () => requestBodySchema(s, bodyNames(layers.versioned.project)),
     };
     if (!Object.hasOwn(schemas, name)) throw notFound("schema-not-found", `no schema '${name}' (schemas: ${Object.keys(schemas).join(", ")})`);
     return schemas[name]();
@@ -227,6 +292,9 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.get("/api/layers/status", async () => layers.status());
   app.post("/api/layers/reload", async () => layers.reload());
   app.get("/api/health", async () => ({ status: "ok", layer_set_hash: layers.set.hash }));
-  app.get("/api/openapi.json", async () => openApiDocument(layers.set, deps.version));
+  app.get("/api/openapi.json", async () => {
+    const { set, project } = layers.versioned;
+    return openApiDocument(set, project, deps.version);
+  });
 }
 

@@ -1,5 +1,6 @@
-// The task store: one SQLite table (WAL mode) with JSON columns. A UNIQUE index on task_name decides
-// duplicates, so two concurrent creates of the same name can never both land.
+// The store of composed configs (the autotuner's tasks; any project's items): one SQLite table (WAL mode) with
+// JSON columns. Each row is named by the config's value at the project's item_name (the column keeps its first
+// name, task_name); a UNIQUE index on it decides duplicates, so two concurrent creates of one name never both land.
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -52,6 +53,7 @@ const MIGRATIONS = [
   OUTBOX_MIGRATION,
 ];
 
+type PageParams = { before: number; limit: number; offset: number; profiles: string | null };
 type Row = Omit<Task, "config" | "metadata" | "handoff"> & { config: string; metadata: string };
 type SummaryRow = Omit<TaskSummary, "profiles" | "applied_layers" | "layer_set_hash"> & { profiles: string | null; applied_layers: string | null; layer_set_hash: string | null };
 
@@ -92,8 +94,9 @@ export class TaskStore {
   }
 
   private prepare() {
+    // The profiles come from the stored context's field that plays the role (a JSON path given per query).
     const summary = `SELECT id, task_name, description, status, created_at,
-                            json_extract(metadata, '$.context.profiles') AS profiles,
+                            json_extract(metadata, @profiles) AS profiles,
                             json_extract(metadata, '$.applied_layers') AS applied_layers,
                             json_extract(metadata, '$.layer_set_hash') AS layer_set_hash
                      FROM tasks`;
@@ -108,8 +111,8 @@ export class TaskStore {
       delete: this.db.prepare<[number]>("DELETE FROM tasks WHERE id = ?"),
       count: this.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM tasks"),
       countStatus: this.db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM tasks WHERE status = ?"),
-      page: this.db.prepare<[number, number, number], SummaryRow>(`${summary} WHERE id < ? ORDER BY id DESC LIMIT ? OFFSET ?`),
-      pageStatus: this.db.prepare<[string, number, number, number], SummaryRow>(`${summary} WHERE status = ? AND id < ? ORDER BY id DESC LIMIT ? OFFSET ?`),
+      page: this.db.prepare<[PageParams], SummaryRow>(`${summary} WHERE id < @before ORDER BY id DESC LIMIT @limit OFFSET @offset`),
+      pageStatus: this.db.prepare<[PageParams & { status: string }], SummaryRow>(`${summary} WHERE status = @status AND id < @before ORDER BY id DESC LIMIT @limit OFFSET @offset`),
     };
   }
 
@@ -159,13 +162,19 @@ export class TaskStore {
     return row && { ...row, config: JSON.parse(row.config), metadata: JSON.parse(row.metadata), handoff: this.outbox.view(id) };
   }
 
-  /** Newest first. `total` counts every task matching the status filter, whatever the page. */
-  list(q: ListQuery): { tasks: TaskSummary[]; total: number; next_cursor: number | null } {
-    const before = q.cursor ?? Number.MAX_SAFE_INTEGER;
+  /**
+   * Newest first. `total` counts every task matching the status filter, whatever the page. `profilesField` is the
+   * context field that plays the profiles role (each summary lists the profiles its context applied); none: [].
+   */
+  list(q: ListQuery, profilesField?: string): { tasks: TaskSummary[]; total: number; next_cursor: number | null } {
+    const params: PageParams = {
+      before: q.cursor ?? Number.MAX_SAFE_INTEGER,
+      limit: q.limit + 1,
+      offset: q.offset,
+      profiles: profilesField === undefined ? null : `$.context.${JSON.stringify(profilesField)}`,
+    };
     const read = this.db.transaction(() => {
-      const rows = q.status
-        ? this.stmts.pageStatus.all(q.status, before, q.limit + 1, q.offset)
-        : this.stmts.page.all(before, q.limit + 1, q.offset);
+      const rows = q.status ? this.stmts.pageStatus.all({ ...params, status: q.status }) : this.stmts.page.all(params);
       const total = (q.status ? this.stmts.countStatus.get(q.status) : this.stmts.count.get())!.n;
       return { rows, total };
     });
@@ -173,7 +182,7 @@ export class TaskStore {
     const more = rows.length > q.limit;
     const page = rows.slice(0, q.limit).map((r) => ({
       ...r,
-      profiles: r.profiles ? (JSON.parse(r.profiles) as string[]) : [],
+      profiles: profileNames(r.profiles),
       applied_layers: r.applied_layers ? (JSON.parse(r.applied_layers) as string[]) : [],
       layer_set_hash: r.layer_set_hash ?? null,
     }));
@@ -186,6 +195,17 @@ export class TaskStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/** The stored profile list as names; anything else (the field held something else, or nothing) is none. */
+function profileNames(json: string | null): string[] {
+  if (json === null) return [];
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return []; // json_extract gave a scalar text, not JSON
   }
 }
 

@@ -25,6 +25,12 @@ export function autotunerProjectText(paths: ProjectPaths = {}): string {
     "  profiles: profiles",
     "  overrides: user_overrides",
     "  override_mode: override_mode",
+    "item_name: /task_name",
+    "item_description: /description",
+    "item_kind: task",
+    "aliases:",
+    "  overrides: user_overrides",
+    "  slo: slo_config",
     "",
   ].join("\n");
 }
