@@ -7,7 +7,7 @@
 //   npm run build && node scripts/page-load.mjs [--runs 15] [web/dist] [other/dist …]
 //
 // Times are from the navigation's start: `dcl` DOMContentLoaded, `load` the load event, `form` the form's first
-// field shown (the page has fetched /api/options and rendered), `editor` the overrides editor ready to type in.
+// field shown (the page has fetched /api/options and rendered), `editor` the overrides editor (CodeMirror) ready to type in.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -16,7 +16,8 @@ import { gzipSync } from "node:zlib";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const CHROMIUM = "/usr/bin/chromium";
-const MARKS = { form: "#f-model_name", editor: '[aria-label="Your changes (YAML)"]' };
+// The editor: CodeMirror's text box, or the textarea of a page without it (not the plain one shown while CodeMirror loads).
+const MARKS = { form: "#f-model_name", editor: '.cm-content[aria-label="Your changes (YAML)"], textarea[aria-label="Your changes (YAML)"]:not(.plain-editor)' };
 
 const args = process.argv.slice(2);
 let runs = 15;

@@ -84,6 +84,15 @@ async function fillContext(page: Page, model = "llama-3-2-1b-instruct") {
   await page.getByRole("combobox", { name: /^Inference engine/ }).selectOption("sglang");
 }
 
+/** The overrides editor (CodeMirror, loaded after the page): waits until it is there, so typing reaches it. */
+async function yamlEditor(page: Page) {
+  await page.locator(".editor .cm-content").waitFor();
+  return page.getByRole("textbox", { name: "Your changes (YAML)" });
+}
+
+/** The overrides editor's text, line by line as it shows it. */
+const editorText = async (page: Page) => (await page.locator(".editor .cm-line").allTextContents()).join("\n");
+
 /** The config line of a value in the preview. */
 const valueLine = (page: Page, pointer: string) => page.locator(`.preview [role="option"][data-pointer="${pointer}"]`);
 
@@ -183,13 +192,13 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     expect(await origin.textContent()).toContain("profile low-latency › low-latency-params");
 
     // A patch: the preview follows, and the tp-size warning sits under the value it concerns and at the editor's line.
-    await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill("parameters:\n  tp-size: [16]\n");
+    await (await yamlEditor(page)).fill("parameters:\n  tp-size: [16]\n");
     const tp = valueLine(page, "/parameters/tp-size");
     await eventually(() => tp.textContent()).toContain("tp-size: [16]");
     const warningUnderValue = page.locator('.preview [role="option"][data-pointer="/parameters/tp-size"] + .line-issues');
     await eventually(() => warningUnderValue.textContent()).toContain("tp-size > 8 may require multiple nodes");
     await eventually(() => page.locator(".editor-markers").textContent()).toContain("Line 2: tp-size > 8 may require multiple nodes");
-    expect(await page.locator(".editor-gutter .is-warning").textContent()).toBe("2");
+    expect(await page.locator(".editor .cm-lineNumbers .is-warning").textContent()).toBe("2");
     await tp.hover();
     await eventually(() => origin.textContent()).toContain("your changes (patch)");
     expect(await origin.textContent()).toContain("line 2 of your changes");
@@ -285,11 +294,14 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     await eventually(() => page.locator('tr[data-row="slo_config.ttft"] .field-issues').count()).toBe(0);
 
     // A config error sits under the value in the preview and at the line of your changes that set it.
-    await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill("optimization:\n  max_iterations: lots\n");
+    await (await yamlEditor(page)).fill("optimization:\n  max_iterations: lots\n");
     const underValue = page.locator('.preview [role="option"][data-pointer="/optimization/max_iterations"] + .line-issues');
     await eventually(() => underValue.textContent()).toContain("'optimization.max_iterations' must be integer");
     expect(await page.getByTestId("preview-status").textContent()).toBe("Config not valid");
     expect(await page.locator(".editor-markers").textContent()).toContain("Line 2: 'optimization.max_iterations' must be integer");
+    // In the editor too: the line number marked, the value underlined.
+    expect(await page.locator(".editor .cm-lineNumbers .is-error").textContent()).toBe("2");
+    expect(await page.locator(".editor .cm-line").nth(1).locator(".cm-lintRange-error").count()).toBe(1);
     await page.getByRole("button", { name: "Create task" }).click();
     await eventually(() => page.locator("#create-status").textContent()).toContain("Not created: the composed config is not valid.");
     expect(page.url()).not.toMatch(/#\/tasks/);
@@ -300,16 +312,16 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     const page = await openPage();
     await fillContext(page);
     await waitUpToDate(page);
-    const editor = page.getByRole("textbox", { name: "Your changes (YAML)" });
+    const editor = await yamlEditor(page);
     const broken = "parameters:\n  tp-size: [16\nbenchmark:\n  num_concurrency: [1]\n";
     await editor.fill(broken);
     const error = page.locator("#overrides-error");
     // In plain words (not the YAML parser's), at the line where the list was opened.
     await eventually(() => error.textContent()).toMatch(/^✖ Line 2, column 12: the list opened with '\[' on line 2 is not closed: end it with '\]'/);
-    expect(await page.locator(".editor-gutter .is-error").textContent()).toBe("2");
+    expect(await page.locator(".editor .cm-lineNumbers .is-error").textContent()).toBe("2");
     expect(await editor.getAttribute("aria-invalid")).toBe("true");
     expect(await page.getByTestId("preview-status").textContent()).toBe("Paused: YAML error on line 2");
-    expect(await editor.inputValue()).toBe(broken);
+    expect(await editorText(page)).toBe(broken);
 
     await page.getByRole("button", { name: "Create task" }).click();
     await eventually(() => page.locator("#create-status").textContent()).toContain("Fix the YAML error in your changes first (line 2)");
@@ -322,6 +334,61 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     await editor.fill(broken.replace("[16", "[16]"));
     await eventually(() => error.count()).toBe(0);
     await eventually(() => valueLine(page, "/benchmark/num_concurrency").textContent()).toContain("num_concurrency: [1]");
+    await closePage(page);
+  }, 60_000);
+
+  it("completes keys and values from the output schema, explains a key on hover, marks a YAML mistake in plain words, and lets Tab out", async () => {
+    const page = await openPage();
+    await fillContext(page);
+    const editor = await yamlEditor(page);
+    await editor.click();
+    const options = page.locator(".cm-tooltip-autocomplete [role=option]");
+    // Enter accepts an option once the list has been shown a moment (CodeMirror ignores it sooner: fast typists).
+    const accept = async () => {
+      await page.waitForTimeout(150);
+      await page.keyboard.press("Enter");
+    };
+    // A key of the config, with its title from the schema; accepting it opens the nested mapping.
+    await page.keyboard.type("optimiz");
+    await eventually(() => options.allTextContents()).toContainEqual(expect.stringMatching(/^optimizationSearch settings/));
+    await accept();
+    await page.keyboard.type("strat");
+    await eventually(() => options.allTextContents()).toEqual([expect.stringMatching(/^strategySearch strategy/)]);
+    await accept();
+    // A value: Ctrl-Space lists the enum's values.
+    await page.keyboard.press("Control+Space");
+    await eventually(() => options.allTextContents()).toEqual(["grid_searchallowed value", "bayesianallowed value", "randomallowed value"]);
+    await page.keyboard.type("bay");
+    await eventually(() => options.allTextContents()).toEqual(["bayesianallowed value"]);
+    await accept();
+    expect(await editorText(page)).toBe("optimization:\n  strategy: bayesian");
+    await eventually(() => valueLine(page, "/optimization/strategy").textContent()).toContain("strategy: bayesian");
+
+    // Hover on a key: its title and description from the schema.
+    await page.locator(".editor .cm-line").nth(1).getByText("strategy").hover();
+    await eventually(() => page.locator(".cm-tooltip .schema-help").textContent()).toMatch(/^Search strategy optimization\.strategyHow combinations of settings are chosen/);
+    await page.mouse.move(0, 0);
+
+    // A key indented too far: said in plain words at its own line (the parser stops on the line above it).
+    await editor.press("Control+End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("  max_iterations: 10"); // after the two spaces Enter keeps
+    const error = page.locator("#overrides-error");
+    await eventually(() => error.textContent()).toContain(
+      "Line 3, column 5: the key 'max_iterations' is indented more than the keys above it: line it up with 'strategy' (line 2)",
+    );
+    expect(await page.locator(".editor .cm-lineNumbers .is-error").textContent()).toBe("3");
+    expect(await page.locator(".editor .cm-line").nth(2).locator(".cm-lintRange-error").count()).toBe(1);
+    expect(await editor.getAttribute("aria-invalid")).toBe("true");
+
+    // Tab indents inside the editor; Escape then Tab moves on to the next control.
+    await page.keyboard.press("Home");
+    await page.keyboard.press("Tab");
+    expect(await editorText(page)).toBe("optimization:\n  strategy: bayesian\n      max_iterations: 10");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("overrides");
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Create task");
     await closePage(page);
   }, 60_000);
 
@@ -456,7 +523,7 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
     await documentedView(page, "overridden-field.png");
 
     // Your changes override too; and unticking the profile gives the field back.
-    await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill("benchmark:\n  traffic_scenarios: ['D(500,50)']\n");
+    await (await yamlEditor(page)).fill("benchmark:\n  traffic_scenarios: ['D(500,50)']\n");
     await eventually(() => page.locator("#f-traffic_scenarios-overridden").textContent()).toBe("Overridden: your changes (patch) sets benchmark.traffic_scenarios to [D(500,50)].");
     await page.getByRole("checkbox", { name: /High Throughput/ }).uncheck();
     await eventually(() => goal.count()).toBe(0);
@@ -471,7 +538,7 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
       await page.getByRole("checkbox", { name: /Production/ }).check();
       // A config taller than the window (so the "who set it" panel sticks over it), a warning and an error.
       const many = Array.from({ length: 40 }, (_, i) => `  extra-${String(i).padStart(2, "0")}: [1, 2]`).join("\n");
-      await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill(`parameters:\n  tp-size: [16]\n${many}\noptimization:\n  max_iterations: lots\n`);
+      await (await yamlEditor(page)).fill(`parameters:\n  tp-size: [16]\n${many}\noptimization:\n  max_iterations: lots\n`);
       await eventually(() => page.locator(".editor-markers li").count()).toBe(2);
       await eventually(() => valueLine(page, "/parameters/extra-39").count()).toBe(1);
       // A value picked with the keyboard: the panel shows its facts. Every config line, and every problem under
@@ -490,17 +557,17 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
       await page.waitForTimeout(100);
       const covered = [
         ...(await coveredAfterScrolling(page, ".editor-markers li")),
-        ...(await coveredAfterScrolling(page, "form.form-column :is(input, select, textarea)")),
+        ...(await coveredAfterScrolling(page, "form.form-column :is(input, select, textarea, .cm-editor)")),
         ...(await coveredAfterScrolling(page, ".create-bar button.primary, #create-status li")),
       ];
       expect(covered).toEqual([]);
 
       // A YAML syntax error: its message under the editor.
-      await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill("parameters:\n  tp-size: [16\n");
+      await (await yamlEditor(page)).fill("parameters:\n  tp-size: [16\n");
       await page.locator("#overrides-error").waitFor();
       await page.getByRole("button", { name: "Create task" }).click();
       await eventually(() => page.locator("#create-status").textContent()).toContain("Fix the YAML error");
-      expect(await coveredAfterScrolling(page, "#overrides-error, .editor-gutter .is-error")).toEqual([]);
+      expect(await coveredAfterScrolling(page, "#overrides-error, .editor .cm-lineNumbers .is-error")).toEqual([]);
       await closePage(page);
     }, 60_000);
   }

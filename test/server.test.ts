@@ -407,6 +407,8 @@ describe("profiles, options, schemas, OpenAPI", () => {
     expect(res.body.context_schema).toEqual(schema);
     expect((await get(server, "/api/schemas/context")).body).toEqual(schema);
     expect((await get(server, "/api/schemas/task-config")).body.title).toBe("Autotuner task configuration");
+    // `output` is the same schema under a name every project has (the page's overrides editor reads it).
+    expect((await get(server, "/api/schemas/output")).body).toEqual((await get(server, "/api/schemas/task-config")).body);
     expect((await get(server, "/api/schemas/nope")).status).toBe(404);
   });
 

@@ -83,8 +83,8 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: "get", path: "/api/schemas/{name}", id: "getSchema",
-    params: { type: "object", required: ["name"], properties: { name: { enum: ["context", "task-config", "layer", "request"] } } },
-    summary: "A JSON Schema of the set in use: `context`, `task-config`, `layer`, or `request` (the body of the POST routes)",
+    params: { type: "object", required: ["name"], properties: { name: { enum: ["context", "output", "task-config", "layer", "request"] } } },
+    summary: "A JSON Schema of the set in use: `context`, `output` (also `task-config`), `layer`, or `request` (the body of the POST routes)",
     responses: { 200: ["The schema."], 404: ["No such schema.", ERR] },
   },
   {

@@ -281,6 +281,8 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const s = layers.set.schemas;
     const schemas: Record<string, () => unknown> = {
       context: () => s.json.context,
+      // The project's output schema under a name every project has; `task-config` is the autotuner's name for it.
+      output: () => s.json.output,
       "task-config": () => s.json.output,
       layer: () => s.json.layer,
       request: () => requestBodySchema(s, bodyNames(layers.versioned.project)),

@@ -134,7 +134,7 @@ export const api = {
   },
   task: (id: number, signal?: AbortSignal) => request<Task>("GET", `/api/tasks/${id}`, undefined, signal),
   layerStatus: (signal?: AbortSignal) => request<LayerStatus>("GET", "/api/layers/status", undefined, signal),
-  /** GET /api/schemas/:name: `context`, `task-config`, `layer` or `request` (the body of the two POST routes). */
+  /** GET /api/schemas/:name: `context`, `output` (the project's output schema; `task-config` in the autotuner's name), `layer` or `request` (the body of the two POST routes). */
   schema: (name: string, signal?: AbortSignal) => request<JsonSchema>("GET", `/api/schemas/${encodeURIComponent(name)}`, undefined, signal),
 };
 

@@ -1,13 +1,12 @@
-// The user's own changes as YAML: a textarea with line numbers and a patch/replace switch. The text is
-// parsed in the browser; a syntax error is shown at its line and the text is never touched.
-import { useRef, type UIEvent } from "react";
+// The user's own changes as YAML, with a patch/replace switch. The editor is CodeMirror 6 (OverridesCodeMirror.tsx),
+// loaded on demand so the page's first load does not wait for it; until it arrives (or if it cannot be loaded) a
+// plain textarea takes the text. The text is parsed in the browser (overrides.ts); a syntax error is shown at its
+// line, in plain words, and the text is never touched.
+import { Component, lazy, Suspense, type ReactNode } from "react";
+import { plainEditor, type EditorProps, type LineMarker } from "../editor/editor-props";
 import type { YamlProblem } from "../overrides";
 
-export interface LineMarker {
-  line: number;
-  severity: "error" | "warning";
-  message: string;
-}
+export type { LineMarker };
 
 interface Props {
   text: string;
@@ -20,21 +19,56 @@ interface Props {
   placeholder: string;
 }
 
+// The editor's code starts loading as soon as the page starts, beside the requests for the form's data, so it
+// is usually there when the form is; the first render never waits for it.
+const editorCode = import("./OverridesCodeMirror");
+editorCode.catch(() => undefined); // a failed load shows when the editor renders (KeepPlain), not as an unhandled rejection
+const CodeMirrorEditor = lazy(() => editorCode);
+
+/** The editor before CodeMirror arrives, or instead of it when its code cannot be loaded. */
+function PlainEditor({ text, onText, syntaxError, placeholder, describedBy }: EditorProps) {
+  return (
+    <textarea
+      id="overrides"
+      className="plain-editor"
+      onFocus={() => (plainEditor.focused = true)}
+      onBlur={() => (plainEditor.focused = false)}
+      aria-label="Your changes (YAML)"
+      aria-describedby={describedBy}
+      aria-invalid={syntaxError ? true : undefined}
+      spellCheck={false}
+      autoCapitalize="off"
+      autoComplete="off"
+      wrap="off"
+      rows={Math.min(Math.max(text.split("\n").length, 6), 18)}
+      value={text}
+      placeholder={placeholder}
+      onChange={(e) => onText(e.target.value)}
+    />
+  );
+}
+
+/** A failed dynamic import (offline, a deploy that removed the chunk) leaves the plain editor in place. */
+class KeepPlain extends Component<{ fallback: ReactNode; children: ReactNode }, { failed: boolean }> {
+  state = { failed: false };
+  static getDerivedStateFromError() {
+    return { failed: true };
+  }
+  render() {
+    return this.state.failed ? this.props.fallback : this.props.children;
+  }
+}
+
 export function OverridesEditor({ text, onText, mode, onMode, syntaxError, markers, placeholder }: Props) {
-  const gutter = useRef<HTMLDivElement>(null);
-  const lineCount = Math.max(text.split("\n").length, 4);
-  const markerAt = new Map<number, LineMarker>();
-  for (const m of markers) if (!markerAt.has(m.line) || m.severity === "error") markerAt.set(m.line, m);
-  const onScroll = (e: UIEvent<HTMLTextAreaElement>) => {
-    if (gutter.current) gutter.current.scrollTop = e.currentTarget.scrollTop;
-  };
   const describedBy = ["overrides-hint", syntaxError ? "overrides-error" : "", markers.length ? "overrides-markers" : ""].filter(Boolean).join(" ");
+  const editorProps: EditorProps = { text, onText, syntaxError, markers, placeholder, describedBy };
+  const plain = <PlainEditor {...editorProps} />;
   return (
     <fieldset className="panel overrides">
       <legend>Your changes</legend>
       <p id="overrides-hint" className="hint">
         YAML in the shape of the task config, e.g. <code>parameters: {"{"}tp-size: [2]{"}"}</code>. Values are taken literally: nothing in
-        them is evaluated.
+        them is evaluated. Ctrl-Space lists the keys and values the config schema knows; Escape then Tab leaves the editor.
       </p>
       <div className="mode-switch" role="radiogroup" aria-label="How your changes apply">
         <label className={mode === "patch" ? "is-on" : undefined}>
@@ -47,33 +81,11 @@ export function OverridesEditor({ text, onText, mode, onMode, syntaxError, marke
         </label>
       </div>
       <div className={`editor${syntaxError ? " has-error" : ""}`}>
-        <div className="editor-gutter" ref={gutter} aria-hidden="true">
-          {Array.from({ length: lineCount }, (_, i) => {
-            const n = i + 1;
-            const m = markerAt.get(n);
-            const cls = syntaxError?.line === n ? "is-error" : m ? `is-${m.severity}` : "";
-            return (
-              <div key={n} className={cls} title={syntaxError?.line === n ? syntaxError.message : m?.message}>
-                {n}
-              </div>
-            );
-          })}
-        </div>
-        <textarea
-          id="overrides"
-          aria-label="Your changes (YAML)"
-          aria-describedby={describedBy}
-          aria-invalid={syntaxError ? true : undefined}
-          spellCheck={false}
-          autoCapitalize="off"
-          autoComplete="off"
-          wrap="off"
-          rows={Math.min(Math.max(lineCount, 6), 18)}
-          value={text}
-          placeholder={placeholder}
-          onChange={(e) => onText(e.target.value)}
-          onScroll={onScroll}
-        />
+        <KeepPlain fallback={plain}>
+          <Suspense fallback={plain}>
+            <CodeMirrorEditor {...editorProps} />
+          </Suspense>
+        </KeepPlain>
       </div>
       {syntaxError && (
         <p id="overrides-error" className="editor-error" role="alert">
