@@ -760,8 +760,15 @@ describe.skipIf(NO_BROWSER)("the New task page for another project (examples/k8s
       await waitUpToDate(page);
       await eventually(() => valueLine(page, "/metadata/name").textContent()).toContain("name: checkout-prod");
       await eventually(() => valueLine(page, "/spec/replicas").textContent()).toContain("replicas: 3");
-      await page.getByRole("textbox", { name: "Your changes (YAML)" }).fill("spec:\n  replicas: 5\n");
+      const editor = await yamlEditor(page);
+      await editor.fill("spec:\n  replicas: 5\n");
       await eventually(() => valueLine(page, "/spec/replicas").textContent()).toContain("replicas: 5");
+      // The editor completes from this project's output schema (deployment.schema.json), not the autotuner's.
+      await editor.press("Control+End");
+      await page.keyboard.type("  str");
+      await eventually(() => page.locator(".cm-tooltip-autocomplete [role=option]").allTextContents()).toContainEqual(expect.stringMatching(/^strategy/));
+      await page.keyboard.press("Escape");
+      await editor.fill("spec:\n  replicas: 5\n");
       const applied = await page.locator(".preview .applied-layers .layer-name").allTextContents();
       // The project's own stages: the tier, then your changes, then its finalize stage.
       expect(applied.indexOf("profile critical › critical-replicas")).toBeGreaterThan(-1);
