@@ -1,7 +1,7 @@
 // The pipeline: context → stages in order (layers, profiles, the user's overrides) → checks → output schema.
 // Every step reports into one result that carries its story: applied and skipped layers, provenance, issues.
 import { normalizeContext, type ContextRecord } from "./context.js";
-import { testCondition, logicData, varsRead, LogicLimitError } from "../lang/condition.js";
+import { testCondition, varsRead, LogicLimitError } from "../lang/condition.js";
 import { describeEvaluationError, INTERPRET, type Scope } from "../lang/expression.js";
 import { renderTemplate, renderTemplateSync, RenderError, type Template } from "./template.js";
 import { merge, MergeError, Trace } from "./merge.js";
@@ -21,7 +21,7 @@ export const COMPOSE_LIMITS = {
 };
 
 export type { ResultView, SkippedLayer };
-import { dataProblem, findForbiddenKeys, findTooDeep, getOwnPath, isPlainObject } from "../util/data.js";
+import { dataProblem, findForbiddenKeys, findTooDeep, getOwnPath, isCleanData, isPlainObject } from "../util/data.js";
 import { escapeToken } from "../util/pointer.js";
 import { closeNames } from "../util/names.js";
 
@@ -243,9 +243,13 @@ function* applyLayer(layer: Layer, context: ContextRecord, config: Record<string
       return undefined;
     }
     if (!applies) {
-      const data = logicData(context, config);
       const read: Record<string, unknown> = {};
-      for (const path of varsRead(layer.when)) read[path] = getOwnPath(data, path.split(".")) ?? null;
+      // What the condition read, as `logicData(context, config)` holds it (`$config` first, then the context's fields).
+      for (const path of varsRead(layer.when)) {
+        const [first, ...rest] = path.split(".");
+        const root = first === "$config" ? config : Object.hasOwn(context, first) ? context[first] : undefined;
+        read[path] = (root === undefined ? undefined : getOwnPath(root, rest)) ?? null;
+      }
       result.skipped_layers.push({
         layer: layer.entry, stage: layer.stage, file: layer.file, line: layer.line,
         reason: "condition-false", when: layer.when, when_text: layer.whenText, read,
@@ -278,7 +282,7 @@ function* applyLayer(layer: Layer, context: ContextRecord, config: Record<string
     result.errors.push(issue("layer-data-not-object", `layer '${layer.name}': data must produce an object, got ${Array.isArray(patch) ? "a list" : typeof patch}`, inData("")));
     return undefined;
   }
-  if (template.kind !== "static") {
+  if (template.kind !== "static" && !isCleanData(patch, SOURCE_LIMITS.maxDepth)) {
     // Static data was checked at load; what expressions built (keys too: `{ model_name: … }`) is checked here.
     const tooDeep = findTooDeep(patch, SOURCE_LIMITS.maxDepth);
     const forbidden = tooDeep === undefined ? findForbiddenKeys(patch)[0] : undefined;

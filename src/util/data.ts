@@ -115,6 +115,23 @@ export function findTooDeep(v: unknown, max: number, depth = 0, path: (string | 
   return undefined;
 }
 
+/**
+ * True when `v` nests no deeper than `max` levels and has no key from FORBIDDEN_KEYS: the usual case, found in one
+ * walk (recursion bounded by `max`); when false, findTooDeep and findForbiddenKeys say where.
+ */
+export function isCleanData(v: unknown, max: number, depth = 0): boolean {
+  if (v === null || typeof v !== "object") return true;
+  if (depth >= max) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!isCleanData(v[i], max, depth + 1)) return false;
+    return true;
+  }
+  for (const k of Object.keys(v)) {
+    if (FORBIDDEN_KEYS.has(k) || !isCleanData((v as Record<string, unknown>)[k], max, depth + 1)) return false;
+  }
+  return true;
+}
+
 export interface DataProblem {
   code: "not-data" | "too-deep" | "too-large";
   /** Where, as a JSON Pointer into the value. */
