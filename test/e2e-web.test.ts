@@ -729,7 +729,7 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
 
 // The page serves any project: the k8s example's form comes from its own context schema and roles alone.
 describe.skipIf(NO_BROWSER)("the New task page for another project (examples/k8s-deployment)", () => {
-  it("builds the form from that project's schema and roles, and previews a Deployment with a tier and a change", async () => {
+  it("builds the form from that project's schema and roles, previews a Deployment with a tier and a change, and stores it", async () => {
     const dir = join(tmp, "k8s-deployment");
     cpSync(join(ROOT, "examples", "k8s-deployment"), dir, { recursive: true });
     const k8s = await createServer({ project: dir, db: join(tmp, "k8s.db"), webDir: WEB_DIST, watch: false });
@@ -777,6 +777,30 @@ describe.skipIf(NO_BROWSER)("the New task page for another project (examples/k8s
       // An input issue from that project's schema sits under its field.
       await panel.getByRole("combobox", { name: /^Service/ }).fill("Checkout");
       await eventually(() => page.locator('[data-field="service"] .field-issues').textContent()).toContain("'service' must be lower-case letters");
+
+      // Stored through the page under the project's item name (metadata.name): what is stored is what was shown.
+      await panel.getByRole("combobox", { name: /^Service/ }).fill("checkout");
+      await eventually(() => page.locator('[data-field="service"] .field-issues').count()).toBe(0);
+      await waitUpToDate(page);
+      await page.getByRole("button", { name: "Create task" }).click();
+      await page.waitForURL(/#\/tasks\/\d+/);
+      await page.getByRole("heading", { level: 1, name: "checkout-prod" }).waitFor();
+      const id = Number(/#\/tasks\/(\d+)/.exec(page.url())![1]);
+      const stored = await (await fetch(`${k8s.url}/api/tasks/${id}`)).json();
+      expect(stored.task_name).toBe("checkout-prod");
+      expect(stored.config.spec.replicas).toBe(5);
+      expect(stored.metadata.context).toMatchObject({ service: "checkout", environment: "prod", region: "eu-west-1", tiers: ["critical"], changes: { spec: { replicas: 5 } } });
+
+      // Back on the form (kept for the tab), the same Deployment again: the name is taken. This project's body has
+      // no name field (the name comes from the service and environment), so the 409 is told beside Create task.
+      await page.getByRole("link", { name: "New task" }).click();
+      await panel.waitFor();
+      expect(await panel.getByRole("combobox", { name: /^Service/ }).inputValue()).toBe("checkout");
+      await waitUpToDate(page);
+      await page.getByRole("button", { name: "Create task" }).click();
+      await eventually(() => page.locator("#create-status").textContent()).toContain("'checkout-prod' already exists");
+      expect(await page.locator("#create-status a").getAttribute("href")).toBe(`#/tasks/${id}`);
+      expect(page.url()).not.toMatch(/#\/tasks\//);
       await context.close();
       expect(errors).toEqual([]);
     } finally {
