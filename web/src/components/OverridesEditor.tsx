@@ -67,8 +67,8 @@ export function OverridesEditor({ text, onText, mode, onMode, syntaxError, marke
     <fieldset className="panel overrides">
       <legend>Your changes</legend>
       <p id="overrides-hint" className="hint">
-        YAML in the shape of the task config, e.g. <code>parameters: {"{"}tp-size: [2]{"}"}</code>. Values are taken literally: nothing in
-        them is evaluated. Ctrl-Space lists the keys and values the config schema knows; Escape then Tab leaves the editor.
+        YAML in the shape of the composed config. Values are taken literally: nothing in them is evaluated. Ctrl-Space lists the keys
+        and values the config's schema knows; Escape then Tab leaves the editor.
       </p>
       <div className="mode-switch" role="radiogroup" aria-label="How your changes apply">
         <label className={mode === "patch" ? "is-on" : undefined}>
