@@ -3,7 +3,7 @@
 // stage names, store by the Deployment's metadata name, 409 with a free name, located 400s), a project that names
 // no stored items (previews, but storing is a 405), and what GET /api/options tells a client of each project.
 import type { ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -144,10 +144,60 @@ describe("the Kubernetes example through `strata serve --project examples/k8s-de
     expect(doc.components.schemas.TaskRequest.required).toEqual(["service", "environment", "region"]);
     expect(doc.paths["/api/tasks/from-context"].post.description).toContain("`/metadata/name`");
     expect((await get(server, "/api/schemas/request")).body.properties).toEqual(expect.not.objectContaining({ overrides: expect.anything() }));
+    const output = JSON.parse(readFileSync(join(K8S, "schemas", "deployment.schema.json"), "utf8"));
+    expect((await get(server, "/api/schemas/output")).body).toEqual(output);
 
     const none = await get(server, "/api/tasks/99999");
     expect(none.status).toBe(404);
     expect(none.body.error.message).toBe("no deployment with id 99999");
+  });
+});
+
+describe("a copy of the Kubernetes example whose project file is edited while it is served", () => {
+  let server: RunningServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = join(tempDir(), "k8s");
+    cpSync(K8S, dir, { recursive: true });
+    // A context field named `start` is the project's: the create route's hand-off flag of that name gives way.
+    const schemaFile = join(dir, "schemas", "context.schema.json");
+    const schema = JSON.parse(readFileSync(schemaFile, "utf8"));
+    schema.properties.start = { type: "string", description: "When the rollout may begin." };
+    writeFileSync(schemaFile, JSON.stringify(schema, null, 2));
+    server = await startServer({ project: dir, layersDir: undefined, schemasDir: undefined, compose: { size: 0 } });
+  });
+  afterAll(() => server?.close());
+
+  it("a context field named start is the context's, not the hand-off's flag", async () => {
+    const created = await post(server, "/api/tasks/from-context", { ...CHECKOUT, start: "09:00" });
+    expect(created.status).toBe(201);
+    expect(created.body.task.metadata.context.start).toBe("09:00");
+    const doc = (await get(server, "/api/openapi.json")).body;
+    expect(doc.components.schemas.CreateTaskRequest.properties.start).toEqual({ type: "string", description: "When the rollout may begin." });
+  });
+
+  it("follows the project file: new aliases take effect on reload, and without item_name storing stops", async () => {
+    const projectFile = join(dir, "strata.yaml");
+    const text = readFileSync(projectFile, "utf8");
+    expect((await post(server, "/api/config/preview", { ...CHECKOUT, environment: undefined, env: "prod" })).status).toBe(400);
+    writeFileSync(projectFile, `${text.replace(/^item_name: .*$/m, "").replace(/^item_kind: .*$/m, "")}aliases:\n  env: environment\n`);
+    const status = await post(server, "/api/layers/reload");
+    expect(status.body.errors).toEqual([]);
+
+    const { environment, ...rest } = CHECKOUT;
+    const renamed = await post(server, "/api/config/preview", { ...rest, env: environment });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.config.metadata.name).toBe("checkout-prod");
+    const both = await post(server, "/api/config/preview", { ...CHECKOUT, env: "prod" });
+    expect(both.status).toBe(400);
+    expect(both.body.error.issues).toEqual([expect.objectContaining({ code: "conflicting-fields", pointer: "/environment" })]);
+    const wrong = await post(server, "/api/config/preview", { ...rest, env: "production" });
+    expect(wrong.body.error.issues).toEqual([expect.objectContaining({ code: "body-invalid", pointer: "/env" })]);
+
+    const refused = await post(server, "/api/tasks/from-context", { ...rest, env: environment });
+    expect(refused.status).toBe(405);
+    expect(refused.body.error.code).toBe("items-not-stored");
+    expect((await get(server, "/api/options")).body.project.items).toBeNull();
   });
 });
 

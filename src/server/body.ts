@@ -39,6 +39,11 @@ export function bodyFieldFor(names: BodyNames, schemas: SchemaSet, pointer: stri
   return configFields.find((f) => pointer === `/${escapeToken(f)}`);
 }
 
+/** Whether the body has a field of this name (a context field, an alias or an item field). */
+export function bodyHasField(schemas: SchemaSet, names: BodyNames, field: string): boolean {
+  return hasOwn(bodyValidator(schemas, names).schema.properties as object, field);
+}
+
 /** The body name of a context field: its alias when it has one. */
 export function bodyNameOf(names: BodyNames, field: string): string {
   return Object.entries(names.aliases).find(([, f]) => f === field)?.[0] ?? field;

@@ -141,7 +141,9 @@ export function openApiDocument(set: LayerSet, project: Project, version: string
   const request = rewrite(body) as Schema & { properties?: Record<string, unknown> };
   // Creating a task takes one more field than a preview: whether to start it in the autotuner once delivered.
   const start = { type: "boolean", default: false, description: "Start the task in the autotuner once it is delivered (needs an autotuner URL)." };
-  const schemas: Record<string, unknown> = { TaskRequest: request, CreateTaskRequest: { ...request, properties: { ...request.properties, start } } };
+  // A project whose context has a field named `start` keeps it: the hand-off's flag is then not taken.
+  const withStart = request.properties && Object.hasOwn(request.properties, "start") ? request : { ...request, properties: { ...request.properties, start } };
+  const schemas: Record<string, unknown> = { TaskRequest: request, CreateTaskRequest: withStart };
   for (const [k, s] of Object.entries(definitions ?? {})) schemas[defName(k)] = rewrite(s);
   Object.assign(schemas, RESPONSE_SCHEMAS);
 

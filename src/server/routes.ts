@@ -5,7 +5,7 @@ import { compose, resultView } from "../core/compose.js";
 import { isCode, type Code } from "../core/codes.js";
 import { issue, type Issue } from "../core/issues.js";
 import { ApiError, invalidRequest, notFound } from "./errors.js";
-import { bodyFieldFor, bodyNameOf, bodyNames, readTaskRequest, requestBodySchema, toBodyPointers, type BodyNames } from "./body.js";
+import { bodyFieldFor, bodyHasField, bodyNameOf, bodyNames, readTaskRequest, requestBodySchema, toBodyPointers, type BodyNames } from "./body.js";
 import { contextDefaults, formOptions, listProfiles, profileView } from "./catalog.js";
 import { contextFeeds } from "./context-feeds.js";
 import { openApiDocument } from "./openapi.js";
@@ -164,8 +164,10 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.post("/api/tasks/from-context", async (req, reply) => {
     // A project that names no stored items previews, but does not store: the route is off by configuration.
-    if (deps.layers.versioned.project.itemName === undefined) throw itemsNotStored(deps.layers.versioned.project);
-    const { body, start } = takeStart(req.body, deps.sender !== undefined);
+    const current = deps.layers.versioned;
+    if (current.project.itemName === undefined) throw itemsNotStored(current.project);
+    // `start` (the hand-off's) is the route's own field, unless the project's body has a field of that name.
+    const { body, start } = bodyHasField(current.set.schemas, bodyNames(current.project), "start") ? { body: req.body, start: false } : takeStart(req.body, deps.sender !== undefined);
     const { result: r, set, project, names } = await composeBody(deps, body, req.query);
     // The project file changed (item_name removed) while this request composed: refuse as if it came after.
     const itemName = project.itemName;
