@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compose, loadLayerSet, loadProject } from "../src/index.js";
+import { compose, EXPRESSION_LIMITS, historyOf, lastWrite, loadLayerSet, loadProject, normalizeContext, provenanceOf, Trace } from "../src/index.js";
 import { fixtureDir } from "./helpers/paths.js";
 import { setWith } from "./hostile/setup.js";
 
@@ -45,6 +45,32 @@ describe("context (src/core/context.ts)", () => {
     ]);
   });
 
+  it("a context exactly at the depth limit is accepted as a copy that shares nothing with it; the input is left as it was", () => {
+    const input = { ...CONTEXT, user_overrides: { quant_config: nestObjects(62), list: [{ a: [1, null] }, 2] } };
+    const before = structuredClone(input);
+    const r = normalizeContext(setWith().schemas, input);
+    expect(r.issues).toEqual([]);
+    expect(input).toEqual(before);
+    const got = r.context as typeof input;
+    expect(got.user_overrides).toEqual(before.user_overrides);
+    expect(got.user_overrides).not.toBe(input.user_overrides);
+    expect(got.user_overrides.quant_config).not.toBe(input.user_overrides.quant_config);
+    expect(got.user_overrides.list).not.toBe(input.user_overrides.list);
+    expect(got.user_overrides.list[0]).not.toBe(input.user_overrides.list[0]);
+    expect(got.user_overrides.list[0].a).not.toBe(input.user_overrides.list[0].a);
+  });
+
+  it("a forbidden key or too deep a value inside a list is found and named at its place", () => {
+    const schemas = setWith().schemas;
+    const proto = JSON.parse('{"__proto__": {"polluted": true}}');
+    expect(normalizeContext(schemas, { ...CONTEXT, user_overrides: { quant_config: { list: [{ a: 1 }, proto] } } }).issues).toEqual([
+      { code: "forbidden-key", severity: "error", message: "key '__proto__' is not allowed in a context or override", pointer: "/user_overrides/quant_config/list/1/__proto__" },
+    ]);
+    expect(normalizeContext(schemas, { ...CONTEXT, user_overrides: { quant_config: { list: [1, nestObjects(61)] } } }).issues).toEqual([
+      { code: "too-deep", severity: "error", message: "the context nests deeper than 64 levels", pointer: "/user_overrides/quant_config/list/1" + "/a".repeat(60) },
+    ]);
+  });
+
   it("a closed set of numbers and names: a misspelt name is offered the name, never a number", async () => {
     const schema = JSON.parse(readFileSync(fixtureDir("projects/no-roles/schemas/site.schema.json"), "utf8"));
     schema.properties.tier = { enum: [1, 2, "premium"] };
@@ -71,5 +97,92 @@ describe("context (src/core/context.ts)", () => {
     expect(r.errors).toEqual([
       { code: "context-invalid", severity: "error", message: "the context has too many fields: at most 2", pointer: "", keyword: "maxProperties" },
     ]);
+  });
+});
+
+describe("checks (src/core/checks.ts)", () => {
+  it("a check rule past a condition's size limit is that limit's error, located at the rule file", async () => {
+    const when = `{"reduce": [${JSON.stringify(Array(40).fill(1))}, {"merge": [{"var": "accumulator"}, {"var": "accumulator"}]}, [1]]}`;
+    const r = await compose(setWith({ path: "checks/big.yaml", text: `check: big\nseverity: warning\nmessage: never shown\nwhen: ${when}\n` }), CONTEXT);
+    expect(r.ok).toBe(false);
+    expect(r.warnings).toEqual([]);
+    expect(r.errors).toEqual([
+      {
+        code: "condition-too-large",
+        severity: "error",
+        message: `check 'big': condition built a list of 131072 items (limit ${EXPRESSION_LIMITS.maxSequence}) and was stopped`,
+        file: "checks/big.yaml",
+        line: 1,
+        column: 1,
+        layer: "big",
+      },
+    ]);
+  });
+
+  it("a rule without a path fires with no pointer, at its own file and line", async () => {
+    const text = `# about the whole config\ncheck: always\nseverity: warning\nmessage: looked at\nwhen: {"==": [{"var": "$config.base_runtime"}, "sglang"]}\n`;
+    const set = setWith({ path: "checks/always.yaml", text });
+    const r = await compose(set, CONTEXT);
+    expect(r.ok).toBe(true);
+    expect(r.warnings).toEqual([{ code: "always", severity: "warning", message: "looked at", file: "checks/always.yaml", line: 2, column: 1, layer: "always" }]);
+    expect((await compose(set, { ...CONTEXT, base_runtime: "vllm" })).warnings).toEqual([]);
+  });
+});
+
+describe("provenance (src/core/provenance.ts), on a trace written by hand", () => {
+  const origin = (source: string) => ({ source, stage: "base" });
+  /** Writes, in this order: /a (seq 0), the root replaced (1), /a again (2), /a/b (3), /ab (4), /c deleted (5). */
+  function trace(): Trace {
+    const t = new Trace();
+    t.record("/a", "set", origin("first"), { b: 1 });
+    t.record("", "replace", origin("root"), { a: { b: 1 }, ab: 1 });
+    t.record("/a", "set", origin("again"), { b: 1 });
+    t.record("/a/b", "set", origin("deep"), 2);
+    t.record("/ab", "set", origin("sibling"), 3);
+    t.record("/c", "delete", origin("gone"), undefined);
+    return t;
+  }
+
+  it("provenanceOf: a later write above a leaf wins over the leaf's own; a leaf without writes takes the latest above", () => {
+    const t = new Trace();
+    t.record("/a", "set", origin("leaf"), 1);
+    t.record("/x", "set", origin("x"), {});
+    t.record("", "replace", origin("root"), {});
+    t.record("/x/y", "set", origin("y"), 1);
+    expect(provenanceOf({ a: 1, b: { c: 2 }, x: { y: 1, z: {} }, e: {} }, t)).toEqual({
+      "/a": origin("root"),
+      "/b/c": origin("root"),
+      "/x/y": origin("y"),
+      "/x/z": origin("root"),
+      "/e": origin("root"),
+    });
+    expect(provenanceOf({ a: 1, b: 2 }, (() => { const u = new Trace(); u.record("/a", "set", origin("only"), 1); return u; })())).toEqual({ "/a": origin("only") });
+  });
+
+  it("lastWrite: the latest write at the pointer or above it, or undefined", () => {
+    const t = trace();
+    expect(lastWrite(t, "/a")).toEqual({ seq: 2, op: "set", origin: origin("again"), value: { b: 1 } });
+    expect(lastWrite(t, "/a/b")).toEqual({ seq: 3, op: "set", origin: origin("deep"), value: 2 });
+    expect(lastWrite(t, "/zz/y")).toEqual({ seq: 1, op: "replace", origin: origin("root"), value: { a: { b: 1 }, ab: 1 } });
+    expect(lastWrite(t, "")?.seq).toBe(1);
+    const lone = new Trace();
+    lone.record("/a", "set", origin("a"), 1);
+    expect(lastWrite(lone, "/b")).toBeUndefined();
+    expect(lastWrite(lone, "/a/b")?.origin).toEqual(origin("a"));
+  });
+
+  it("historyOf: every write at, above and below the pointer, in write order; not a sibling that shares a prefix", () => {
+    const t = trace();
+    expect(historyOf(t, "/a")).toEqual([
+      { seq: 0, op: "set", origin: origin("first"), value: { b: 1 }, pointer: "/a" },
+      { seq: 1, op: "replace", origin: origin("root"), value: { a: { b: 1 }, ab: 1 }, pointer: "" },
+      { seq: 2, op: "set", origin: origin("again"), value: { b: 1 }, pointer: "/a" },
+      { seq: 3, op: "set", origin: origin("deep"), value: 2, pointer: "/a/b" },
+    ]);
+    expect(historyOf(t, "/a/b").map((w) => w.seq)).toEqual([0, 1, 2, 3]);
+    expect(historyOf(t, "/c").map((w) => [w.seq, w.pointer])).toEqual([[1, ""], [5, "/c"]]);
+    expect(historyOf(t, "/ab").map((w) => [w.seq, w.pointer])).toEqual([[1, ""], [4, "/ab"]]);
+    expect(historyOf(t, "").map((w) => w.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(historyOf(new Trace(), "/a")).toEqual([]);
   });
 });
