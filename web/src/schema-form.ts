@@ -198,7 +198,7 @@ export function formModel(context: Schema, roles: Roles, requestSchema?: Schema,
   const reqProps = requestSchema && isObject(requestSchema.properties) ? requestSchema.properties : {};
   const itemFields = Object.entries(reqProps)
     .filter(([k, p]) => !(k in props) && !(k in aliases) && isObject(p))
-    .map(([k, p]) => ({ ...formField([k], p as Schema, requestSchema!, false), examples: [] }));
+    .map(([k, p]) => formField([k], p as Schema, requestSchema!, false));
   return {
     itemFields,
     fields: all.filter((f) => !roleNames.has(f.key)),
@@ -331,7 +331,8 @@ export function panels(model: FormModel): { title: string; fields: FormField[] }
   const simple = model.fields.filter((f) => f.kind !== "object" && f.kind !== "table");
   for (const f of simple) {
     const title = f.group ?? model.title;
-    const panel = out.find((p) => p.title === title) ?? (out.push({ title, fields: [] }), out[out.length - 1]);
+    let panel = out.find((p) => p.title === title);
+    if (!panel) out.push((panel = { title, fields: [] }));
     panel.fields.push(f);
   }
   return out;
