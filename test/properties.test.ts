@@ -16,7 +16,9 @@ import { JSONATA_FUNCTIONS, contextFieldsRead } from "../src/lang/expression-rea
 import { jsonata } from "../src/vendor.js";
 import { combinePatches, parseSet } from "../src/cli/compose.js";
 import { UsageError } from "../src/cli/common.js";
-import { readTaskRequest, toBodyPointers } from "../src/server/body.js";
+import { bodyNames, readTaskRequest, toBodyPointers } from "../src/server/body.js";
+import { loadProject } from "../src/core/project.js";
+import { REPO_ROOT } from "./helpers/paths.js";
 import type { Issue } from "../src/core/issues.js";
 import { prototypeProblems } from "./hostile/payloads.js";
 import { SCHEMAS_DIR, SHIPPED, setWith } from "./hostile/setup.js";
@@ -464,10 +466,12 @@ describe("random directive values, wherever a directive is written", () => {
     );
   }, 180_000);
 
+  const AUTOTUNER_BODY = bodyNames(loadProject(REPO_ROOT));
   it("in a request body (the server's reader, then compose): 4xx issues or located errors, never a throw", async () => {
     await fc.assert(
       fc.asyncProperty(placed, async (overrides) => {
-        const { request, issues } = readTaskRequest(set.schemas, { model_name: "m", base_runtime: "vllm", overrides });
+        // The body's names (`overrides` for user_overrides) are the autotuner's project file's.
+        const { request, issues } = readTaskRequest(set.schemas, AUTOTUNER_BODY, { model_name: "m", base_runtime: "vllm", overrides });
         if (!request) return expectLocated(issues);
         const result = await compose(set, request.context);
         expectLocated(toBodyPointers(result.errors, request));
