@@ -186,3 +186,17 @@ describe("provenance (src/core/provenance.ts), on a trace written by hand", () =
     expect(historyOf(new Trace(), "/a")).toEqual([]);
   });
 });
+
+describe("validate (src/core/validate.ts)", () => {
+  it("a problem with the config as a whole names 'the config'; no layer wrote the whole, so no origin is claimed", async () => {
+    const schema = JSON.parse(readFileSync(fixtureDir("projects/no-roles/schemas/settings.schema.json"), "utf8"));
+    schema.maxProperties = 1;
+    const set = loadLayerSet(loadProject(projectWith({ "schemas/settings.schema.json": JSON.stringify(schema) })));
+    expect(set.issues).toEqual([]);
+    const r = await compose(set, { site: "s", audience: "public" });
+    expect(r.ok).toBe(false);
+    expect(r.errors).toEqual([
+      { code: "config-invalid", severity: "error", message: "the config has too many fields: at most 1", pointer: "", keyword: "maxProperties" },
+    ]);
+  });
+});
