@@ -59,9 +59,14 @@ function placed(doc: Text, problems: Located[]): { diagnostics: Diagnostic[]; ma
   return { diagnostics, marks: RangeSet.of(sorted) };
 }
 
-/** The output schema, fetched once per page load and shared by every editor. */
+/** The output schema, fetched once per page load and shared by every editor; a failed fetch is tried again by the next editor. */
 let schemaRequest: Promise<Schema | null> | undefined;
-const outputSchema = () => (schemaRequest ??= api.schema("output").then((r) => (r.ok ? (r.data as Schema) : null)));
+const outputSchema = () =>
+  (schemaRequest ??= api.schema("output").then((r) => {
+    if (r.ok) return r.data as Schema;
+    schemaRequest = undefined;
+    return null;
+  }));
 
 export default function OverridesCodeMirror({ text, onText, syntaxError, markers, placeholder, describedBy }: EditorProps) {
   const host = useRef<HTMLDivElement>(null);
@@ -129,7 +134,6 @@ export default function OverridesCodeMirror({ text, onText, syntaxError, markers
       view.current = null;
     };
     // The editor is made once; later props reach it through the effects below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   // Text set from outside (a restored draft, a cleared form): replace the document, keep the cursor where it can be.
@@ -142,7 +146,6 @@ export default function OverridesCodeMirror({ text, onText, syntaxError, markers
 
   useEffect(() => {
     view.current?.dispatch({ effects: [attributes.current.reconfigure(contentAttributes()), hint.current.reconfigure(placeholderText(placeholder))] });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [describedBy, syntaxError !== undefined, placeholder]);
 
   const shown = useRef("");
