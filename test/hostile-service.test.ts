@@ -11,9 +11,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server/app.js";
 import { copyLayerSet, get, post, removeTempDirs, startServer, waitFor, warmWorkers } from "./server-helpers.js";
 
-// Minutes of work in one call to JSONata's $distinct (99,999 distinct objects, compared pairwise and deeply;
-// 99,999 numbers take only seconds).
-const RUNAWAY = `name: runaway\nstage: base\nwhen: {"==": [{"var": "model_name"}, "runaway"]}\ndata:\n  description: !expr '$string($count($distinct([1..99999].{"a": $})))'\n`;
+// Minutes of work in one call to JSONata's $distinct (99,999 distinct one-item lists, compared pairwise and
+// deeply; 99,999 numbers take only seconds). The list is built in two native calls (a range and $zip), not by a
+// mapping step per item: 100,000 steps can reach the 1 s expression limit first on a slow machine, and the
+// compose would then end as an ordinary expression-timeout (200) instead of running past the pool's limit.
+const RUNAWAY = `name: runaway\nstage: base\nwhen: {"==": [{"var": "model_name"}, "runaway"]}\ndata:\n  description: !expr '$string($count($distinct($zip([1..99999]))))'\n`;
 const runaway = { model_name: "runaway", base_runtime: "vllm" };
 const calm = { model_name: "calm", base_runtime: "vllm" };
 
