@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compose, EXPRESSION_LIMITS, historyOf, lastWrite, loadLayerSet, loadProject, normalizeContext, provenanceOf, Trace } from "../src/index.js";
 import { fixtureDir } from "./helpers/paths.js";
-import { setWith } from "./hostile/setup.js";
+import { errorsOf, positionIn, setWith, SHIPPED } from "./hostile/setup.js";
 
 const temps: string[] = [];
 afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -197,6 +197,163 @@ describe("validate (src/core/validate.ts)", () => {
     expect(r.ok).toBe(false);
     expect(r.errors).toEqual([
       { code: "config-invalid", severity: "error", message: "the config has too many fields: at most 1", pointer: "", keyword: "maxProperties" },
+    ]);
+  });
+});
+
+describe("compose (src/core/compose.ts)", () => {
+  /** A layer file added to the shipped layers, composed with CONTEXT (or `context`). */
+  const composeWith = (text: string, context: Record<string, unknown> = CONTEXT) => compose(setWith({ path: "odd.yaml", text }), context);
+  const SHIPPED_APPLIED = ["base-model", "base-optimization", "docker-defaults", "sglang-defaults"];
+
+  it("role fields the schema leaves open: each wrong kind of value is named, with the role it plays", async () => {
+    const schema = '{ "type": "object", "properties": { "site": {}, "audience": {}, "p": {}, "o": {}, "m": {} } }';
+    const set = loadLayerSet(loadProject(projectWith({
+      "strata.yaml": "name: site-settings\nlayers: layers\nschemas:\n  context: schemas/site.schema.json\n  output: schemas/settings.schema.json\nroles:\n  profiles: p\n  overrides: o\n  override_mode: m\n",
+      "schemas/site.schema.json": schema,
+      "layers/stages.yaml": "stages:\n  - name: defaults\n  - name: p\n    source: profiles\n  - name: o\n    source: overrides\n  - name: audience\n  - name: finish\n",
+    })));
+    expect(set.issues).toEqual([]);
+    const r = await compose(set, { site: "s", audience: "public", p: ["a", 1], o: ["x"], m: "merge" });
+    expect(r.ok).toBe(false);
+    expect(r.context).toBeUndefined();
+    expect(r.errors).toEqual([
+      { code: "context-invalid", severity: "error", message: "'p' must be a list of profile names (it is the project's profiles role)", pointer: "/p" },
+      { code: "context-invalid", severity: "error", message: "'o' must be a mapping (it is the project's overrides role)", pointer: "/o" },
+      { code: "context-invalid", severity: "error", message: `'m' must be "patch" or "replace" (it is the project's override_mode role)`, pointer: "/m" },
+    ]);
+    // Right kinds of value: no error, and the overrides apply.
+    const fine = await compose(set, { site: "s", audience: "public", p: [], o: { search: true }, m: "patch" });
+    expect(fine.errors).toEqual([]);
+    expect(fine.applied_layers).toEqual(["site", "user_patch", "public"]);
+    expect((await compose(set, { site: "s", audience: "public", m: "replace", o: { title: "t" } })).config).toEqual({ title: "t", search: true });
+  });
+
+  it("an unknown profile close to two known ones names both, the nearest first, and at most two", async () => {
+    const profile = (name: string) => ({ path: `profiles/${name}.yaml`, text: `profile: ${name}\ntitle: T\ndescription: d\nlayers:\n  - name: p\n    data: { description: ${name} }\n` });
+    const set = setWith(profile("fast"), profile("last"), profile("vastly"));
+    expect(errorsOf(set)).toEqual([]);
+    const r = await compose(set, { ...CONTEXT, profiles: ["vast", "last"] });
+    expect(r.warnings).toEqual([
+      { code: "profile-not-found", severity: "warning", message: "profile 'vast' not found (did you mean 'fast' or 'last'?)", pointer: "/profiles/0" },
+    ]);
+    expect(r.applied_layers).toEqual([...SHIPPED_APPLIED, "profile:last:p"]);
+    expect(r.config?.description).toBe("last");
+  });
+
+  it("a layer condition that runs past a limit is that limit's error, at the layer's `when`", async () => {
+    const when = `{"reduce": [${JSON.stringify(Array(40).fill(1))}, {"merge": [{"var": "accumulator"}, {"var": "accumulator"}]}, [1]]}`;
+    const r = await composeWith(`name: big\nstage: finalize\n# grows a list\nwhen: ${when}\ndata: { description: never }\n`);
+    expect(r.config).toBeUndefined();
+    expect(r.errors).toEqual([
+      {
+        code: "condition-too-large",
+        severity: "error",
+        message: `layer 'big': condition built a list of 131072 items (limit ${EXPRESSION_LIMITS.maxSequence}) and was stopped`,
+        file: "odd.yaml",
+        line: 4,
+        column: 1,
+        layer: "big",
+        pointer: "/when",
+      },
+    ]);
+  });
+
+  it("a skipped layer records what its condition read: a missing context field and a missing config value as null", async () => {
+    const r = await composeWith(`name: odd\nstage: finalize\nwhen: { and: [{ var: gpu_type }, { var: "$config.quant_config.nope" }, { var: "$config.task_name" }] }\ndata: { description: never }\n`);
+    expect(r.skipped_layers.find((s) => s.layer === "odd")).toEqual({
+      layer: "odd", stage: "finalize", file: "odd.yaml", line: 1, reason: "condition-false",
+      when: { and: [{ var: "gpu_type" }, { var: "$config.quant_config.nope" }, { var: "$config.task_name" }] },
+      when_text: "gpu_type and $config.quant_config.nope and $config.task_name",
+      read: { gpu_type: null, "$config.quant_config.nope": null, "$config.task_name": "m_grid_search" },
+    });
+  });
+
+  it("data an expression builds: undefined sets nothing; a number or a string is layer-data-not-object at the expression", async () => {
+    const nothing = await composeWith("name: odd\nstage: finalize\ndata: !expr \$config.quant_config.nowhere\n");
+    expect(nothing.errors).toEqual([]);
+    expect(nothing.applied_layers).toEqual([...SHIPPED_APPLIED, "odd"]);
+    expect(nothing.config).toEqual((await compose(setWith(), CONTEXT)).config);
+    for (const [expr, got] of [["42", "number"], ['"text"', "string"]]) {
+      const r = await composeWith(`name: odd\nstage: finalize\ndata: !expr '${expr}'\n`);
+      expect(r.config).toBeUndefined();
+      expect(r.errors).toEqual([
+        { code: "layer-data-not-object", severity: "error", message: `layer 'odd': data must produce an object, got ${got}`, file: "odd.yaml", line: 3, column: 13, layer: "odd", pointer: "/data" },
+      ]);
+    }
+  });
+
+  it("an expression failing inside `{$expr: …}` is located at its `$expr` key; with `!expr`, at the value", async () => {
+    const mapping = await composeWith(`name: odd\nstage: finalize\ndata:\n  quant_config:\n    x:\n      $expr: '$error("boom")'\n`);
+    expect(mapping.errors).toEqual([
+      { code: "expression-failed", severity: "error", message: "layer 'odd': D3137: boom", file: "odd.yaml", line: 6, column: 14, layer: "odd", pointer: "/data/quant_config/x" },
+    ]);
+    const tag = await composeWith(`name: odd\nstage: finalize\ndata:\n  quant_config:\n    x: !expr '$error("boom")'\n`);
+    expect(tag.errors).toEqual([
+      { code: "expression-failed", severity: "error", message: "layer 'odd': D3137: boom", file: "odd.yaml", line: 5, column: 14, layer: "odd", pointer: "/data/quant_config/x" },
+    ]);
+  });
+
+  it("data an expression builds is checked like a file's: a forbidden key, or one level too deep", async () => {
+    const proto = await composeWith(`name: odd\nstage: finalize\ndata: !expr '{"quant_config": {"ok": 1, "__pro" & "to__": {"polluted": true}}}'\n`);
+    expect(proto.config).toBeUndefined();
+    expect(proto.errors).toEqual([
+      {
+        code: "forbidden-key", severity: "error",
+        message: "layer 'odd': its data has the key '__proto__', which is not allowed: it could reach an object's prototype",
+        // Inside what the expression built: located at the nearest written key, `data`.
+        file: "odd.yaml", line: 3, column: 1, layer: "odd", pointer: "/data/quant_config/__proto__",
+      },
+    ]);
+    // The expression's own result is within the limit; where the layer puts it, the data is one level too deep.
+    const nest = (n: number) => '{"a": '.repeat(n) + "1" + "}".repeat(n);
+    const deep = await composeWith(`name: odd\nstage: finalize\ndata:\n  quant_config:\n    x: !expr '${nest(63)}'\n`);
+    expect(deep.config).toBeUndefined();
+    expect(deep.errors).toEqual([
+      { code: "too-deep", severity: "error", message: "layer 'odd': its data nests deeper than 64 levels", file: "odd.yaml", line: 5, column: 5, layer: "odd", pointer: "/data/quant_config/x" + "/a".repeat(62) },
+    ]);
+    const atLimit = await composeWith(`name: odd\nstage: finalize\ndata:\n  quant_config:\n    x: !expr '${nest(62)}'\n`);
+    expect(atLimit.errors).toEqual([]);
+    expect(atLimit.applied_layers).toEqual([...SHIPPED_APPLIED, "odd"]);
+    expect(atLimit.config?.quant_config).toEqual({ x: JSON.parse(nest(62)) });
+  });
+
+  it("an expression that deletes the whole config is config-not-object at the expression, pointing at the directive", async () => {
+    const r = await composeWith(`name: odd\nstage: finalize\ndata: !expr '{"$patch": "delete"}'\n`);
+    expect(r.config).toBeUndefined();
+    expect(r.errors).toEqual([
+      { code: "config-not-object", severity: "error", message: "layer 'odd': this deletes the whole config; the config is always an object (patch fields inside it instead)", file: "odd.yaml", line: 3, column: 13, layer: "odd", pointer: "/data/$patch" },
+    ]);
+  });
+
+  it("a table layer: each row's writes carry that row's line, also after another row was composed", async () => {
+    const set = setWith();
+    const gpu = SHIPPED.find((f) => f.path === "hardware/gpu-aware.yaml")!;
+    const h100 = await compose(set, { ...CONTEXT, gpu_type: "H100" });
+    const a100 = await compose(set, { ...CONTEXT, gpu_type: "A100" });
+    expect(h100.provenance["/parameters/tp-size"]).toEqual({ source: "gpu-aware", layer: "gpu-aware", stage: "hardware", file: "hardware/gpu-aware.yaml", ...positionIn(gpu.text, "tp-size: [1, 2, 4, 8]") });
+    expect(a100.provenance["/parameters/tp-size"]).toEqual({ source: "gpu-aware", layer: "gpu-aware", stage: "hardware", file: "hardware/gpu-aware.yaml", ...positionIn(gpu.text, "tp-size: [1, 2, 4]\n") });
+    // A GPU with no row: the layer applies and sets nothing.
+    const other = await compose(set, { ...CONTEXT, gpu_type: "L4" });
+    expect(other.applied_layers).toEqual([...SHIPPED_APPLIED.slice(0, 4), "gpu-aware"]);
+    expect(other.config).toEqual((await compose(set, CONTEXT)).config);
+  });
+
+  it("origins handed out in results are frozen: changing one result's cannot change the next compose's", async () => {
+    const set = setWith();
+    const first = await compose(set, CONTEXT);
+    expect(() => {
+      (first.provenance["/task_name"] as { line: number }).line = 99;
+    }).toThrow(TypeError);
+    expect((await compose(set, CONTEXT)).provenance["/task_name"]).toEqual({ source: "base-model", layer: "base-model", stage: "base", file: "base/base-model.yaml", line: 6, column: 3 });
+  });
+
+  it("a composed config JSON cannot hold is config-not-data, at the value", async () => {
+    const r = await compose(setWith(), { ...CONTEXT, user_overrides: { parameters: { x: [-Infinity] } } });
+    expect(r.ok).toBe(false);
+    expect(r.config).toBeUndefined();
+    expect(r.errors).toEqual([
+      { code: "config-not-data", severity: "error", message: "the composed config produced the number -Infinity at /parameters/x/0, which JSON cannot hold", pointer: "/parameters/x/0" },
     ]);
   });
 });
