@@ -124,7 +124,8 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
     if (isMap(n)) {
       for (const pair of n.items) {
         if (!isPair(pair)) continue;
-        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        // As toJS names it: a null key (`~`, `null`, or none) is the empty key.
+        const key = isScalar(pair.key) ? String(pair.key.value ?? "") : String(pair.key ?? "");
         const p = pointer + "/" + escapeToken(key);
         const keyNode = pair.key as Node | null;
         if (keyNode?.range) positions.set(p, pos(keyNode.range[0]));
