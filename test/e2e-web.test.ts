@@ -739,6 +739,10 @@ describe.skipIf(NO_BROWSER)("the New task page for another project (examples/k8s
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
       await page.goto(k8s.url + "/");
+      // The page speaks of the project's items (item_kind: deployment), never of tasks.
+      await page.getByRole("heading", { level: 1, name: "New deployment" }).waitFor();
+      expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["New deployment", "Deployments"]);
+      expect(await page.title()).toBe("New deployment · strata");
       // One panel named by the schema's title, its fields by their titles; the roles' own widgets under the
       // project's names (tiers, changes); nothing of the autotuner's form.
       const panel = page.getByRole("group", { name: "Deployment context" });
@@ -782,9 +786,12 @@ describe.skipIf(NO_BROWSER)("the New task page for another project (examples/k8s
       await panel.getByRole("combobox", { name: /^Service/ }).fill("checkout");
       await eventually(() => page.locator('[data-field="service"] .field-issues').count()).toBe(0);
       await waitUpToDate(page);
-      await page.getByRole("button", { name: "Create task" }).click();
+      expect(await page.getByText(/\btasks?\b/i).count()).toBe(0);
+      await page.getByRole("button", { name: "Create deployment" }).click();
       await page.waitForURL(/#\/tasks\/\d+/);
       await page.getByRole("heading", { level: 1, name: "checkout-prod" }).waitFor();
+      expect(await page.getByRole("status").filter({ hasText: "Deployment created." }).count()).toBe(1);
+      expect(await page.getByRole("link", { name: "← Deployments" }).count()).toBe(1);
       const id = Number(/#\/tasks\/(\d+)/.exec(page.url())![1]);
       const stored = await (await fetch(`${k8s.url}/api/tasks/${id}`)).json();
       expect(stored.task_name).toBe("checkout-prod");
@@ -793,14 +800,53 @@ describe.skipIf(NO_BROWSER)("the New task page for another project (examples/k8s
 
       // Back on the form (kept for the tab), the same Deployment again: the name is taken. This project's body has
       // no name field (the name comes from the service and environment), so the 409 is told beside Create task.
-      await page.getByRole("link", { name: "New task" }).click();
+      await page.getByRole("link", { name: "New deployment" }).click();
       await panel.waitFor();
       expect(await panel.getByRole("combobox", { name: /^Service/ }).inputValue()).toBe("checkout");
       await waitUpToDate(page);
-      await page.getByRole("button", { name: "Create task" }).click();
+      await page.getByRole("button", { name: "Create deployment" }).click();
       await eventually(() => page.locator("#create-status").textContent()).toContain("'checkout-prod' already exists");
+      expect(await page.locator("#create-status a").textContent()).toBe(`Open the deployment that has this name (#${id})`);
       expect(await page.locator("#create-status a").getAttribute("href")).toBe(`#/tasks/${id}`);
       expect(page.url()).not.toMatch(/#\/tasks\//);
+      // The list, in the project's words.
+      await page.getByRole("link", { name: "Deployments" }).click();
+      await page.getByRole("heading", { level: 1, name: "Deployments" }).waitFor();
+      await eventually(() => page.locator(".toolbar [role=status]").textContent()).toBe("1 deployment");
+      expect(await page.getByRole("table").getByRole("link").allTextContents()).toEqual(["checkout-prod"]);
+      await context.close();
+      expect(errors).toEqual([]);
+    } finally {
+      await k8s.close();
+    }
+  }, 60_000);
+
+  it("without item_name in the project file, the page previews only: no Create, no list, no navigation", async () => {
+    const dir = join(tmp, "k8s-no-items");
+    cpSync(join(ROOT, "examples", "k8s-deployment"), dir, { recursive: true });
+    const projectFile = join(dir, "strata.yaml");
+    writeFileSync(projectFile, readFileSync(projectFile, "utf8").replace(/^item_(name|kind): .*$/gm, ""));
+    const k8s = await createServer({ project: dir, db: join(tmp, "k8s-no-items.db"), webDir: WEB_DIST, watch: false });
+    try {
+      const context = await browser.newContext({ viewport: DESKTOP });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(k8s.url + "/");
+      await page.getByRole("heading", { level: 1, name: "Compose a config" }).waitFor();
+      expect(await page.title()).toBe("Compose · strata");
+      expect(await page.getByRole("navigation", { name: "Main" }).count()).toBe(0);
+      const panel = page.getByRole("group", { name: "Deployment context" });
+      await panel.getByRole("combobox", { name: /^Service/ }).fill("checkout");
+      await panel.getByRole("combobox", { name: /^Environment/ }).selectOption("prod");
+      await panel.getByRole("combobox", { name: /^Region/ }).fill("eu-west-1");
+      await waitUpToDate(page);
+      await eventually(() => valueLine(page, "/metadata/name").textContent()).toContain("name: checkout-prod");
+      expect(await page.getByRole("button", { name: /^Create/ }).count()).toBe(0);
+      expect(await page.locator(".lede").textContent()).toContain("This project stores nothing (its project file names no item_name)");
+      // The list route says why there is nothing to list, rather than answering with an error.
+      await page.goto(k8s.url + "/#/tasks");
+      await page.getByRole("heading", { level: 1, name: "Nothing is stored here" }).waitFor();
       await context.close();
       expect(errors).toEqual([]);
     } finally {

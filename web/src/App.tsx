@@ -1,12 +1,19 @@
 // The page shell: header with navigation, and the hash routes.
-import { useEffect, useRef } from "react";
-import { useRoute } from "./hooks";
+import { useEffect, useMemo, useRef } from "react";
+import { api } from "./api";
+import { LoadError, Loading } from "./components/Status";
+import { useLoad, useRoute } from "./hooks";
 import { NewTaskPage } from "./pages/NewTask";
 import { TaskPage } from "./pages/TaskPage";
 import { TasksPage } from "./pages/Tasks";
+import { itemWords, ItemWordsContext } from "./words";
 
 export function App() {
   const [route, navigate] = useRoute();
+  // The project's options: the form's fields, and what a stored item is called (the nav, titles and buttons say it).
+  const [options, reloadOptions] = useLoad((s) => api.options(s), []);
+  const words = useMemo(() => (options.data ? itemWords(options.data.project.items) : null), [options.data]);
+  const known = options.data !== undefined;
   const [path, query = ""] = route.split("?");
   const taskMatch = /^\/tasks\/(\d+)$/.exec(path);
   const section = path === "/" ? "new" : path.startsWith("/tasks") ? "tasks" : "none";
@@ -23,11 +30,28 @@ export function App() {
   }, [route]);
 
   useEffect(() => {
-    document.title = `${section === "new" ? "New task" : taskMatch ? `Task #${taskMatch[1]}` : section === "tasks" ? "Tasks" : "Not found"} · strata`;
-  }, [section, taskMatch?.[1]]);
+    const title = !known
+      ? "strata"
+      : section === "new"
+        ? (words ? `New ${words.one}` : "Compose")
+        : taskMatch
+          ? `${words?.One ?? "Item"} #${taskMatch[1]}`
+          : section === "tasks"
+            ? (words?.Many ?? "Stored configs")
+            : "Not found";
+    document.title = `${title} · strata`;
+  }, [section, taskMatch?.[1], known, words]);
 
   let page;
-  if (path === "/") page = <NewTaskPage navigate={navigate} />;
+  if (path === "/") page = <NewTaskPage navigate={navigate} options={options} reloadOptions={reloadOptions} />;
+  else if (!known)
+    // The other pages wait for the project's words (a few milliseconds), rather than say "item" first.
+    page = (
+      <main id="main" className="page">
+        {options.state === "error" ? <LoadError what="the project's options" failure={options.failure} onRetry={reloadOptions} /> : <Loading what="the page" />}
+      </main>
+    );
+  else if ((path === "/tasks" || taskMatch) && !words) page = <NothingStored />;
   else if (path === "/tasks") page = <TasksPage />;
   else if (taskMatch) page = <TaskPage key={taskMatch[1]} id={Number(taskMatch[1])} created={new URLSearchParams(query).has("created")} />;
   else
@@ -35,7 +59,14 @@ export function App() {
       <main id="main" className="page">
         <h1>Page not found</h1>
         <p>
-          There is nothing at <code>#{route}</code>. Go to the <a href="#/">new task form</a> or the <a href="#/tasks">task list</a>.
+          There is nothing at <code>#{route}</code>. Go to the{" "}
+          {words ? (
+            <>
+              <a href="#/">new {words.one} form</a> or the <a href="#/tasks">{words.one} list</a>.
+            </>
+          ) : (
+            <a href="#/">compose form</a>
+          )}
         </p>
       </main>
     );
@@ -52,16 +83,19 @@ export function App() {
         <a className="brand" href="#/">
           strata
         </a>
-        <nav aria-label="Main">
-          <a href="#/" aria-current={section === "new" ? "page" : undefined}>
-            New task
-          </a>
-          <a href="#/tasks" aria-current={section === "tasks" ? "page" : undefined}>
-            Tasks
-          </a>
-        </nav>
+        {/* A project that stores nothing has one page: no navigation. */}
+        {words && (
+          <nav aria-label="Main">
+            <a href="#/" aria-current={section === "new" ? "page" : undefined}>
+              New {words.one}
+            </a>
+            <a href="#/tasks" aria-current={section === "tasks" ? "page" : undefined}>
+              {words.Many}
+            </a>
+          </nav>
+        )}
       </header>
-      {page}
+      <ItemWordsContext.Provider value={words}>{page}</ItemWordsContext.Provider>
     </>
   );
 }
@@ -70,4 +104,17 @@ export function App() {
 function focusable(el: HTMLElement | null): HTMLElement | null {
   if (el && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
   return el;
+}
+
+/** The list and item routes of a project without stored items (no item_name in its project file). */
+function NothingStored() {
+  return (
+    <main id="main" className="page">
+      <h1>Nothing is stored here</h1>
+      <p>
+        This project stores no configs: its project file names no <code>item_name</code>. The <a href="#/">compose form</a> previews
+        configs; <code>strata compose</code> writes them.
+      </p>
+    </main>
+  );
 }

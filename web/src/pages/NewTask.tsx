@@ -1,5 +1,6 @@
-// New task: the context form, profiles and your changes on the left; the live preview on the right.
-// Nothing is stored until Create task; the preview is POST /api/config/preview, debounced.
+// New task (the project's word: New deployment, …): the context form, profiles and your changes on the left; the
+// live preview on the right. Nothing is stored until Create task; the preview is POST /api/config/preview, debounced.
+// A project that stores nothing (no item_name) gets the same form and preview, without Create.
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { api, type ApiFailure, type Issue, type Options, type Profile } from "../api";
 import { Field } from "../components/Field";
@@ -11,6 +12,7 @@ import { issuesUnder, SchemaField, type FieldEnv } from "../components/SchemaFie
 import { LoadError, Loading } from "../components/Status";
 import { draftFromDefaults, draftToBody, loadDraft, saveDraft, type Draft } from "../draft";
 import { useLoad, usePoll, usePreview, useStickyHeight, type Loadable } from "../hooks";
+import { useItemWords, type ItemWords } from "../words";
 import { OverriddenContext, overriddenFields } from "../context-overrides";
 import { byField, isConfigIssue } from "../issue-fields";
 import { lineOfPointer, parseOverrides } from "../overrides";
@@ -21,8 +23,8 @@ import { yamlText } from "../yaml-lines";
 /** How often the profile list is re-read, so a profile file added on the server shows up. */
 const PROFILE_POLL_MS = 4000;
 
-export function NewTaskPage({ navigate }: { navigate: (to: string) => void }) {
-  const [options, reloadOptions] = useLoad((s) => api.options(s), []);
+export function NewTaskPage({ navigate, options, reloadOptions }: { navigate: (to: string) => void; options: Loadable<Options>; reloadOptions: () => void }) {
+  const words = useItemWords();
   // The request body's schema names the body fields that are not context fields (the task's name and description).
   const [requestSchema, reloadRequestSchema] = useLoad((s) => api.schema("request", s), []);
   const [profiles, reloadProfiles] = useLoad((s) => api.profiles(s), []);
@@ -51,7 +53,7 @@ export function NewTaskPage({ navigate }: { navigate: (to: string) => void }) {
     const failed = options.state === "error" ? options : requestSchema.state === "error" ? requestSchema : null;
     return (
       <main id="main" className="page">
-        <h1>New task</h1>
+        <h1>{options.data ? pageTitle(words) : "strata"}</h1>
         {failed?.state === "error" ? (
           <LoadError
             what="the form options"
@@ -70,10 +72,12 @@ export function NewTaskPage({ navigate }: { navigate: (to: string) => void }) {
   return (
     <>
       {layerStatus.data && !layerStatus.data.ok && <BrokenLayers errors={layerStatus.data.errors} />}
-      <NewTaskForm options={options.data} model={model} profiles={profiles} reloadProfiles={reloadProfiles} layerHash={layerHash} navigate={navigate} />
+      <NewTaskForm options={options.data} model={model} profiles={profiles} reloadProfiles={reloadProfiles} layerHash={layerHash} navigate={navigate} words={words} />
     </>
   );
 }
+
+const pageTitle = (words: ItemWords | null) => (words ? `New ${words.one}` : "Compose a config");
 
 /** An edit on the server broke the layer files: the last good set keeps serving; say so, with the errors. */
 function BrokenLayers({ errors }: { errors: Issue[] }) {
@@ -81,7 +85,7 @@ function BrokenLayers({ errors }: { errors: Issue[] }) {
     <div className="page banner-wrap">
       <div className="notice is-warning" role="status">
         <strong>The layer files on the server have errors, so the last good set is still in use.</strong> Until they are fixed, the
-        preview and new tasks use that set.
+        preview and what is created use that set.
         <IssueList issues={errors} label="Errors in the layer files" />
       </div>
     </div>
@@ -95,9 +99,11 @@ interface FormProps {
   reloadProfiles: () => void;
   layerHash?: string;
   navigate: (to: string) => void;
+  /** What a stored item is called; null: the project stores nothing, and the form only previews. */
+  words: ItemWords | null;
 }
 
-function NewTaskForm({ options, model, profiles, reloadProfiles, layerHash, navigate }: FormProps) {
+function NewTaskForm({ options, model, profiles, reloadProfiles, layerHash, navigate, words }: FormProps) {
   const [draft, setDraftState] = useState<Draft>(() => loadDraft(draftFromDefaults(model, options.defaults ?? {})));
   const [creating, setCreating] = useState(false);
   // Only offered when the server hands tasks to an autotuner.
@@ -219,10 +225,19 @@ function NewTaskForm({ options, model, profiles, reloadProfiles, layerHash, navi
   return (
     <main id="main" className="page new-task">
       <div className="page-head">
-        <h1>New task</h1>
+        <h1>{pageTitle(words)}</h1>
         <p className="lede">
-          Describe the task; the layers turn it into a config. The preview updates as you type and shows which layer set each value.
-          Nothing is saved until you press <strong>Create task</strong>.
+          {words ? `Describe the ${words.one}` : "Fill in the context"}; the layers turn it into a config. The preview updates as you type
+          and shows which layer set each value.{" "}
+          {words ? (
+            <>
+              Nothing is saved until you press <strong>Create {words.one}</strong>.
+            </>
+          ) : (
+            <>
+              This project stores nothing (its project file names no <code>item_name</code>): <code>strata compose</code> writes the config.
+            </>
+          )}
         </p>
       </div>
       <div className="split">
@@ -230,13 +245,13 @@ function NewTaskForm({ options, model, profiles, reloadProfiles, layerHash, navi
           <form
             className="form-column"
             aria-label={model.title}
-            // Only the button creates a task: Enter in a field must not (nothing is stored until Create task).
+            // Only the button creates: Enter in a field must not (nothing is stored until Create task).
             onSubmit={(e) => e.preventDefault()}
             noValidate
           >
-            {model.itemFields.length > 0 && (
+            {words && model.itemFields.length > 0 && (
               <fieldset className="panel">
-                <legend>Task</legend>
+                <legend>{words.One}</legend>
                 <div className="grid-2">
                   {model.itemFields.map((f) => (
                     <ItemField
@@ -246,7 +261,7 @@ function NewTaskForm({ options, model, profiles, reloadProfiles, layerHash, navi
                       made={pv?.config ? pv.config[f.key] : undefined}
                       onChange={(v) => setValue(f.key, v)}
                       issues={[...issuesUnder(inputIssues, f.path), ...(dupField === f.key ? dupIssues : [])]}
-                      after={dupField === f.key && duplicate ? <DuplicateActions duplicate={duplicate} creating={creating} onCreateAs={(n) => void create(n)} /> : null}
+                      after={dupField === f.key && duplicate ? <DuplicateActions duplicate={duplicate} creating={creating} words={words} onCreateAs={(n) => void create(n)} /> : null}
                     />
                   ))}
                 </div>
@@ -295,9 +310,10 @@ function NewTaskForm({ options, model, profiles, reloadProfiles, layerHash, navi
             )}
             {modeIssues.length > 0 && <FieldIssues id="override-mode-issues" issues={modeIssues} />}
 
+            {words && (
             <div className="create-bar" ref={createBarRef}>
               <button type="button" className="primary" disabled={creating} aria-describedby="create-status" onClick={() => void create()}>
-                {creating ? "Creating…" : "Create task"}
+                {creating ? "Creating…" : `Create ${words.one}`}
               </button>
               {options.autotuner && (
                 <label className="check">
@@ -308,10 +324,12 @@ function NewTaskForm({ options, model, profiles, reloadProfiles, layerHash, navi
                 {createNote && <p className="warn-text">{createNote}</p>}
                 {createFailure && createFailure.status !== 409 && <CreateFailure failure={createFailure} />}
                 {duplicate && <p className="error-text">Not created: {duplicate.message}</p>}
-                {duplicate && !dupField && <DuplicateActions duplicate={duplicate} creating={creating} />}
+                {duplicate && !dupField && <DuplicateActions duplicate={duplicate} creating={creating} words={words} />}
                 {otherInputIssues.length > 0 && <IssueList issues={otherInputIssues} label="Problems with the request" />}
               </div>
             </div>
+            )}
+            {!words && otherInputIssues.length > 0 && <IssueList issues={otherInputIssues} label="Problems with the request" />}
           </form>
         </OverriddenContext.Provider>
 
@@ -371,7 +389,7 @@ function ItemField({
 }
 
 /** After a 409: create under the free name the server found, or open the item that has the name. */
-function DuplicateActions({ duplicate, creating, onCreateAs }: { duplicate: ApiFailure; creating: boolean; onCreateAs?: (name: string) => void }) {
+function DuplicateActions({ duplicate, creating, words, onCreateAs }: { duplicate: ApiFailure; creating: boolean; words: ItemWords; onCreateAs?: (name: string) => void }) {
   if (!duplicate.suggested_name && !duplicate.existing_id) return null;
   return (
     <div className="field-actions">
@@ -382,7 +400,7 @@ function DuplicateActions({ duplicate, creating, onCreateAs }: { duplicate: ApiF
       )}
       {duplicate.existing_id ? (
         <a id="duplicate-link" className="field-link" href={`#/tasks/${duplicate.existing_id}`}>
-          Open the task that has this name (#{duplicate.existing_id})
+          Open the {words.one} that has this name (#{duplicate.existing_id})
         </a>
       ) : null}
     </div>

@@ -1,4 +1,4 @@
-// One task: its config (with who set each value), the applied and skipped layers, the context it came from.
+// One stored item (the autotuner: a task): its config (with who set each value), the applied and skipped layers, the context it came from.
 import { useEffect, useState } from "react";
 import { api, type Handoff } from "../api";
 import { ConfigView } from "../components/ConfigView";
@@ -6,9 +6,12 @@ import { IssueList } from "../components/Issues";
 import { LayersPanel } from "../components/LayersPanel";
 import { LoadError, Loading } from "../components/Status";
 import { useLoad } from "../hooks";
+import { useItemWords } from "../words";
 import { formatDate } from "./Tasks";
 
 export function TaskPage({ id, created }: { id: number; created: boolean }) {
+  // App shows this page only to a project that stores items, so the words are there.
+  const w = useItemWords()!;
   const [task, reload] = useLoad((s) => api.task(id, s), [id]);
   const [highlight, setHighlight] = useState<string | null>(null);
   // "Task created" shows once: a reload or a bookmark of this page does not repeat it.
@@ -22,13 +25,15 @@ export function TaskPage({ id, created }: { id: number; created: boolean }) {
     return (
       <main id="main" className="page">
         <p>
-          <a href="#/tasks">← Tasks</a>
+          <a href="#/tasks">← {w.Many}</a>
         </p>
-        <h1>Task #{id}</h1>
+        <h1>
+          {w.One} #{id}
+        </h1>
         {task.state === "error" ? (
-          <LoadError what={`task #${id}`} failure={task.failure} onRetry={task.failure.status === 404 ? undefined : reload} />
+          <LoadError what={`${w.one} #${id}`} failure={task.failure} onRetry={task.failure.status === 404 ? undefined : reload} />
         ) : (
-          <Loading what="the task" />
+          <Loading what={`the ${w.one}`} />
         )}
       </main>
     );
@@ -39,18 +44,18 @@ export function TaskPage({ id, created }: { id: number; created: boolean }) {
   return (
     <main id="main" className="page task-page">
       <p>
-        <a href="#/tasks">← Tasks</a>
+        <a href="#/tasks">← {w.Many}</a>
       </p>
       {created && (
         <div className="notice is-ok" role="status">
           {t.handoff ? (
             <>
-              Task created. It is stored in strata and {t.handoff.state === "delivered" ? "handed to the autotuner" : "being handed to the autotuner"}
+              {w.One} created. It is stored in strata and {t.handoff.state === "delivered" ? "handed to the autotuner" : "being handed to the autotuner"}
               {t.handoff.start ? ", which is asked to start it" : ""}.
             </>
           ) : (
             <>
-              Task created. It is stored in strata as <strong>{t.status}</strong>; this server hands nothing to the autotuner (it has no autotuner URL).
+              {w.One} created. It is stored in strata as <strong>{t.status}</strong>; this server hands nothing to the autotuner (it has no autotuner URL).
             </>
           )}
         </div>
@@ -101,7 +106,7 @@ export function TaskPage({ id, created }: { id: number; created: boolean }) {
       <div className="split">
         <section className="panel" aria-labelledby="config-heading">
           <h2 id="config-heading">Config</h2>
-          <ConfigView config={t.config} provenance={m.provenance} appliedLayers={m.applied_layers} issues={warnings} highlightSource={highlight} label="Task config" />
+          <ConfigView config={t.config} provenance={m.provenance} appliedLayers={m.applied_layers} issues={warnings} highlightSource={highlight} label={`${w.One} config`} />
         </section>
         <div className="stack">
           <section className="panel" aria-labelledby="layers-heading">
@@ -110,7 +115,7 @@ export function TaskPage({ id, created }: { id: number; created: boolean }) {
           </section>
           <section className="panel" aria-labelledby="context-heading">
             <h2 id="context-heading">Context</h2>
-            <p className="hint">What the task was made from, with the defaults filled in.</p>
+            <p className="hint">What the {w.one} was made from, with the defaults filled in.</p>
             <ConfigView config={m.context} label="Context" />
           </section>
         </div>

@@ -1,13 +1,16 @@
-// The task list: name, status, created, profiles; filter by status, newest first, paged by cursor.
+// The list of stored items (the autotuner's tasks, in the project's words): name, status, created, profiles; filter by status, newest first, paged by cursor.
 import { useState } from "react";
 import { api } from "../api";
 import { LoadError, Loading } from "../components/Status";
 import { useLoad, usePoll } from "../hooks";
+import { useItemWords } from "../words";
 
 const PAGE_SIZE = 25;
 const STATUSES = ["pending", "running", "completed", "failed", "cancelled"];
 
 export function TasksPage() {
+  // App shows this page only to a project that stores items, so the words are there.
+  const w = useItemWords()!;
   const [status, setStatus] = useState("");
   // The cursors of the pages before the current one, to go back.
   const [cursors, setCursors] = useState<(number | null)[]>([null]);
@@ -18,9 +21,9 @@ export function TasksPage() {
   return (
     <main id="main" className="page">
       <div className="page-head row">
-        <h1>Tasks</h1>
+        <h1>{w.Many}</h1>
         <a className="button primary" href="#/">
-          New task
+          New {w.one}
         </a>
       </div>
       <div className="toolbar">
@@ -42,22 +45,22 @@ export function TasksPage() {
         </select>
         {data && (
           <span className="muted" role="status">
-            {data.total} task{data.total === 1 ? "" : "s"}
+            {data.total} {data.total === 1 ? w.one : w.many}
             {status ? ` ${status}` : ""}
           </span>
         )}
       </div>
-      {list.state === "error" && <LoadError what="the tasks" failure={list.failure} onRetry={reload} />}
-      {!data && list.state === "loading" && <Loading what="the tasks" />}
+      {list.state === "error" && <LoadError what={`the ${w.many}`} failure={list.failure} onRetry={reload} />}
+      {!data && list.state === "loading" && <Loading what={`the ${w.many}`} />}
       {data && data.tasks.length === 0 && (
         <p className="empty-state">
-          {status ? `No ${status} tasks.` : "No tasks yet."} <a href="#/">Create one</a>.
+          {status ? `No ${status} ${w.many}.` : `No ${w.many} yet.`} <a href="#/">Create one</a>.
         </p>
       )}
       {data && data.tasks.length > 0 && (
         <div className="panel table-scroll">
           <table className="task-table">
-            <caption className="visually-hidden">Tasks, newest first</caption>
+            <caption className="visually-hidden">{w.Many}, newest first</caption>
             <thead>
               <tr>
                 <th scope="col">Name</th>
