@@ -430,6 +430,22 @@ describe("source (src/core/source.ts)", () => {
     expect(parse("a: !expr b\n").source!.data).toEqual({ a: { $expr: "b" } });
   });
 
+  it("YAML 1.1's tags that build values JSON cannot hold (bytes, sets, maps, dates) are unknown tags, at the tag", () => {
+    const why = "(the only tag strata knows is !expr)";
+    expect(parse("x: !!binary AAAA\n")).toEqual({ issues: only("unknown-tag", `unknown tag: !!binary builds a value JSON cannot hold ${why}`, 1, 4) });
+    expect(parse("x: &a !!set {a, b}\n")).toEqual({ issues: only("unknown-tag", `unknown tag: !!set builds a value JSON cannot hold ${why}`, 1, 7) });
+    expect(parse("x: !!omap\n  - a: 1\n")).toEqual({ issues: only("unknown-tag", `unknown tag: !!omap builds a value JSON cannot hold ${why}`, 1, 4) });
+    expect(parse("x:\n  - !<tag:yaml.org,2002:timestamp> 2001-12-14\n", "x.yaml", { expressions: false })).toEqual({
+      issues: only("unknown-tag", "unknown tag: !!timestamp builds a value JSON cannot hold (user data takes no tags)", 2, 5),
+    });
+    // The JSON ones stay: they only say what the value already is, or make it a string or a number.
+    expect(parse("a: !!str 1\nb: !!int '3'\nc: !!map {d: !!null ''}\ne: !!seq [!!bool true]\n").source!.data).toEqual({ a: "1", b: 3, c: { d: null }, e: [true] });
+    // A layer with one is a load error, no longer a crash (freezing the bytes threw a TypeError).
+    expect(errorsOf(setWith({ path: "odd.yaml", text: "name: odd\nstage: finalize\ndata: { quant_config: { x: !!binary AAAA } }\n" }))).toEqual([
+      { code: "unknown-tag", severity: "error", message: `unknown tag: !!binary builds a value JSON cannot hold ${why}`, file: "odd.yaml", line: 3, column: 28 },
+    ]);
+  });
+
   it("a key that is a list or mapping is complex-key at the key; an empty or null key is a plain one", () => {
     const message = "a key must be plain text, not a list, a mapping, an alias or an expression";
     expect(parse("a: 1\n? [x, y]\n: 1\n")).toEqual({ issues: only("complex-key", message, 2, 3) });

@@ -29,6 +29,9 @@ export interface ParsedSource {
 /** Limits that keep a hostile or broken file from exhausting time or memory. */
 export const SOURCE_LIMITS = { maxBytes: 1 << 20, maxAliasCount: 100, maxDepth: MAX_DEPTH };
 
+/** The tags whose values are plain JSON data (written or implied); any other but `!expr` is refused. */
+const JSON_TAGS = new Set(["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`));
+
 /** `!expr model_name` is sugar for `{ $expr: "model_name" }`. */
 const exprTag = {
   tag: "!expr",
@@ -78,6 +81,22 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
       const { line, column } = pos(w.pos[0]);
       return fail(`unknown tag: ${firstLine(w.message)} (${options.expressions === false ? "user data takes no tags" : "the only tag strata knows is !expr"})`, line, column, "unknown-tag");
     }
+  }
+  // YAML 1.1's own tags (`!!binary`, `!!set`, `!!omap`, `!!timestamp`, …) build values JSON cannot hold (bytes, sets,
+  // maps, dates): refused as unknown tags, at the tag (it sits before the value, maybe on the line above).
+  let oddTag: { tag: string; at: LineCol } | undefined;
+  visit(doc, {
+    Node(_, node) {
+      if (node.tag === undefined || JSON_TAGS.has(node.tag) || (node.tag === "!expr" && options.expressions !== false)) return undefined;
+      let i = file.text.lastIndexOf("!", node.range?.[0] ?? 0);
+      if (i > 0 && file.text[i - 1] === "!") i--;
+      oddTag = { tag: node.tag.replace(/^tag:yaml\.org,2002:/, "!!"), at: pos(Math.max(0, i)) };
+      return visit.BREAK;
+    },
+  });
+  if (oddTag) {
+    const why = options.expressions === false ? "user data takes no tags" : "the only tag strata knows is !expr";
+    return fail(`unknown tag: ${oddTag.tag} builds a value JSON cannot hold (${why})`, oddTag.at.line, oddTag.at.column, "unknown-tag");
   }
   // A list or mapping as a key has no place in a config, and stringifying nested ones grows exponentially.
   let complexKey: LineCol | undefined;
