@@ -295,3 +295,89 @@ describe("compiled and interpreted agree on random expressions and data (propert
     expect(claimed).toBeGreaterThan(RUNS / 3);
   }, 300_000);
 });
+
+describe("the compiled path's own bounds, at their edge: past one, the interpreter takes over", () => {
+  const list = (n: number) => Array.from({ length: n }, (_, i) => i);
+  /** What the compiled path answers: a value (lists by their length), or that it needs the interpreter. */
+  function answer(expr: string, input: unknown): unknown {
+    const sync = syncEvaluator(expr);
+    expect(sync, `${expr} is compiled`).toBeDefined();
+    try {
+      const v = sync!(input, {});
+      return Array.isArray(v) ? { length: v.length } : v;
+    } catch (e) {
+      if (e === NEEDS_INTERPRETER) return "interpreter";
+      throw e;
+    }
+  }
+
+  it("a list of 10,000 items, a string of 1,024 characters", () => {
+    expect(answer("a", { a: list(10_000) })).toEqual({ length: 10_000 });
+    expect(answer("a", { a: list(10_001) })).toBe("interpreter");
+    expect(answer("a", { a: "x".repeat(1024) })).toBe("x".repeat(1024));
+    expect(answer("a", { a: "x".repeat(1025) })).toBe("interpreter");
+  });
+
+  it("20,000 keys walked by one `=`, `&` or $string", () => {
+    // a: 10,000 keys (its indexes); b: 1 + 9,999.
+    expect(answer("a = b", { a: list(10_000), b: { k: list(9_999) } })).toBe(false);
+    expect(answer("a = b", { a: list(10_000), b: { k: list(10_000) } })).toBe("interpreter");
+    expect(answer("$length(a & b)", { a: list(2), b: { k: list(19_997) } })).toBe("interpreter");
+    expect(answer("$length($string(b))", { b: { k: list(1) } })).toBe(9); // {"k":[0]}
+    expect(answer("$length($string(b))", { b: { k: list(20_000) } })).toBe("interpreter");
+  });
+
+  it("100,000 items and keys built by constructors in one evaluation", () => {
+    // Each [a] builds its items and one more; the outer list its 10 items and one more.
+    const nested = `[${Array(9).fill("[a]").join(", ")}, [b]]`;
+    expect(answer(nested, { a: list(9_998), b: list(9_997) })).toEqual({ length: 10 }); // 9 × 9,999 + 9,998 + 11 = 100,000
+    expect(answer(nested, { a: list(9_998), b: list(9_998) })).toBe("interpreter");
+    const objects = `[${Array(10).fill('a.{"k": $}').join(", ")}]`;
+    expect(answer(objects, { a: list(9_000) })).toBe("interpreter");
+    expect(answer(objects, { a: list(10) })).toEqual({ length: 100 });
+  });
+
+  it("20,000 steps (a predicate of three nodes over 7,000 items is 21,000)", () => {
+    expect(answer("a[$ > 0]", { a: list(6_000) })).toEqual({ length: 5_999 });
+    expect(answer("a[$ > 0]", { a: list(7_000) })).toBe("interpreter");
+  });
+
+  it("an expression of 400 nodes and 150 levels is compiled; one more node, or one more level, is not", () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `a${i}`).join(".");
+    expect(interpretedBecause(names(399))).toBeUndefined(); // the path and 399 names
+    expect(interpretedBecause(names(400))).toBe("too large");
+    const nested = (n: number) => "(".repeat(n) + "1" + ")".repeat(n);
+    expect(interpretedBecause(nested(149))).toBeUndefined();
+    expect(interpretedBecause(nested(150))).toBe("too deep to be sure of JSONata's stack limit");
+    expect(answer(nested(149), {})).toBe(1);
+  });
+});
+
+describe("what the compiled path leaves to the interpreter, and why", () => {
+  it.each([
+    ["($f := function($f){ $f }; $f(1))", "$f is bound to a lambda and to other values"],
+    ["($f := 1; $f := function($x){ $x }; $f(2))", "$f bound twice"],
+    ["($f := function($x){ $x }; $f := function($x){ $x }; $f(2))", "$f bound twice"],
+    ["($f := function($x){ $x }; $f := 2)", "$f bound twice"],
+    ["$sum := 1", "binding $sum is not claimed"],
+    ["($ := 1)", "binding $ is not claimed"],
+    ["$string()", "$string() of the context is not claimed"],
+    ["$now()", "$now() is not claimed"],
+    ["$millis", "$millis as a value is not claimed"],
+    ["$lookup", "$lookup as a value is not claimed"],
+    ["a ~> $string()", "'apply' is not claimed"],
+    ["a.b#$i", "'index' on 'name' is not claimed"],
+    ["a@$x", "'focus' on 'name' is not claimed"],
+    ["a^(b)", "'sort' is not claimed"],
+    ["[1, 2][$x := 1]", "a binding outside a block is not claimed"],
+    ["($g := function($x){ $h($x) }; $h := function($x){ $g($x) }; $g(1))", "recursion is not claimed"],
+    ["$e(1)", "$e() calls what may not be a lambda bound by name"],
+    ["a ? 1 : 2", undefined],
+    ["-a", undefined],
+    ["$string(a)", undefined],
+    ["($f := function($x){ $x }; $f)", undefined],
+    ["($g := function($x){ $x + 1 }; $h := function($x){ $g($x) * 2 }; $h(1) + $g(2))", undefined],
+  ])("%s: %s", (expr, reason) => {
+    expect(interpretedBecause(expr)).toBe(reason);
+  });
+});
