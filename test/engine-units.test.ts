@@ -229,6 +229,26 @@ describe("compose (src/core/compose.ts)", () => {
     expect((await compose(set, { site: "s", audience: "public", m: "replace", o: { title: "t" } })).config).toEqual({ title: "t", search: true });
   });
 
+  it("a layer set's errors stop compose before the context is read; its warnings do not", async () => {
+    const broken = setWith({ path: "odd.yaml", text: "name: odd\nstage: nowhere\ndata: { description: d }\n" });
+    const setErrors = errorsOf(broken);
+    expect(setErrors.map((e) => e.code)).toEqual(["unknown-stage"]);
+    const r = await compose(broken, { model_name: 1 });
+    expect(r).toMatchObject({ ok: false, applied_layers: [], skipped_layers: [], warnings: [], provenance: {} });
+    expect(r.errors).toEqual(setErrors);
+    expect(r.config).toBeUndefined();
+    expect(r.context).toBeUndefined();
+    // A misnamed file is a warning of the set: the layer still applies, and the context after defaults is kept.
+    const misnamed = setWith({ path: "finalize/other-name.yaml", text: "name: odd\nstage: finalize\ndata: { description: d }\n" });
+    expect(misnamed.issues.map((i) => [i.code, i.severity])).toEqual([["name-mismatch", "warning"]]);
+    const ok = await compose(misnamed, CONTEXT);
+    expect(ok.ok).toBe(true);
+    expect(ok.applied_layers).toEqual([...SHIPPED_APPLIED, "odd"]);
+    expect(ok.config?.description).toBe("d");
+    expect(ok.context).toEqual(normalizeContext(misnamed.schemas, CONTEXT).context);
+    expect(ok.context).toMatchObject({ ...CONTEXT, optimization_strategy: "grid_search" });
+  });
+
   it("an unknown profile close to two known ones names both, the nearest first, and at most two", async () => {
     const profile = (name: string) => ({ path: `profiles/${name}.yaml`, text: `profile: ${name}\ntitle: T\ndescription: d\nlayers:\n  - name: p\n    data: { description: ${name} }\n` });
     const set = setWith(profile("fast"), profile("last"), profile("vastly"));
