@@ -39,7 +39,7 @@ const BROKEN: [string, string, string, string, Where, string][] = [
   ["an unknown field (a typo)", "hostile/x.yaml", "name: x\nstage: base\ndata: {}\nwhne: {}\n", "layer-schema", "whne", "unknown field 'whne'"],
   ["a wrong type", "hostile/x.yaml", "name: x\nstage: 3\ndata: {}\n", "layer-schema", "3", "'stage' must be string"],
   ["a missing field", "hostile/x.yaml", "name: x\nstage: base\n", "layer-schema", { line: 1, column: 1 }, "missing required field 'data' (what the layer sets), or 'table' (a lookup table keyed by a context field)"],
-  ["a name that breaks the pattern", "hostile/x.yaml", "name: 'x y/z'\nstage: base\ndata: {}\n", "layer-schema", "'x y/z'", "'name' must be lower-case letters, digits and dashes, like 'vllm-defaults'"],
+  ["a name that breaks the pattern", "hostile/x.yaml", "name: 'x y/z'\nstage: base\ndata: {}\n", "layer-schema", "'x y/z'", "'name' must be lower-case letters, digits and dashes, not starting with a dash"],
   ["data that is a list", "hostile/x.yaml", "name: x\nstage: base\ndata: [1, 2]\n", "layer-schema", "[1, 2]", "'data' must be object or string"],
   ["an order that is not a number", "hostile/x.yaml", "name: x\nstage: base\norder: first\ndata: {}\n", "layer-schema", "first", "'order' must be integer"],
   // Meaning

@@ -50,7 +50,7 @@ describe("400: malformed JSON, wrong types, missing or unknown fields", () => {
       [{ model_name: "m", base_runtime: "sglang", modle: "typo" }, "/modle", "unknown field 'modle'"],
       [{ model_name: "m", base_runtime: "sglang", overrides: [1] }, "/overrides", "'overrides' must be object"],
       [{ model_name: "m", base_runtime: "sglang", slo: { ttft: { weight: 1 } } }, "/slo/ttft/threshold", "missing required field 'slo.ttft.threshold'"],
-      [{ model_name: "m", base_runtime: "sglang", profiles: ["Bad Name"] }, "/profiles/0", "'profiles.0' must be lower-case letters, digits and dashes"],
+      [{ model_name: "m", base_runtime: "sglang", profiles: ["Bad Name"] }, "/profiles/0", "'profiles.0' must be lower-case letters, digits and dashes, not starting with a dash"],
       [[CURL_EXAMPLE], "", "the request body must be a JSON object"],
       ["null", "", "the request body must be a JSON object"],
     ];

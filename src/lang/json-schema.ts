@@ -27,7 +27,7 @@ export function errorMessage(e: ErrorObject, subject = "value"): string {
     case "type":
       return `${at} must be ${String(p.type).replace(/,/g, " or ")}`;
     case "pattern":
-      if (p.pattern === "^[a-z0-9][a-z0-9-]*$") return `${at} must be lower-case letters, digits and dashes, like 'vllm-defaults'`;
+      if (p.pattern === "^[a-z0-9][a-z0-9-]*$") return `${at} must be lower-case letters, digits and dashes, not starting with a dash`;
       return `${at} must match the pattern ${String(p.pattern)}`;
     case "minLength":
       if (p.limit === 1) return `${at} must not be empty`;
