@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compose, EXPRESSION_LIMITS, historyOf, lastWrite, loadLayerSet, loadProject, normalizeContext, provenanceOf, Trace } from "../src/index.js";
+import { compose, EXPRESSION_LIMITS, historyOf, lastWrite, loadLayerSet, loadProject, normalizeContext, provenanceOf, resultView, Trace } from "../src/index.js";
 import { fixtureDir } from "./helpers/paths.js";
 import { errorsOf, positionIn, setWith, SHIPPED } from "./hostile/setup.js";
 
@@ -247,6 +247,21 @@ describe("compose (src/core/compose.ts)", () => {
     expect(ok.config?.description).toBe("d");
     expect(ok.context).toEqual(normalizeContext(misnamed.schemas, CONTEXT).context);
     expect(ok.context).toMatchObject({ ...CONTEXT, optimization_strategy: "grid_search" });
+  });
+
+  it("resultView: the result as JSON answers it, config null when composing stopped, without the trace or the context", async () => {
+    const set = setWith();
+    const failed = await compose(set, { model_name: 1 });
+    expect(failed.errors.length).toBeGreaterThan(0);
+    const view = resultView(failed);
+    expect(Object.keys(view)).toEqual(["ok", "config", "applied_layers", "skipped_layers", "warnings", "errors", "provenance", "layer_set_hash"]);
+    expect(view).toEqual({ ok: false, config: null, applied_layers: [], skipped_layers: [], warnings: [], errors: failed.errors, provenance: {}, layer_set_hash: set.hash });
+    const done = await compose(set, CONTEXT);
+    expect(resultView(done)).toEqual({
+      ok: true, config: done.config, applied_layers: SHIPPED_APPLIED, skipped_layers: done.skipped_layers, warnings: [], errors: [], provenance: done.provenance, layer_set_hash: set.hash,
+    });
+    expect(done.config).toMatchObject({ task_name: "m_grid_search" });
+    expect(done.skipped_layers.map((s) => s.layer)).toEqual(["ome-defaults", "trtllm-defaults", "vllm-defaults", "gpu-aware", "slo-config", "tp-size-limit"]);
   });
 
   it("an unknown profile close to two known ones names both, the nearest first, and at most two", async () => {
