@@ -89,7 +89,10 @@ describe("source (src/core/source.ts)", () => {
     // V8 names no offset for an unexpected token: the shortest failing prefix gives it.
     expect(parse('{\n  "a": tru\n}\n', "x.json")).toEqual({ issues: only("parse-error", "not valid JSON: Unexpected token '\n'", 2, 11, "x.json") });
     expect(parse("", "x.json")).toEqual({ issues: only("parse-error", "not valid JSON: Unexpected end of JSON input", 1, 1, "x.json") });
-    // A trailing comma is fine in YAML: only a `.json` file is held to JSON.
+    expect(parse('{\n  "a": [1,\n    undefined]\n}\n', "x.json")).toEqual({ issues: only("parse-error", "not valid JSON: Unexpected token 'u'", 3, 5, "x.json") });
+    expect(parse('{"a": 1} x', "x.json")).toEqual({ issues: only("parse-error", "not valid JSON: Unexpected non-whitespace character after JSON", 1, 10, "x.json") });
+    // A trailing comma is fine in YAML: only a `.json` file is held to JSON (`.json` at the end of the name).
+    expect(parse('{"a": 1,}\n', "x.json.yaml").source!.data).toEqual({ a: 1 });
     expect(parse('{"a": 1,}\n', "x.yaml").source!.data).toEqual({ a: 1 });
   });
 
@@ -119,7 +122,9 @@ describe("source (src/core/source.ts)", () => {
     const message = "a key must be plain text, not a list, a mapping, an alias or an expression";
     expect(parse("a: 1\n? [x, y]\n: 1\n")).toEqual({ issues: only("complex-key", message, 2, 3) });
     expect(parse("a: {[x]: 1}\n")).toEqual({ issues: only("complex-key", message, 1, 5) });
-    expect(parse(": 1\n").source!.data).toEqual({ "": 1 });
+    const empty = parse(": 1\n").source!;
+    expect(empty.data).toEqual({ "": 1 });
+    expect(Object.fromEntries(empty.positions)).toEqual({ "": { line: 1, column: 1 }, "/": { line: 1, column: 1 }, "/#value": { line: 1, column: 3 } });
     // A null key (`~`, `null`) is the empty key in the data, and its position is recorded under that key.
     const tilde = parse("a: 1\n~: 2\n").source!;
     expect(tilde.data).toEqual({ a: 1, "": 2 });
