@@ -96,6 +96,10 @@ describe("source (src/core/source.ts)", () => {
     expect(parse('{"a": 1,}\n', "x.yaml").source!.data).toEqual({ a: 1 });
   });
 
+  it("the YAML parser's errors, in plain words at the line of the mistake, with the file's path", () => {
+    expect(parse("a: 1\nb: 2\na: 3\n", "d/x.yaml")).toEqual({ issues: only("duplicate-key", "'a' appears twice: lines 1 and 3; a key may appear once in a mapping: keep one", 3, 1, "d/x.yaml") });
+  });
+
   it("tags: only `!expr` in layers, none in user data", () => {
     expect(parse("a: !foo 1\n")).toEqual({ issues: only("unknown-tag", "unknown tag: Unresolved tag: !foo (the only tag strata knows is !expr)", 1, 4) });
     expect(parse("a:\n  b: !expr 1\n", "x.yaml", { expressions: false })).toEqual({ issues: only("unknown-tag", "unknown tag: Unresolved tag: !expr (user data takes no tags)", 2, 6) });
