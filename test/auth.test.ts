@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type RunningServer } from "../src/server/app.js";
 import { checkExposure, isLoopback, readTokenFile, StartRefused, tokenChecker } from "../src/server/auth.js";
+import { AutotunerClient } from "../src/server/handoff/client.js";
 import { CURL_EXAMPLE, LAYERS, ROOT, SCHEMAS, call, get, post, removeTempDirs, startServer, tempDir } from "./server-helpers.js";
 
 const TOKEN = "s3cret-token-for-tests";
@@ -151,13 +152,21 @@ describe("strata serve and tokens", () => {
     for (const secret of [TOKEN, "file-token-1", "nope"]) expect(s.stderr()).not.toContain(secret);
   });
 
-  it("names the autotuner it hands tasks to, without the password of its URL; a bad URL is a usage error", async () => {
-    const s = serve(["--autotuner-url", "http://user:hunter2@127.0.0.1:9/"]);
+  it("names the autotuner it hands tasks to; a URL with a password, or a bad URL, is a usage error that does not repeat the password", async () => {
+    const s = serve(["--autotuner-url", "http://127.0.0.1:9/"]);
     await s.url;
     s.child.kill("SIGTERM");
     expect(await s.exit).toBe(0);
     expect(s.stderr()).toContain("; tasks handed to the autotuner at http://127.0.0.1:9)");
-    expect(s.stderr()).not.toContain("hunter2");
+    const secret = serve(["--autotuner-url", "http://user:hunter2@127.0.0.1:9/"]);
+    expect(await secret.exit).toBe(2);
+    expect(secret.stderr()).toContain("--autotuner-url must not hold a user name or password (http://user:…@127.0.0.1:9…): strata sends no credentials to the autotuner; give its URL without them");
+    expect(secret.stderr()).not.toContain("hunter2");
+    const env = serve([], { STRATA_AUTOTUNER_URL: "https://:hunter2@autotuner.example" });
+    expect(await env.exit).toBe(2);
+    expect(env.stderr()).toContain("STRATA_AUTOTUNER_URL must not hold a user name or password (https://autotuner.example…)");
+    expect(env.stderr()).not.toContain("hunter2");
+    expect(() => new AutotunerClient("http://user:hunter2@127.0.0.1:9")).toThrow("the autotuner URL must not hold a user name or password: strata sends no credentials to the autotuner");
     const bad = serve([], { STRATA_AUTOTUNER_URL: "autotuner:8000" });
     expect(await bad.exit).toBe(2);
     expect(bad.stderr()).toContain("STRATA_AUTOTUNER_URL must be an http(s) URL");

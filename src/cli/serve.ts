@@ -107,7 +107,7 @@ layers, bad option, port in use, unreadable database).`,
 
     const set = server.layers.set;
     server.app.log.info(
-      `strata serving on ${server.url} (project: ${project.name}; layers: ${relativeDir(layersDir)}, ${set.files.length} files, hash ${set.hash.slice(0, 12)}; database: ${server.store.file}${autotunerUrl ? `; tasks handed to the autotuner at ${autotunerUrl.replace(/\/\/[^/@]*@/, "//")}` : ""})`,
+      `strata serving on ${server.url} (project: ${project.name}; layers: ${relativeDir(layersDir)}, ${set.files.length} files, hash ${set.hash.slice(0, 12)}; database: ${server.store.file}${autotunerUrl ? `; tasks handed to the autotuner at ${autotunerUrl}` : ""})`,
     );
     return new Promise<number>((done) => {
       let stopping = false;
@@ -150,6 +150,9 @@ export function autotunerUrlOf(given: string | undefined): string | undefined {
     throw new UsageError(`${what} must be an http(s) URL such as http://autotuner:8000, not '${text}'`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`${what} must be an http(s) URL, not '${text}'`);
+  // fetch refuses a URL with credentials, so every hand-off would fail, and the URL (password and all) would be
+  // in every stored failure reason: refuse it here, without repeating the password.
+  if (url.username || url.password) throw new UsageError(`${what} must not hold a user name or password (${url.protocol}//${url.username ? `${url.username}:…@` : ""}${url.host}…): strata sends no credentials to the autotuner; give its URL without them`);
   return text.replace(/\/+$/, "");
 }
 

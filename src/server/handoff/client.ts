@@ -41,6 +41,9 @@ export class AutotunerClient {
     readonly timeoutMs = 10_000,
   ) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
+    // fetch refuses such a URL; every message would then repeat the password (the CLI refuses it first).
+    const url = URL.canParse(this.baseUrl) ? new URL(this.baseUrl) : undefined;
+    if (url && (url.username || url.password)) throw new Error("the autotuner URL must not hold a user name or password: strata sends no credentials to the autotuner");
   }
 
   /** A link to the task for people: the autotuner's own resource for it. */
