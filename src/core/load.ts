@@ -362,7 +362,9 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
       let table: LayerTable | undefined;
       if (spec !== undefined) {
         // The key is a context field like any other a layer reads: a misspelt one would never pick a row.
-        issues.push(...references.checkLogic({ var: spec.key } as never, "/table/key", () => at("/table/key", true), `the table of layer '${name}'`, name));
+        // Checked as the condition `{var: key}`: the issue points at the key itself, not at that condition's `var`.
+        const keyIssues = references.checkLogic({ var: spec.key } as never, "/table/key", () => at("/table/key", true), `the table of layer '${name}'`, name);
+        issues.push(...keyIssues.map((i) => ({ ...i, pointer: "/table/key" })));
         table = { key: spec.key, rows: new Map() };
         for (const [key, row] of Object.entries(spec.rows)) {
           const pointer = `/table/rows/${escapeToken(key)}`;
