@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compose, EXPRESSION_LIMITS, historyOf, lastWrite, loadLayerSet, loadProject, normalizeContext, provenanceOf, resultView, Trace } from "../src/index.js";
+import { compose, composeSync, EXPRESSION_LIMITS, historyOf, lastWrite, loadLayerSet, loadProject, normalizeContext, provenanceOf, resultView, Trace } from "../src/index.js";
 import { fixtureDir } from "./helpers/paths.js";
 import { errorsOf, positionIn, setWith, SHIPPED } from "./hostile/setup.js";
 
@@ -262,6 +262,32 @@ describe("compose (src/core/compose.ts)", () => {
     });
     expect(done.config).toMatchObject({ task_name: "m_grid_search" });
     expect(done.skipped_layers.map((s) => s.layer)).toEqual(["ome-defaults", "trtllm-defaults", "vllm-defaults", "gpu-aware", "slo-config", "tp-size-limit"]);
+  });
+
+  it("composeSync: undefined when a layer needs JSONata's interpreter, which compose then runs; the same result otherwise", async () => {
+    const set = setWith({ path: "odd.yaml", text: "name: odd\nstage: finalize\ndata: { quant_config: { n: !expr '[1..3]' } }\n" });
+    expect(composeSync(set, CONTEXT)).toBeUndefined();
+    const r = await compose(set, CONTEXT);
+    expect(r.errors).toEqual([]);
+    expect(r.config?.quant_config).toEqual({ n: [1, 2, 3] });
+    expect(resultView(await compose(set, CONTEXT, { interpretOnly: true }))).toEqual(resultView(r));
+    const shipped = setWith();
+    const sync = composeSync(shipped, CONTEXT);
+    expect(sync && resultView(sync)).toEqual(resultView(await compose(shipped, CONTEXT)));
+    expect(sync?.config).toMatchObject({ task_name: "m_grid_search" });
+  });
+
+  it("an expression that fails on the interpreter, or on the compiled path, is expression-failed at it; composeSync leaves both to compose", async () => {
+    for (const expr of ["$count([1..2]) = 2 ? $error(\"boom\") : 1", "$error(\"boom\")"]) {
+      const set = setWith({ path: "odd.yaml", text: `name: odd\nstage: finalize\ndata:\n  quant_config:\n    x: !expr '${expr}'\n` });
+      const expected = [{ code: "expression-failed", severity: "error", message: "layer 'odd': D3137: boom", file: "odd.yaml", line: 5, column: 14, layer: "odd", pointer: "/data/quant_config/x" }];
+      for (const interpretOnly of [false, true]) {
+        const r = await compose(set, CONTEXT, { interpretOnly });
+        expect(r.config).toBeUndefined();
+        expect(r.errors).toEqual(expected);
+      }
+      expect(composeSync(set, CONTEXT)).toBeUndefined();
+    }
   });
 
   it("an unknown profile close to two known ones names both, the nearest first, and at most two", async () => {
