@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server/app.js";
 import { CLI, ROOT, removeTemps, tempDir } from "./hostile/setup.js";
-import { closeSockets, layerCopy, linkTree, mkfifo } from "./hostile/layer-dir.js";
+import { closeSockets, layerCopy, linkTree, mkfifo, removeLayerDirTemps } from "./hostile/layer-dir.js";
 import { CURL_EXAMPLE, get, post, removeTempDirs, startServer, waitFor } from "./server-helpers.js";
 
 const servers: RunningServer[] = [];
@@ -16,6 +16,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
   closeSockets();
   removeTemps();
+  removeLayerDirTemps();
   removeTempDirs();
 });
 

@@ -2,7 +2,22 @@
 // library (in-process, so mutation runs see it; test/hostile-layer-sets.test.ts keeps the running service's side).
 import { describe, expect, it } from "vitest";
 import { compose, loadLayerSetFromFiles } from "../src/index.js";
-import { SCHEMAS_DIR, SHIPPED, errorsOf, positionIn, setWith } from "./hostile/setup.js";
+import { readLayerFiles, type LayerSet } from "../src/core/load.js";
+import type { SourceFile } from "../src/core/source.js";
+import { LAYERS_DIR, SCHEMAS_DIR } from "./helpers/paths.js";
+
+// Not ./hostile/setup.js: it reads the shipped layers when imported, and a mutation run cannot tell which test
+// reaches code run at import (it runs every test for such a mutant). Read in each test instead.
+const shipped = (): SourceFile[] => readLayerFiles(LAYERS_DIR);
+const setWith = (...extra: SourceFile[]): LayerSet => loadLayerSetFromFiles([...shipped(), ...extra], { schemasDir: SCHEMAS_DIR });
+const errorsOf = (set: LayerSet) => set.issues.filter((i) => i.severity === "error");
+/** Line and column (1-based) of the first occurrence of `pattern` in `text`. */
+function positionIn(text: string, pattern: string): { line: number; column: number } {
+  const index = text.indexOf(pattern);
+  if (index < 0) throw new Error(`'${pattern}' not found in the text`);
+  const before = text.slice(0, index).split("\n");
+  return { line: before.length, column: before[before.length - 1].length + 1 };
+}
 
 type Where = string | { line: number; column: number };
 /** [kind, file path, file text, expected code, where: text the error points at (its first occurrence) or a line and column, the message]. */
@@ -67,7 +82,7 @@ describe("every kind of broken layer file: an error at file:line:col when the se
   });
 
   it("the stage order: a stage listed twice and a missing profiles stage name stages.yaml and the line", () => {
-    const replace = (text: string) => SHIPPED.map((f) => (f.path === "stages.yaml" ? { ...f, text } : f));
+    const replace = (text: string) => shipped().map((f) => (f.path === "stages.yaml" ? { ...f, text } : f));
     const twice = "stages:\n  - name: base\n  - name: base\n  - name: p\n    source: profiles\n  - name: u\n    source: overrides\n";
     const twiceErrors = errorsOf(loadLayerSetFromFiles(replace(twice), { schemasDir: SCHEMAS_DIR }));
     expect(twiceErrors.filter((e) => e.file === "stages.yaml")).toEqual([
@@ -83,7 +98,7 @@ describe("every kind of broken layer file: an error at file:line:col when the se
   it("several broken files at once: each reported, sorted by file and line, and compose refuses the set", async () => {
     const cases = BROKEN.slice(0, 6);
     const files = cases.map(([, , text], i) => ({ path: `hostile/broken-${i}.yaml`, text: text.replace("name: x", `name: broken-${i}`) }));
-    const set = loadLayerSetFromFiles([...SHIPPED, ...files], { schemasDir: SCHEMAS_DIR });
+    const set = loadLayerSetFromFiles([...shipped(), ...files], { schemasDir: SCHEMAS_DIR });
     expect(set.issues).toEqual(cases.map(([, , , code, where, message], i) => ({ code, severity: "error", message, file: files[i].path, ...expected(files[i].text, where) })));
     const r = await compose(set, { model_name: "m", base_runtime: "sglang" });
     expect(r.ok).toBe(false);

@@ -7,12 +7,12 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadLayerSet } from "../src/index.js";
 import { DIR_LIMITS } from "../src/core/dir-walk.js";
-import { SCHEMAS_DIR, removeTemps } from "./hostile/setup.js";
-import { closeSockets, dirErrorsOf as errorsOf, layerCopy, linkTree, mkfifo, unixSocket } from "./hostile/layer-dir.js";
+import { SCHEMAS_DIR } from "./helpers/paths.js";
+import { closeSockets, dirErrorsOf as errorsOf, layerCopy, linkTree, mkfifo, removeLayerDirTemps, unixSocket } from "./hostile/layer-dir.js";
 
 afterEach(() => {
   closeSockets();
-  removeTemps();
+  removeLayerDirTemps();
 });
 
 describe("special files in the layer directory (library)", () => {

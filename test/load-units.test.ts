@@ -2,15 +2,16 @@
 // stages), every load-time issue as a whole object (code, message, file, line, column, pointer, layer), and where the
 // schemas and roles come from. The broken-file catalogue is test/load-broken-files.test.ts; special files in the
 // folder, test/load-special-files.test.ts.
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { isUsable, layerOrder, layerParts, loadLayerSet, loadLayerSetFromFiles, loadLayerSetWithRecipe, readLayerFiles, tableRow, type Layer, type LayerSet } from "../src/core/load.js";
 import { loadProject } from "../src/core/project.js";
-import type { SourceFile } from "../src/core/source.js";
+import { SOURCE_LIMITS, type SourceFile } from "../src/core/source.js";
 import { LAYERS_DIR, SCHEMAS_DIR, REPO_ROOT } from "./helpers/paths.js";
-import { writeAutotunerProject } from "./helpers/project.js";
+import { autotunerProjectText, writeAutotunerProject } from "./helpers/project.js";
 
 const temps: string[] = [];
 afterAll(() => {
@@ -152,6 +153,13 @@ describe("a layer file", () => {
     expect(load({ "base/x.yaml": "name: x\nstage: base\ndata:\n  description: {$expr: 'model_name &'}\n" }).issues).toEqual([
       { code: "expression-syntax", severity: "error", message: "JSONata syntax error: Unexpected end of expression", file: "base/x.yaml", line: 4, column: 36, pointer: "/data/description", layer: "x" },
     ]);
+  });
+
+  it("an expression syntax error on the first line of a file with a byte-order mark: the mark is no column", () => {
+    const json = '{"name": "x", "stage": "base", "data": {"description": {"$expr": "model_name &"}}}';
+    const want = { code: "expression-syntax", severity: "error", message: "JSONata syntax error: Unexpected end of expression", file: "base/x.json", line: 1, column: 78, pointer: "/data/description", layer: "x" };
+    expect(load({ "base/x.json": json }).issues).toEqual([want]);
+    expect(load({ "base/x.json": "\uFEFF" + json }).issues).toEqual([want]);
   });
 
   it("an unknown field: at the key; a wrong type: at the value; with the schema keyword", () => {
@@ -482,8 +490,31 @@ describe("where the layers, schemas and roles come from", () => {
     expect(set.issues[0].file).toBeUndefined();
     expect({ stages: set.stages, files: set.files, hash: set.hash, roles: set.roles }).toEqual({ stages: [], files: [], hash: "", roles: {} });
     expect(loadLayerSetFromFiles(files({ "stages.yaml": STAGES })).issues.map((i) => i.code)).toEqual(["project-not-found"]);
-    // Roles given without schemas: still no project, and the roles are kept.
-    expect(loadLayerSet(LAYERS_DIR, { roles: ROLES }).roles).toEqual(ROLES);
+    // Roles given without schemas, or schemas without roles: still no project; what was given is kept.
+    const rolesOnly = loadLayerSet(LAYERS_DIR, { roles: ROLES });
+    expect([rolesOnly.issues.map((i) => i.code), rolesOnly.roles]).toEqual([["project-not-found"], ROLES]);
+    const textsOnly = loadLayerSet(LAYERS_DIR, { schemaTexts: TEXTS });
+    expect([textsOnly.issues.map((i) => i.code), textsOnly.roles, textsOnly.schemas.json.context]).toEqual([["project-not-found"], {}, JSON.parse(CONTEXT_SCHEMA)]);
+    // Schema texts that do not even parse: the empty set still has (empty) schemas, and no throw.
+    const badTexts = loadLayerSet(LAYERS_DIR, { schemaTexts: { context: "{not json", output: "{}" } });
+    expect([badTexts.issues.map((i) => i.code), badTexts.schemas.json.context]).toEqual([["project-not-found"], {}]);
+  });
+
+  it("a project's warnings come with the set's issues, sorted with them", () => {
+    const root = tempDir();
+    writeFileSync(join(root, "strata.yaml"), autotunerProjectText({ layers: LAYERS_DIR }).replace("item_name: /task_name", "item_name: /nope_name"));
+    const project = loadProject(root);
+    expect(project.issues.map((i) => [i.code, i.severity])).toEqual([["project-invalid", "warning"]]);
+    const set = loadLayerSet(project);
+    expect(set.issues).toEqual(project.issues);
+    expect(isUsable(set)).toBe(true);
+    expect(set.stages.map((s) => s.layers.length)).toEqual([2, 2, 3, 1, 0, 0, 2]);
+  });
+
+  it("a project loaded with another schema folder keeps it when its own layer folder is named", () => {
+    const schemas = writeTree(tempDir(), { "context.schema.json": CONTEXT_SCHEMA, "task-config.schema.json": JSON.stringify({ ...JSON.parse(OUTPUT_SCHEMA), title: "copy" }) });
+    const project = loadProject(REPO_ROOT, { schemasDir: schemas });
+    expect(loadLayerSet(project.layersDir, { project }).schemas.json.output).toMatchObject({ title: "copy" });
   });
 
   it("the project found from the working directory up, when none is given", () => {
@@ -526,6 +557,25 @@ describe("where the layers, schemas and roles come from", () => {
 });
 
 describe("readLayerFiles", () => {
+  it(`a file of exactly ${SOURCE_LIMITS.maxBytes} bytes is read; one byte more is file-too-large, unread`, () => {
+    const dir = writeTree(tempDir(), { "at.yaml": "#".repeat(SOURCE_LIMITS.maxBytes), "over.yaml": "#".repeat(SOURCE_LIMITS.maxBytes + 1) });
+    const read = readLayerFiles(dir);
+    expect(read.map((f) => [f.path, f.text.length, f.unreadable])).toEqual([
+      ["at.yaml", SOURCE_LIMITS.maxBytes, undefined],
+      ["over.yaml", 0, { code: "file-too-large", message: `file is larger than ${SOURCE_LIMITS.maxBytes} bytes` }],
+    ]);
+  });
+
+  it("a file the walk refuses takes its place among the others, by path", () => {
+    const dir = writeTree(tempDir(), { "a.yaml": "a", "c.yaml": "c" });
+    execFileSync("mkfifo", [join(dir, "b.yaml")]);
+    expect(readLayerFiles(dir)).toEqual([
+      { path: "a.yaml", text: "a" },
+      { path: "b.yaml", text: "", unreadable: { code: "not-a-file", message: "a FIFO (named pipe) is named like a data file; only regular files are read" } },
+      { path: "c.yaml", text: "c" },
+    ]);
+  });
+
   it("reads .yaml, .yml and .json files at any depth, any case, sorted by path; nothing else", () => {
     const dir = writeTree(tempDir(), {
       "b.yaml": "b", "a/z.YML": "z", "a/j.Json": "j", "c.yml": "c", "notes.txt": "n", "x.yaml.bak": "x", "yaml": "y", "d.jsonl": "d", ".hidden/h.yaml": "h",

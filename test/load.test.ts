@@ -38,10 +38,13 @@ function fromFiles(files: Record<string, string>) {
   return loadLayerSetFromFiles(Object.entries({ "stages.yaml": stages, ...files }).map(([path, text]) => ({ path, text })));
 }
 
+// Each test loads its set itself: a set loaded while the tests are collected is code a mutation run cannot tie
+// to a test (it would run every test for each mutant there).
 describe("a folder of broken layer files (test/fixtures/broken)", () => {
-  const set = loadLayerSet(fixtureDir("broken"));
+  const broken = () => loadLayerSet(fixtureDir("broken"));
 
   it("reports every problem with its code, file, line and column, sorted by file", () => {
+    const set = broken();
     expect(set.issues.map(brief)).toEqual([
       // tp-size: { $append: 8 } — at the directive's mapping
       { code: "bad-directive", severity: "error", file: "base/append-not-list.yaml", line: 5, column: 14 },
@@ -75,6 +78,7 @@ describe("a folder of broken layer files (test/fixtures/broken)", () => {
   });
 
   it("says what is wrong in words a layer author understands", () => {
+    const set = broken();
     const byFile = new Map(set.issues.map((i) => [i.file, i]));
     expect(byFile.get("base/unknown-field.yaml")).toMatchObject({ message: "unknown field 'condition'", pointer: "/condition" });
     expect(byFile.get("base/wrong-type.yaml")).toMatchObject({ message: "'order' must be integer", pointer: "/order" });
@@ -95,11 +99,13 @@ describe("a folder of broken layer files (test/fixtures/broken)", () => {
   });
 
   it("formats each issue as one compiler-style line", () => {
+    const set = broken();
     expect(set.issues.map(formatIssue)[1]).toBe("base/bad-yaml.yaml:3:14: error parse-error: 'Note: a colon and a space start a mappi…' is a 'key: value' inside the value of 'description' on the same line: put it on a line of its own, indented below 'description:', or quote the value (\"…\") if the ':' is part of the text");
     for (const line of set.issues.map(formatIssue)) expect(line).toMatch(/^[\w/.-]+\.yaml:\d+:\d+: error [a-z-]+: \S/);
   });
 
   it("a broken set composes nothing and hands back its issues", async () => {
+    const set = broken();
     const result = await compose(set, { model_name: "m", base_runtime: "sglang" });
     expect(result.ok).toBe(false);
     expect(result.config).toBeUndefined();
@@ -108,15 +114,17 @@ describe("a folder of broken layer files (test/fixtures/broken)", () => {
 });
 
 describe("order", () => {
-  const set = loadLayerSet(fixtureDir("order"));
+  const ordered = () => loadLayerSet(fixtureDir("order"));
 
   it("stage order comes from stages.yaml, not from folder names", () => {
+    const set = ordered();
     expect(set.issues).toEqual([]);
     expect(set.stages.map((s) => s.name)).toEqual(["zeta", "alpha", "profiles", "user"]);
     expect(set.stages.map((s) => s.source)).toEqual(["layers", "layers", "profiles", "overrides"]);
   });
 
   it("inside a stage: by order (default 0), then by file path — not by layer name", () => {
+    const set = ordered();
     const alpha = set.stages.find((s) => s.name === "alpha")!;
     expect(alpha.layers.map((l) => [l.name, l.order, l.file])).toEqual([
       ["b-early", -1, "alpha/b-early.yaml"],

@@ -1,11 +1,23 @@
 // Special files planted in a copy of the shipped layer folder: what test/load-special-files.test.ts (the library,
 // in-process) and test/hostile-layer-dir.test.ts (the CLI and a running server) share.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { createServer as createNetServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadLayerSet } from "../../src/index.js";
-import { LAYERS_DIR, SCHEMAS_DIR, tempDir } from "./setup.js";
+import { LAYERS_DIR, SCHEMAS_DIR } from "../helpers/paths.js";
+
+// Not ./setup.js, which reads the shipped layers when imported (code a mutation run cannot tie to a test).
+const temps: string[] = [];
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+export function removeLayerDirTemps(): void {
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+}
 
 /** A copy of the shipped layers (and schemas beside them) to plant things in. */
 export function layerCopy(): { root: string; layers: string } {
