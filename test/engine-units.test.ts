@@ -320,6 +320,16 @@ describe("compose (src/core/compose.ts)", () => {
     ]);
   });
 
+  it("a layer condition that throws is condition-failed at its `when`, with what it threw; nothing is composed", async () => {
+    // json-logic-js's `in` calls the second operand's `indexOf`: a mapping with that key makes it throw.
+    const r = await composeWith("name: odd\nstage: finalize\nwhen: { in: [a, { var: user_overrides }] }\ndata: { description: x }\n", { ...CONTEXT, user_overrides: { indexOf: 1 } });
+    expect(r.ok).toBe(false);
+    expect(r.config).toBeUndefined();
+    expect(r.errors).toEqual([
+      { code: "condition-failed", severity: "error", message: "layer 'odd': condition failed: b.indexOf is not a function", file: "odd.yaml", line: 3, column: 1, layer: "odd", pointer: "/when" },
+    ]);
+  });
+
   it("a skipped layer records what its condition read: a missing context field and a missing config value as null", async () => {
     const r = await composeWith(`name: odd\nstage: finalize\nwhen: { and: [{ var: gpu_type }, { var: "$config.quant_config.nope" }, { var: "$config.task_name" }] }\ndata: { description: never }\n`);
     expect(r.skipped_layers.find((s) => s.layer === "odd")).toEqual({
