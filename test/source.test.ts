@@ -110,6 +110,8 @@ describe("source (src/core/source.ts)", () => {
     const why = "(the only tag strata knows is !expr)";
     expect(parse("x: !!binary AAAA\n")).toEqual({ issues: only("unknown-tag", `unknown tag: !!binary builds a value JSON cannot hold ${why}`, 1, 4) });
     expect(parse("x: &a !!set {a, b}\n")).toEqual({ issues: only("unknown-tag", `unknown tag: !!set builds a value JSON cannot hold ${why}`, 1, 7) });
+    // The first one in the file is the one reported.
+    expect(parse("x: [1, !!binary AAAA]\ny: !!set {a}\n")).toEqual({ issues: only("unknown-tag", `unknown tag: !!binary builds a value JSON cannot hold ${why}`, 1, 8) });
     expect(parse("x: !!omap\n  - a: 1\n")).toEqual({ issues: only("unknown-tag", `unknown tag: !!omap builds a value JSON cannot hold ${why}`, 1, 4) });
     expect(parse("x:\n  - !<tag:yaml.org,2002:timestamp> 2001-12-14\n", "x.yaml", { expressions: false })).toEqual({
       issues: only("unknown-tag", "unknown tag: !!timestamp builds a value JSON cannot hold (user data takes no tags)", 2, 5),
@@ -126,6 +128,7 @@ describe("source (src/core/source.ts)", () => {
     const message = "a key must be plain text, not a list, a mapping, an alias or an expression";
     expect(parse("a: 1\n? [x, y]\n: 1\n")).toEqual({ issues: only("complex-key", message, 2, 3) });
     expect(parse("a: {[x]: 1}\n")).toEqual({ issues: only("complex-key", message, 1, 5) });
+    expect(parse("a: {b: 1, [x]: 1}\nc: {{d: 1}: 2}\n")).toEqual({ issues: only("complex-key", message, 1, 11) });
     const empty = parse(": 1\n").source!;
     expect(empty.data).toEqual({ "": 1 });
     expect(Object.fromEntries(empty.positions)).toEqual({ "": { line: 1, column: 1 }, "/": { line: 1, column: 1 }, "/#value": { line: 1, column: 3 } });

@@ -87,10 +87,11 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
   let oddTag: { tag: string; at: LineCol } | undefined;
   visit(doc, {
     Node(_, node) {
-      if (node.tag === undefined || JSON_TAGS.has(node.tag) || (node.tag === "!expr" && options.expressions !== false)) return undefined;
-      let i = file.text.lastIndexOf("!", node.range?.[0] ?? 0);
-      if (i > 0 && file.text[i - 1] === "!") i--;
-      oddTag = { tag: node.tag.replace(/^tag:yaml\.org,2002:/, "!!"), at: pos(Math.max(0, i)) };
+      // (`!expr` in user data was refused above, as a tag that does not resolve.)
+      if (node.tag === undefined || JSON_TAGS.has(node.tag) || node.tag === "!expr") return undefined;
+      let i = file.text.lastIndexOf("!", node.range?.[0]);
+      if (file.text[i - 1] === "!") i--;
+      oddTag = { tag: node.tag.replace(/^tag:yaml\.org,2002:/, "!!"), at: pos(i) };
       return visit.BREAK;
     },
   });
