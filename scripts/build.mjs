@@ -12,6 +12,7 @@ const STEPS = [
   { what: "build the web page (vite → web/dist/)", run: ["vite", "build", "--config", "web/vite.config.ts"] },
   { what: "precompile the schema validators (→ dist/validators.cjs)", run: ["node", "scripts/build-validators.mjs"] },
   { what: "bundle YAML, JSONata and JSON-logic into one module (→ dist/vendor.js)", run: ["node", "scripts/bundle-vendor.mjs"] },
+  { what: "bundle the strata command with a code cache for fast starts (→ dist/bin/)", run: ["node", "scripts/bundle-cli.mjs"] },
 ];
 
 const env = { ...process.env, PATH: [join(root, "node_modules", ".bin"), process.env.PATH].join(delimiter) };

@@ -1,4 +1,5 @@
 // strata's command line: a thin shell over the library. Commands load lazily to keep start-up short.
+import { createRequire } from "node:module";
 import { formatIssue } from "../core/issues.js";
 import { EXIT, UsageError, printIssues, type Command } from "./common.js";
 import { closeNames } from "../util/names.js";
@@ -38,7 +39,6 @@ export async function main(argv: string[]): Promise<number> {
     return name ? EXIT.ok : EXIT.usage;
   }
   if (name === "--version" || name === "-v") {
-    const { createRequire } = await import("node:module");
     process.stdout.write(createRequire(import.meta.url)("../../package.json").version + "\n");
     return EXIT.ok;
   }
@@ -67,16 +67,17 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// `strata … | head` closes the pipe early: that is the reader's choice, not an error.
-process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw e;
-});
-
-const code = await main(process.argv.slice(2)).catch((e: unknown) => {
-  // Only a bug reaches here: say so, with the stack, so it can be reported.
-  process.stderr.write(`strata: internal error (please report): ${e instanceof Error ? e.stack : String(e)}\n`);
-  return 70;
-});
-process.exitCode = code;
+/** Run the command line of this process (`strata …`) and set its exit code: the `strata` bin's whole job. */
+export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
+  // `strata … | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  process.exitCode = await main(argv).catch((e: unknown) => {
+    // Only a bug reaches here: say so, with the stack, so it can be reported.
+    process.stderr.write(`strata: internal error (please report): ${e instanceof Error ? e.stack : String(e)}\n`);
+    return 70;
+  });
+}
 export { formatIssue };
