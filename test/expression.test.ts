@@ -127,6 +127,7 @@ describe("describeEvaluationError: every way an evaluation fails, as a code and 
     [{ code: "D1011", message: "stack" }, { code: "expression-too-deep", message: "expression recursed deeper than 200 calls and was stopped" }],
     [{ code: "D2015", message: "sequence" }, { code: "expression-too-large", message: "expression built a sequence longer than 100000 items and was stopped" }],
     [new RangeError("Maximum call stack size exceeded"), { code: "expression-too-deep", message: "expression exhausted the stack: Maximum call stack size exceeded" }],
+    [new RangeError("Maximum Call Stack size exceeded"), { code: "expression-too-deep", message: "expression exhausted the stack: Maximum Call Stack size exceeded" }],
     [new RangeError("Invalid string length"), { code: "expression-too-large", message: "expression built a value too large to hold (Invalid string length) and was stopped" }],
     [{ code: "T2001", message: "The left side of the + operator must evaluate to a number" }, { code: "expression-failed", message: "T2001: The left side of the + operator must evaluate to a number" }],
     [new Error("no code"), { code: "expression-failed", message: "no code" }],
@@ -165,6 +166,29 @@ describe("the result must be JSON data of bounded size and depth", () => {
     expect(small.evaluateSync(scope())).toEqual([1, 2, 3]);
   });
 
+  it("a compiled expression whose result is too deep, or a function, is handed to the interpreter, which refuses it", async () => {
+    const deep = compileExpression("[".repeat(65) + "1" + "]".repeat(65));
+    expect(deep.compiled).toBe(true);
+    expect(deep.evaluateSync(scope())).toBe(INTERPRET);
+    expect(await outcome(deep.evaluate(scope()))).toEqual({ code: "too-deep", message: "expression built data nested deeper than 64 levels" });
+    expect(compileExpression("[".repeat(64) + "1" + "]".repeat(64)).evaluateSync(scope())).toEqual(JSON.parse("[".repeat(64) + "1" + "]".repeat(64)));
+    const lambda = compileExpression("($f := function($x){ $x }; $f)");
+    expect(lambda.compiled).toBe(true);
+    expect(lambda.evaluateSync(scope())).toBe(INTERPRET);
+    expect(await outcome(lambda.evaluate(scope()))).toEqual({
+      code: "expression-not-data",
+      message: "expression produced a function at the top, which is not JSON data (call it, or leave the $ off its name)",
+    });
+  });
+
+  it("an expression the compiled path does not claim answers INTERPRET to evaluateSync", async () => {
+    const e = compileExpression('$pad(model_name, 3, "-")');
+    expect(e.compiled).toBe(false);
+    expect(e.evaluateSync(scope({ model_name: "m" }))).toBe(INTERPRET);
+    expect(await e.evaluate(scope({ model_name: "m" }))).toBe("m--");
+    expect(await e.interpret(scope({ model_name: "n" }))).toBe("n--");
+  });
+
   it("a compiled expression that fails is handed to the interpreter, whose error is reported", async () => {
     const e = compileExpression("false + 1");
     expect(e.compiled).toBe(true);
@@ -201,6 +225,17 @@ describe("field references skip the engine where they can", () => {
     // A missing field on the way: JSONata decides.
     expect(compileExpression("a.missing.c").evaluateSync(scope(context, config))).toBe(INTERPRET);
     expect(compileExpression("model").compiled).toBe(true);
+  });
+
+  it("only a whole expression of names is a field reference", async () => {
+    const context = { a: { b: 7 }, b: 2, x: 3 };
+    const config = { a: "c" };
+    expect(await evaluate("a.b + 1", context, config)).toEqual({ value: 8 });
+    expect(await evaluate("1 + a.b", context, config)).toEqual({ value: 8 });
+    expect(await evaluate("x-b", context, config)).toEqual({ value: 1 });
+    expect(await evaluate("x*b", context, config)).toEqual({ value: 6 });
+    expect(await evaluate('$config.a & "d"', context, config)).toEqual({ value: "cd" });
+    expect(await evaluate("a.b.$string()", context, config)).toEqual({ value: "7" });
   });
 
   it("leave anything but a plain object to the interpreter, which maps over lists", async () => {
@@ -304,6 +339,7 @@ describe("strata's bounds inside an evaluation (the step hook), at their edge", 
   it("a function held in data counts as one value, not as the environment it closes over", async () => {
     EXPRESSION_LIMITS.maxBuilt = 10;
     expect(await interpret('({"f": function($x){ $x + 1 }}).f(2)')).toEqual({ value: 3 });
+    expect(await interpret('({"f": $uppercase}).f("a")')).toEqual({ value: "A" });
   });
 
   it("a long evaluation hands the event loop a turn now and then", async () => {
@@ -357,6 +393,8 @@ describe("built-in functions that build their whole result in one call are bound
     expect(await evaluate('$string({"a": s})', { s: "x" })).toEqual({ value: '{"a":"x"}' });
     expect(await evaluate('$string({"a": s})', { s: "xx" })).toEqual(tooLarge("$string", 11, 10));
     expect(await evaluate('$string(s)', { s: "x".repeat(10) })).toEqual({ value: "x".repeat(10) });
+    // A function in the data does not stop the measure (it is written as "").
+    expect(await evaluate('$string({"f": $uppercase, "s": s})', { s: "xx" })).toEqual(tooLarge("$string", 11, 10));
     expect(await evaluate('$clone({"a": s})', { s: "x" })).toEqual({ value: { a: "x" } });
     expect(await evaluate('$clone({"a": s})', { s: "xx" })).toEqual(tooLarge("$clone", 11, 10));
   });
