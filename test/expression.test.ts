@@ -227,6 +227,16 @@ describe("field references skip the engine where they can", () => {
     expect(compileExpression("model").compiled).toBe(true);
   });
 
+  it("true, false and null are JSONata's values, not fields of the context (regression: they read the context)", async () => {
+    const context = { true: "field", false: "field", null: "field" };
+    for (const [source, value] of [["true", true], ["false", false], [" null ", null]] as const) {
+      const e = compileExpression(source);
+      expect(e.evaluateSync(scope(context))).toBe(value);
+      expect(await e.evaluate(scope(context))).toBe(value);
+    }
+    expect(await evaluate("$.`true`", context)).toEqual({ value: "field" });
+  });
+
   it("only a whole expression of names is a field reference", async () => {
     const context = { a: { b: 7 }, b: 2, x: 3 };
     const config = { a: "c" };

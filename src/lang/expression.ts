@@ -281,10 +281,12 @@ export class ExpressionSyntaxError extends Error {
 }
 
 const FIELD = /^(\$config(?:\.[A-Za-z_][A-Za-z0-9_]*)*|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)$/;
+/** Words FIELD matches that JSONata reads as values, not as a field of the context. */
+const LITERALS = new Set(["true", "false", "null"]);
 
 export function compileExpression(source: string): CompiledExpression {
   const trimmed = source.trim();
-  const field = FIELD.test(trimmed) ? trimmed.split(".") : undefined;
+  const field = FIELD.test(trimmed) && !LITERALS.has(trimmed) ? trimmed.split(".") : undefined;
   let expr: jsonataTypes.Expression;
   try {
     expr = jsonata(source, {
