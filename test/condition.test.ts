@@ -207,6 +207,14 @@ describe("describeLogic: a rule in words", () => {
   ])("%j is %s", (rule, text) => {
     expect(describeLogic(rule)).toBe(text);
   });
+
+  it.each(["==", "===", "!=", "!==", ">", ">=", "<", "<=", "in", "%", "+", "-", "*", "/"])("%s between two operands is written between them", (op) => {
+    expect(describeLogic({ [op]: [{ var: "a" }, 2] })).toBe(`a ${op} 2`);
+  });
+
+  it.each(["min", "max", "cat", "merge", "?:"])("%s is written as a call, even with two operands", (op) => {
+    expect(describeLogic({ [op]: [{ var: "a" }, 2] })).toBe(`${op}(a, 2)`);
+  });
 });
 
 describe("ownVar: var over own properties only", () => {
@@ -221,6 +229,7 @@ describe("ownVar: var over own properties only", () => {
     expect(v("a.u")).toBe(null);
     expect(v("a.u", "fb")).toBe("fb");
     expect(v("a.b.c", "fb")).toBe("fb");
+    expect(v("a.n.x", "fb")).toBe("fb");
     expect(v("a.toString")).toBe(null);
     expect(v("l.length", "fb")).toBe(2); // a list's own property
     expect(v("x", false)).toBe(false);
@@ -269,6 +278,27 @@ describe("the limits JSON-logic runs within", () => {
     }
   });
 
+  it.each([
+    ["map", { map: [{ var: "l" }, 1] }],
+    ["filter", { filter: [{ var: "l" }, true] }],
+    ["merge", { merge: [{ var: "l" }] }],
+    ["cat", { cat: [{ var: "s" }] }],
+    ["substr", { substr: [{ var: "s" }, 0] }],
+    ["missing", { missing: { var: "names" } }],
+    ["missing_some", { missing_some: [200, { var: "names" }] }],
+  ])("%s counts what it builds", (_op, rule) => {
+    const data = { l: Array(101).fill(1), s: "x".repeat(101), names: Array.from({ length: 101 }, (_, i) => `n${i}`) };
+    const saved = EXPRESSION_LIMITS.maxBuilt;
+    EXPRESSION_LIMITS.maxBuilt = 100;
+    try {
+      expect(outcome(() => applyLogic(rule, data))).toEqual({ error: "LogicLimitError", code: "condition-too-large", message: "condition built more than 100 list items and characters in all (limit) and was stopped" });
+      // What only hands on or picks (var, if, reduce, min) is not counted.
+      expect(outcome(() => applyLogic([{ var: "l" }, { if: [true, { var: "s" }] }, { reduce: [[1], { var: "current" }, { var: "names" }] }], data))).toEqual({ value: [data.l, data.s, 1] });
+    } finally {
+      EXPRESSION_LIMITS.maxBuilt = saved;
+    }
+  });
+
   it("merge is measured before it builds: exactly the limit is built, one more item is refused", () => {
     const half = Array(EXPRESSION_LIMITS.maxSequence / 2).fill(1);
     expect(outcome(() => (applyLogic({ merge: [{ var: "h" }, { var: "h" }] }, { h: half }) as unknown[]).length)).toEqual({ value: EXPRESSION_LIMITS.maxSequence });
@@ -282,6 +312,8 @@ describe("the limits JSON-logic runs within", () => {
 
   it("cat joins what JSON-logic joins, and stops past the string limit", () => {
     expect(applyLogic({ cat: ["a", 1, null, true, [1, 2], { var: "o" }, { var: "none" }] }, { o: {} })).toBe("a1true1,2[object Object]");
+    // `reduce` over nothing without a start value gives undefined: joined as nothing, as null is.
+    expect(applyLogic({ cat: ["a", { reduce: [[], 1] }, "b"] }, null)).toBe("ab");
     const half = "x".repeat(EXPRESSION_LIMITS.maxStringLength / 2);
     expect((applyLogic({ cat: [{ var: "h" }, { var: "h" }] }, { h: half }) as string).length).toBe(EXPRESSION_LIMITS.maxStringLength);
     expect(outcome(() => applyLogic({ cat: [{ var: "h" }, { var: "h" }, "y"] }, { h: half }))).toEqual({
@@ -314,6 +346,14 @@ describe("the limits JSON-logic runs within", () => {
   });
 });
 
+describe("the operators strata changes in json-logic-js", () => {
+  it("var reads own properties only; log is gone", () => {
+    expect(applyLogic({ var: "a.toString" }, { a: {} })).toBe(null);
+    expect(applyLogic({ var: "a.constructor" }, { a: {} })).toBe(null);
+    expect(outcome(() => applyLogic({ log: "x" }, null))).toEqual({ error: "Error", code: undefined, message: "Unrecognized operation log" });
+  });
+});
+
 describe("which rules run as closures", () => {
   it.each([
     [{ "==": [{ var: "a" }, 1] }, true],
@@ -343,5 +383,17 @@ describe("which rules run as closures", () => {
     expect(testCondition({ "==": [{ var: "$config.p.q" }, 2] }, ctx, { p: { q: 2 } })).toBe(true);
     expect(testCondition({ "==": [{ var: "a.b" }, 1] }, ctx, {})).toBe(true);
     expect(testCondition({ var: "a.toString" }, ctx, {})).toBe(false);
+  });
+
+  it("a rule that is not an object, and a rule that loops but uses an operator not compiled, give the interpreter's answer", () => {
+    expect(testCondition(true, {}, {})).toBe(true);
+    expect(testCondition(0, {}, {})).toBe(false);
+    expect(testCondition("x", {}, {})).toBe(true);
+    const mixed = { and: [{ some: [[1, 2], { ">": [{ var: "" }, 1] }] }, { "+": [{ var: "n" }, 1] }] };
+    expect(isCompiledCondition(mixed)).toBe(false);
+    expect(testCondition(mixed, { n: 1 }, {})).toBe(true);
+    expect(testCondition(mixed, { n: -1 }, {})).toBe(false);
+    // The same rule again: the answer does not depend on what was kept from the first time.
+    expect(testCondition(mixed, { n: 1 }, {})).toBe(true);
   });
 });
