@@ -419,12 +419,24 @@ describe("compose (src/core/compose.ts)", () => {
     expect((await compose(set, CONTEXT)).provenance["/task_name"]).toEqual({ source: "base-model", layer: "base-model", stage: "base", file: "base/base-model.yaml", line: 6, column: 3 });
   });
 
-  it("a composed config JSON cannot hold is config-not-data, at the value", async () => {
-    const r = await compose(setWith(), { ...CONTEXT, user_overrides: { parameters: { x: [-Infinity] } } });
+  // Built by a library caller (from files, such numbers are a number-not-finite at their line: file-errors/yaml.yaml;
+  // in a request body, body-invalid at the field: server-errors.test.ts).
+  it.each([
+    ["Infinity in a nested field", { slo_config: { ttft: { threshold: Infinity } } }, "/slo_config/ttft/threshold", "'slo_config.ttft.threshold' is a number too large to hold (beyond ±1.8e308): write a finite number"],
+    ["-Infinity in a list of the overrides", { user_overrides: { parameters: { "tp-size": [1, -Infinity, NaN] } } }, "/user_overrides/parameters/tp-size/1", "'user_overrides.parameters.tp-size.1' is a number too large to hold (beyond ±1.8e308): write a finite number"],
+    ["NaN at the top", { total_gpus: NaN }, "/total_gpus", "'total_gpus' is not a number (NaN): write a finite number"],
+  ])("a context with a number JSON cannot hold is refused at it, before any layer runs: %s", async (_, extra, pointer, message) => {
+    const r = await compose(setWith(), { ...CONTEXT, ...extra });
+    expect([r.ok, r.config, r.applied_layers, r.errors]).toEqual([false, undefined, [], [{ code: "context-invalid", severity: "error", message, pointer }]]);
+  });
+
+  it("a composed config JSON cannot hold is config-not-data, at the value (a library caller's function in an override)", async () => {
+    // A number JSON cannot hold never gets this far: the context refuses it (above).
+    const r = await compose(setWith(), { ...CONTEXT, user_overrides: { parameters: { x: [() => 1] } } });
     expect(r.ok).toBe(false);
     expect(r.config).toBeUndefined();
     expect(r.errors).toEqual([
-      { code: "config-not-data", severity: "error", message: "the composed config produced the number -Infinity at /parameters/x/0, which JSON cannot hold", pointer: "/parameters/x/0" },
+      { code: "config-not-data", severity: "error", message: "the composed config produced a function at /parameters/x/0, which is not JSON data (call it, or leave the $ off its name)", pointer: "/parameters/x/0" },
     ]);
   });
 });

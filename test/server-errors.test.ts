@@ -62,7 +62,25 @@ describe("400: malformed JSON, wrong types, missing or unknown fields", () => {
         const issue = res.body.error.issues.find((i: { pointer: string }) => i.pointer === pointer);
         expect(issue, `${label}: ${JSON.stringify(res.body)}`).toBeDefined();
         expect(issue.message, label).toContain(message);
-        expect(res.body.error.message, label).toContain("invalid");
+        // The message leads with the first issue ("the request body is invalid: …", or that issue alone when it
+        // is about the whole body).
+        const first = res.body.error.issues[0].message;
+        expect(res.body.error.message, label).toBe(first.startsWith("the request body") ? first : `the request body is invalid: ${first}${res.body.error.issues.length > 1 ? ` (and ${res.body.error.issues.length - 1} more problem${res.body.error.issues.length > 2 ? "s" : ""})` : ""}`);
+      }
+    }
+  });
+
+  it("refuses a number JSON can write but not hold (1e400 is Infinity) at the request field that has it, not in the config", async () => {
+    const cases: [string, string, string][] = [
+      ['{"model_name": "m", "base_runtime": "sglang", "slo": {"ttft": {"threshold": 1e400}}}', "/slo/ttft/threshold", "'slo.ttft.threshold' is a number too large to hold (beyond ±1.8e308): write a finite number"],
+      ['{"model_name": "m", "base_runtime": "sglang", "total_gpus": -1e400}', "/total_gpus", "'total_gpus' is a number too large to hold (beyond ±1.8e308): write a finite number"],
+      ['{"model_name": "m", "base_runtime": "sglang", "overrides": {"parameters": {"tp-size": [1, 2e308]}}}', "/overrides/parameters/tp-size/1", "'overrides.parameters.tp-size.1' is a number too large to hold (beyond ±1.8e308): write a finite number"],
+      ["1e400", "", "the request body is a number too large to hold (beyond ±1.8e308): write a finite number"],
+    ];
+    for (const route of ROUTES) {
+      for (const [body, pointer, message] of cases) {
+        const res = await post(server, route, body);
+        expect([res.status, res.body.error]).toEqual([400, { code: "body-invalid", message, issues: [{ code: "body-invalid", severity: "error", message, pointer }] }]);
       }
     }
   });
@@ -71,6 +89,8 @@ describe("400: malformed JSON, wrong types, missing or unknown fields", () => {
     const empty = await post(server, "/api/tasks/from-context", "");
     expect(empty.status).toBe(400);
     expect(empty.body.error.code).toBe("empty-body");
+    // Said once, not after "the request body is invalid:".
+    expect(empty.body.error.message).toMatch(/^the request body is empty: send a JSON object/);
     const noBody = await call(server, "POST", "/api/config/preview");
     expect(noBody.status).toBe(400);
     expect(noBody.body.error.code).toBe("empty-body");

@@ -25,6 +25,14 @@ describe("parseOverrides", () => {
     }
   });
 
+  it("refuses a number JSON cannot hold (.inf, .nan, 1e400) at its line, in the server's words, rather than send null", () => {
+    expect(parseOverrides("slo:\n  ttft: {threshold: .inf}\n")).toEqual({ ok: false, error: { line: 2, column: 21, message: ".inf is a number JSON cannot hold (infinite): write a finite number" } });
+    expect(parseOverrides("parameters:\n  tp-size: [1, 2]\n  x: [1e400]\n")).toEqual({ ok: false, error: { line: 3, column: 7, message: "1e400 is a number JSON cannot hold (infinite): write a finite number" } });
+    expect(parseOverrides("a: &n .nan\nb: *n\n")).toEqual({ ok: false, error: { line: 1, column: 7, message: ".nan is a number JSON cannot hold (not a number): write a finite number" } });
+    // A quoted '.inf' is a string, and the largest doubles are numbers: both fine.
+    expect(parseOverrides("a: '.inf'\nbig: 1.7e308\nsmall: -1.7e308\n")).toMatchObject({ ok: true, value: { a: ".inf", big: 1.7e308, small: -1.7e308 } });
+  });
+
   it("refuses a list or a scalar as the whole text, and reads empty text as no changes", () => {
     const list = parseOverrides("- a\n- b\n");
     expect(list.ok ? "" : list.error.message).toBe('your changes must be a mapping of config keys (like "parameters:"), not a list');

@@ -34,6 +34,7 @@ export const CODES = {
   "too-deep": { severity: "error", area: "file", meaning: "data nests deeper than the depth limit (a file, a context, or what a layer or an expression built)" },
   "alias-limit": { severity: "error", area: "file", meaning: "too many YAML alias expansions" },
   "complex-key": { severity: "error", area: "file", meaning: "a key that is a list, a mapping or an alias" },
+  "number-not-finite": { severity: "error", area: "file", meaning: "a number JSON cannot hold: .inf, .nan, or one too large (1e400)" },
   "not-a-file": { severity: "error", area: "file", meaning: "a FIFO, socket, device or folder named like a data file: only regular files are read" },
   "file-unreadable": { severity: "error", area: "file", meaning: "a file or folder in the layer folder cannot be read (a link to nothing, no permission)" },
   "link-loop": { severity: "error", area: "file", meaning: "a link in the layer folder leads back to a folder above it (or to itself)" },

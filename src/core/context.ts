@@ -3,9 +3,9 @@ import { issue, type Issue } from "./issues.js";
 import { type SchemaSet } from "./schemas.js";
 import { SOURCE_LIMITS } from "./source.js";
 import type { ErrorObject } from "ajv";
-import { cloneData, findForbiddenKeys, findTooDeep, FORBIDDEN_KEYS, getOwnPath, isPlainObject } from "../util/data.js";
+import { cloneData, findForbiddenKeys, findNonFinite, findTooDeep, FORBIDDEN_KEYS, getOwnPath, isPlainObject, nonFiniteText } from "../util/data.js";
 import { closestName, nearMiss } from "../util/names.js";
-import { parsePointer } from "../util/pointer.js";
+import { parsePointer, pointerToDots } from "../util/pointer.js";
 import { errorMessage, errorPointer, overLimits, usefulErrors } from "../lang/json-schema.js";
 
 /**
@@ -18,7 +18,8 @@ export type ContextRecord = Record<string, unknown>;
 /** Validate a context (never mutated) and return a copy with defaults, or issues naming each bad field. */
 export function normalizeContext<C extends object = ContextRecord>(schemas: SchemaSet, input: unknown): { context?: C; issues: Issue[] } {
   if (!isPlainObject(input)) return { issues: [issue("context-invalid", "the context must be an object (a mapping of fields)", { pointer: "" })] };
-  // The usual context (within the depth limit, no forbidden key, no `$config`) is copied in one walk; any other
+  // The usual context (within the depth limit, no forbidden key, no number JSON cannot hold, no `$config`) is copied
+  // in one walk; any other
   // takes the walks below, which find and name each problem.
   const quick = Object.hasOwn(input, "$config") ? undefined : cleanCopy(input, 0);
   if (quick !== undefined) return validated(schemas, quick as Record<string, unknown>);
@@ -33,6 +34,12 @@ export function normalizeContext<C extends object = ContextRecord>(schemas: Sche
       issues: forbidden.map((pointer) => issue("forbidden-key", `key '${pointer.split("/").pop()}' is not allowed in a context or override`, { pointer })),
     };
   }
+  // `1e400` in JSON and `.inf` in YAML parse to Infinity, which no config can hold: refused at the field that has it.
+  const nonFinite = findNonFinite(input);
+  if (nonFinite !== undefined) {
+    const message = `'${pointerToDots(nonFinite)}' is ${nonFiniteText(getOwnPath(input, parsePointer(nonFinite)))}: write a finite number`;
+    return { issues: [issue("context-invalid", message, { pointer: nonFinite })] };
+  }
   // Layers read the config built so far as `$config`: a context field of that name would hide it.
   if (Object.hasOwn(input, "$config")) {
     return { issues: [issue("context-invalid", "'$config' is not allowed as a context field: layers read the config built so far under that name", { pointer: "/$config" })] };
@@ -41,8 +48,9 @@ export function normalizeContext<C extends object = ContextRecord>(schemas: Sche
 }
 
 /**
- * A copy of `v` (as cloneData makes it), or undefined when it nests deeper than SOURCE_LIMITS.maxDepth or has a
- * key from FORBIDDEN_KEYS (what findTooDeep and findForbiddenKeys look for). Recursion is bounded by the limit.
+ * A copy of `v` (as cloneData makes it), or undefined when it nests deeper than SOURCE_LIMITS.maxDepth, has a
+ * key from FORBIDDEN_KEYS or a number that is not finite (what findTooDeep, findForbiddenKeys and findNonFinite
+ * look for). Recursion is bounded by the limit.
  */
 function cleanCopy(v: unknown, depth: number): unknown {
   if (v === null || typeof v !== "object") return v;
@@ -51,6 +59,7 @@ function cleanCopy(v: unknown, depth: number): unknown {
     const out = new Array(v.length);
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
+      if (typeof x === "number" && !Number.isFinite(x)) return undefined;
       const c = x !== null && typeof x === "object" ? cleanCopy(x, depth + 1) : x;
       if (c === undefined && x !== undefined) return undefined;
       out[i] = c;
@@ -61,6 +70,7 @@ function cleanCopy(v: unknown, depth: number): unknown {
   for (const k of Object.keys(v)) {
     if (FORBIDDEN_KEYS.has(k)) return undefined;
     const x = (v as Record<string, unknown>)[k];
+    if (typeof x === "number" && !Number.isFinite(x)) return undefined;
     const c = x !== null && typeof x === "object" ? cleanCopy(x, depth + 1) : x;
     if (c === undefined && x !== undefined) return undefined;
     out[k] = c;

@@ -5,7 +5,7 @@ import { LineCounter, parseDocument, visit, isMap, isSeq, isScalar, isAlias, isP
 import { issue, type Code, type Issue } from "./issues.js";
 import { MAX_DEPTH } from "../util/data.js";
 import { escapeToken } from "../util/pointer.js";
-import { explainYamlErrors } from "./yaml-errors.js";
+import { explainYamlErrors, nonFiniteNumber } from "./yaml-errors.js";
 
 export interface LineCol {
   line: number;
@@ -109,6 +109,9 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
     },
   });
   if (complexKey) return fail("a key must be plain text, not a list, a mapping, an alias or an expression", complexKey.line, complexKey.column, "complex-key");
+  // `.inf`, `.nan` and `1e400` (Infinity) parse as numbers no config can hold: refused here, at the value.
+  const odd = nonFiniteNumber(file.text, doc, pos);
+  if (odd) return fail(odd.message, odd.line, odd.column, odd.code);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: SOURCE_LIMITS.maxAliasCount });

@@ -11,10 +11,34 @@ interface LineCol {
 }
 
 export interface YamlProblem {
-  code: "parse-error" | "duplicate-key";
+  code: "parse-error" | "duplicate-key" | "number-not-finite";
   message: string;
   line: number;
   column: number;
+}
+
+/**
+ * The first number no config can hold, in the order of the text: YAML's `.inf` and `.nan`, and a number too large
+ * for a double (`1e400`), which parse as Infinity and NaN (JSON would write them as null: data lost). Walks the
+ * document's nodes through their public fields (a Pair has `value`, a map or list `items`; keys are not values).
+ */
+export function nonFiniteNumber(text: string, doc: Document, pos: (offset: number) => LineCol): YamlProblem | undefined {
+  type NodeLike = { key?: unknown; value?: unknown; items?: unknown[]; range?: [number, number, number] } | null;
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const n = stack.pop() as NodeLike;
+    if (n === null || typeof n !== "object") continue;
+    if (Array.isArray(n.items)) {
+      for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
+    } else if ("key" in n) {
+      stack.push(n.value); // a key is text: `.inf:` is the key "Infinity", like any other unknown key
+    } else if (typeof n.value === "number" && !Number.isFinite(n.value) && n.range) {
+      const written = text.slice(n.range[0], n.range[1]);
+      const what = Number.isNaN(n.value) ? "not a number" : "infinite";
+      return { code: "number-not-finite", message: `${written} is a number JSON cannot hold (${what}): write a finite number`, ...pos(n.range[0]) };
+    }
+  }
+  return undefined;
 }
 
 /** One problem per line (the parser often reports one mistake two or three times), each rephrased and placed. */

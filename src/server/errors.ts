@@ -34,11 +34,15 @@ export class ApiError extends Error {
 export const badRequest = (code: Code, message: string, issues: Issue[] = []) => new ApiError(400, code, message, issues);
 export const notFound = (code: Code, message: string) => new ApiError(404, code, message);
 
-/** 400 for a list of issues about the request: the message names the first field. */
+/**
+ * 400 for a list of issues about the request: the message names the first field. An issue about the whole body
+ * ("the request body is empty: …") is the message as it is, not repeated after "the request body is invalid".
+ */
 export function invalidRequest(code: Code, issues: Issue[], what = "the request body"): ApiError {
   const first = issues[0];
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
-  return new ApiError(400, code, first ? `${what} is invalid: ${first.message}${more}` : `${what} is invalid`, issues);
+  if (!first) return new ApiError(400, code, `${what} is invalid`, issues);
+  return new ApiError(400, code, `${first.message.startsWith(what) ? "" : `${what} is invalid: `}${first.message}${more}`, issues);
 }
 
 // Fastify's own 4xx errors (body parsing, URL decoding) under stable, readable codes.

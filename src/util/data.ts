@@ -116,6 +116,26 @@ export function findTooDeep(v: unknown, max: number, depth = 0, path: (string | 
 }
 
 /**
+ * Pointer of the first number JSON cannot hold (Infinity from `1e400` or YAML's `.inf`, NaN from `.nan`), if any.
+ * Call it on data already found within the depth limit (it recurses).
+ */
+export function findNonFinite(v: unknown, path: (string | number)[] = []): string | undefined {
+  if (typeof v === "number") return Number.isFinite(v) ? undefined : toPointer(path);
+  if (v === null || typeof v !== "object") return undefined;
+  const keys = Array.isArray(v) ? v.keys() : Object.keys(v);
+  for (const k of keys) {
+    path.push(k); // one path for the whole walk, as in findTooDeep
+    const found = findNonFinite((v as Record<string, unknown>)[k], path);
+    path.pop();
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** What a number findNonFinite found is, for a message: `1e400` and `.inf` read as Infinity, `.nan` as NaN. */
+export const nonFiniteText = (x: unknown) => (Number.isNaN(x) ? "not a number (NaN)" : "a number too large to hold (beyond ±1.8e308)");
+
+/**
  * True when `v` nests no deeper than `max` levels and has no key from FORBIDDEN_KEYS: the usual case, found in one
  * walk (recursion bounded by `max`); when false, findTooDeep and findForbiddenKeys say where.
  */

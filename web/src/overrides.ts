@@ -3,7 +3,7 @@
 // A syntax error is worded as the server words one in a layer file (src/core/yaml-errors.ts, shared): in plain
 // words, at the line of the mistake, not in the parser's own.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
-import { explainYamlErrors } from "../../src/core/yaml-errors";
+import { explainYamlErrors, nonFiniteNumber } from "../../src/core/yaml-errors";
 import { parsePointer } from "./pointer";
 
 export interface YamlProblem {
@@ -31,6 +31,9 @@ export function parseOverrides(text: string): ParsedOverrides {
     const [first] = explainYamlErrors(text, doc.errors, doc, pos);
     return { ok: false, error: { line: first.line, column: first.column, message: first.message } };
   }
+  // `.inf`, `.nan`, `1e400`: numbers JSON cannot hold (the body would carry null instead), refused at their line.
+  const odd = nonFiniteNumber(text, doc, pos);
+  if (odd) return { ok: false, error: { line: odd.line, column: odd.column, message: odd.message } };
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
