@@ -21,27 +21,32 @@ export function writeExample(tmp) {
   return file;
 }
 
-/** Commands to time: label → node arguments. */
+/** Commands to time: label → node arguments (and environment). The third parses every file: no parse cache. */
 export function coldCommands(dist, example) {
+  const compose = [join(dist, "cli.js"), "compose", "--context", example, "--layers", join(ROOT, "layers")];
   return [
     ["node -e 0", ["-e", "0"]],
-    ["strata compose --context <example>", [join(dist, "cli.js"), "compose", "--context", example, "--layers", join(ROOT, "layers")]],
+    ["strata compose --context <example>", compose],
+    ["strata compose --context <example>, no parse cache (STRATA_NO_CACHE=1)", compose, { ...process.env, STRATA_NO_CACHE: "1" }],
   ];
 }
 
 export async function coldStartBench({ dist, tiny, tmp }) {
   const runs = tiny ? 2 : 15;
   const example = writeExample(tmp);
+  // strata keeps parsed files between runs (src/core/source-cache.ts): here in a folder of the run's own, filled
+  // by the untimed first run, as a user's is after their first run.
+  process.env.STRATA_CACHE_DIR = join(tmp, "strata-cache");
   const commands = coldCommands(dist, example);
-  for (const [, args] of commands) await wallTime(args); // warm the file system cache
+  for (const [, args, env] of commands) await wallTime(args, ROOT, process.execPath, env); // warm the file system cache
   const times = commands.map(() => []);
   for (let r = 0; r < runs; r++) {
     for (let k = 0; k < commands.length; k++) {
       const i = (r + k) % commands.length;
-      times[i].push(await wallTime(commands[i][1]));
+      times[i].push(await wallTime(commands[i][1], ROOT, process.execPath, commands[i][2]));
     }
   }
-  const rows = commands.map(([label], i) => ({ label, ms: summarize(times[i]) }));
+  const rows = commands.map(([label], i) => ({ label, ms: summarize(times[i]), ratio: i > 0 ? summarize(times[i].map((t, j) => t / times[0][j])) : undefined }));
 
   // Where the time goes: the same work through the library, with a timestamp after each step.
   const stepRuns = [];

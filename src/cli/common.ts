@@ -3,7 +3,8 @@ import { closeSync, openSync } from "node:fs";
 import { FileReadError, readAtMost } from "../core/dir-walk.js";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { formatIssue, sortIssues, type Issue } from "../core/issues.js";
-import { parseSource, positionOf, SOURCE_LIMITS, type ParsedSource } from "../core/source.js";
+import { positionOf, SOURCE_LIMITS, type ParsedSource } from "../core/source.js";
+import { parseSource } from "../core/source-cache.js";
 import { closeNames } from "../util/names.js";
 import { escapeToken } from "../util/pointer.js";
 

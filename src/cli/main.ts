@@ -1,5 +1,7 @@
 // strata's command line: a thin shell over the library. Commands load lazily to keep start-up short.
 import { createRequire } from "node:module";
+import { join } from "node:path";
+import { useParseCache } from "../core/source-cache.js";
 import { formatIssue } from "../core/issues.js";
 import { EXIT, UsageError, printIssues, type Command } from "./common.js";
 import { closeNames } from "../util/names.js";
@@ -67,8 +69,24 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Run the command line of this process (`strata …`) and set its exit code: the `strata` bin's whole job. */
-export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
+/**
+ * Where the `strata` command keeps parsed files between runs: $STRATA_CACHE_DIR, else $XDG_CACHE_HOME/strata,
+ * else ~/.cache/strata; none with STRATA_NO_CACHE set (or no home to put it in).
+ */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.STRATA_NO_CACHE) return undefined;
+  if (env.STRATA_CACHE_DIR) return env.STRATA_CACHE_DIR;
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, "strata");
+  return env.HOME ? join(env.HOME, ".cache", "strata") : undefined;
+}
+
+/**
+ * Run the command line of this process (`strata …`) and set its exit code: the `strata` bin's whole job. With a
+ * `codeId` naming the code that runs (the bundled command passes its script's hash), parsed files are cached.
+ */
+export async function runCli(argv: string[] = process.argv.slice(2), options: { codeId?: string } = {}): Promise<void> {
+  const dir = options.codeId ? cacheDir() : undefined;
+  if (dir && options.codeId) useParseCache({ dir: join(dir, "parse"), codeId: options.codeId });
   // `strata … | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);

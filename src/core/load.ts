@@ -3,7 +3,8 @@
 import { basename, extname } from "node:path";
 import { FileReadError, readRegularFile, walkDir } from "./dir-walk.js";
 import { issue, warning, hasErrors, sortIssues, type Issue, type Position } from "./issues.js";
-import { parseSource, positionOf, valuePosition, SOURCE_LIMITS, type LineCol, type SourceFile } from "./source.js";
+import { positionOf, valuePosition, SOURCE_LIMITS, type LineCol, type SourceFile } from "./source.js";
+import { parseSource } from "./source-cache.js";
 import { checkLogic, describeLogic } from "../lang/condition.js";
 import { compileTemplate, templateExpressions, type Template, type TemplateProblem } from "./template.js";
 import { ReferenceChecker, namePosition } from "./references.js";

@@ -9,7 +9,8 @@ import { deepEqual, inlineValue, leafChanges, unifiedDiff, type LeafChange } fro
 import { issue, warning, type Code, type Issue } from "../core/issues.js";
 import { readLayerFiles, type LayerSet } from "../core/load.js";
 import { DEFAULT_SCHEMAS_DIR } from "../core/schemas.js";
-import { parseSource, positionOf, type LineCol, type SourceFile } from "../core/source.js";
+import { positionOf, type LineCol, type SourceFile } from "../core/source.js";
+import { parseSource } from "../core/source-cache.js";
 import { findForbiddenKeys, getOwnPath, isPlainObject } from "../util/data.js";
 import { errorMessage, errorPointer, usefulErrors } from "../lang/json-schema.js";
 import { pointerToDots, escapeToken, parseDotPath } from "../util/pointer.js";

@@ -1,0 +1,91 @@
+// parseSource with a cache kept between runs: the YAML parser is most of a cold CLI start, and layer files rarely
+// change between two runs. Off unless the process turns it on (the `strata` command does; the library never).
+// An entry is named by the SHA-256 of everything the result depends on — the file's text and path, the options,
+// the limits and the code that parses (`codeId`) — so an edited file or another strata never finds an old entry.
+// Only clean results whose data JSON holds exactly are kept; anything else is parsed as without the cache.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { parseSource as parseUncached, SOURCE_LIMITS, type LineCol, type ParsedSource, type SourceFile } from "./source.js";
+
+export interface ParseCacheOptions {
+  /** The folder entries go in (made when first written). */
+  dir: string;
+  /** Names the code that parses (the `strata` command passes the hash of its bundled script). */
+  codeId: string;
+}
+
+let cache: ParseCacheOptions | undefined;
+
+/** Keep parsed files in `options.dir` from now on in this process; `undefined` turns the cache off. */
+export function useParseCache(options: ParseCacheOptions | undefined): void {
+  cache = options;
+}
+
+/** `parseSource` of source.ts, through the cache when it is on. */
+export function parseSource(file: SourceFile, options: { expressions?: boolean } = {}): ReturnType<typeof parseUncached> {
+  if (!cache || file.unreadable) return parseUncached(file, options);
+  const key = entryKey(cache.codeId, file, options);
+  const path = join(cache.dir, `${key}.json`);
+  const hit = readEntry(path, key);
+  if (hit) return { source: hit, issues: [] };
+  const parsed = parseUncached(file, options);
+  if (parsed.source && parsed.issues.length === 0) writeEntry(cache.dir, path, key, parsed.source);
+  return parsed;
+}
+
+/** The entry's name: every input of the parse, each length-prefixed so no two inputs run together. */
+export function entryKey(codeId: string, file: SourceFile, options: { expressions?: boolean }): string {
+  const h = createHash("sha256");
+  const parts = ["strata-parse-cache 1", codeId, process.version, JSON.stringify(SOURCE_LIMITS), options.expressions === false ? "data" : "layer", file.path, file.text];
+  // UTF-16 code units, not UTF-8: a lone surrogate must not hash like the U+FFFD that UTF-8 would make of it.
+  for (const p of parts) h.update(`${p.length}:`).update(p, "utf16le");
+  return h.digest("hex");
+}
+
+interface Entry {
+  key: string;
+  data: unknown;
+  /** [pointer, line, column] of each position, in the map's order. */
+  positions: [string, number, number][];
+}
+
+function readEntry(path: string, key: string): ParsedSource | undefined {
+  let entry: Entry;
+  try {
+    entry = JSON.parse(readFileSync(path, "utf8")) as Entry;
+  } catch {
+    return undefined; // none yet, or unreadable: parse
+  }
+  // A file that is not a whole entry for this key (cut short, renamed, edited) is not used.
+  if (entry === null || typeof entry !== "object" || entry.key !== key || !Array.isArray(entry.positions)) return undefined;
+  const positions = new Map<string, LineCol>();
+  for (const [pointer, line, column] of entry.positions) positions.set(pointer, { line, column });
+  return { data: entry.data, positions };
+}
+
+function writeEntry(dir: string, path: string, key: string, source: ParsedSource): void {
+  if (!heldByJson(source.data, 0)) return; // .nan, .inf, -0: JSON would change them
+  const entry: Entry = { key, data: source.data, positions: [...source.positions].map(([p, at]) => [p, at.line, at.column]) };
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(tmp, JSON.stringify(entry));
+    renameSync(tmp, path); // whole or not at all: a reader never sees half an entry
+  } catch {
+    // A cache that cannot be written (read-only home, full disk) only costs the next run a parse.
+  }
+}
+
+/** Whether JSON.parse(JSON.stringify(v)) gives `v` back exactly: plain objects, arrays, strings, booleans, null, finite numbers (not -0). */
+export function heldByJson(v: unknown, depth: number): boolean {
+  if (depth > SOURCE_LIMITS.maxDepth + 1) return false;
+  if (v === null || typeof v === "string" || typeof v === "boolean") return true;
+  if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!(i in v) || !heldByJson(v[i], depth + 1)) return false;
+    return true;
+  }
+  if (typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) return false;
+  return Object.keys(v).every((k) => heldByJson((v as Record<string, unknown>)[k], depth + 1));
+}
