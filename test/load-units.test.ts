@@ -3,7 +3,7 @@
 // schemas and roles come from. The broken-file catalogue is test/load-broken-files.test.ts; special files in the
 // folder, test/load-special-files.test.ts.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
@@ -240,6 +240,16 @@ describe("a table layer", () => {
     expect(tableRow(t, { gpu_type: ["H100"] })).toBeUndefined();
     expect(tableRow(t, { gpu_type: { toString: "H100" } })).toBeUndefined();
     expect(tableRow(layer(set, "p"), { gpu_type: "H100" })).toBeUndefined();
+  });
+
+  it("tableRow: an unset or null field picks no row, even one keyed 'undefined' or 'null'", () => {
+    const set = load({ "hardware/t.yaml": "name: t\nstage: hardware\ntable:\n  key: gpu_type\n  rows:\n    'null': {description: a}\n    'undefined': {description: b}\n" });
+    expect(set.issues).toEqual([]);
+    const t = layer(set, "t");
+    expect([...t.table!.rows.keys()]).toEqual(["null", "undefined"]);
+    expect(tableRow(t, { gpu_type: null })).toBeUndefined();
+    expect(tableRow(t, {})).toBeUndefined();
+    expect(tableRow(t, { gpu_type: "null" })).toBe(t.table!.rows.get("null"));
   });
 
   it("a dotted key reads a nested context field", () => {
@@ -508,6 +518,7 @@ describe("where the layers, schemas and roles come from", () => {
     const set = loadLayerSet(project);
     expect(set.issues).toEqual(project.issues);
     expect(isUsable(set)).toBe(true);
+    expect(loadLayerSetFromFiles(readLayerFiles(LAYERS_DIR), { project }).issues).toEqual(project.issues);
     expect(set.stages.map((s) => s.layers.length)).toEqual([2, 2, 3, 1, 0, 0, 2]);
   });
 
@@ -527,6 +538,25 @@ describe("where the layers, schemas and roles come from", () => {
     expect(set.issues).toEqual([]);
     expect(set.files).toEqual(["a.yaml", "stages.yaml"]);
     expect(loadLayerSetFromFiles(files({ "stages.yaml": "stages:\n  - name: a\n" }), { roles: {} }).issues).toEqual([]);
+    // Schema texts and roles given without a folder: the found project's layers, with those schemas and roles.
+    const given = loadLayerSet(undefined, { schemaTexts: { context: CONTEXT_SCHEMA, output: JSON.stringify({ ...JSON.parse(OUTPUT_SCHEMA), title: "given" }) }, roles: { ...ROLES, override_mode: "mode" } });
+    expect([given.issues, given.files, given.roles, given.schemas.json.output.title]).toEqual([[], ["a.yaml", "stages.yaml"], { ...ROLES, override_mode: "mode" }, "given"]);
+  });
+
+  it("a project and schema texts or roles: those given win over the project's", () => {
+    const project = loadProject(REPO_ROOT);
+    const shipped = readLayerFiles(LAYERS_DIR);
+    const texts = { context: CONTEXT_SCHEMA, output: JSON.stringify({ ...JSON.parse(OUTPUT_SCHEMA), title: "given" }) };
+    const set = loadLayerSetFromFiles(shipped, { project, schemaTexts: texts });
+    expect([set.issues, set.roles, set.schemas.json.output.title]).toEqual([[], ROLES, "given"]);
+    const noRoles = loadLayerSetFromFiles(files({ "stages.yaml": "stages:\n  - name: a\n" }), { project, roles: {} });
+    expect([noRoles.issues, noRoles.roles, noRoles.schemas.json.output.title]).toEqual([[], {}, JSON.parse(OUTPUT_SCHEMA).title]);
+    // A schema given as text has no file for its issues (the project's file is not the one that failed).
+    const broken = loadLayerSetFromFiles(shipped, { project, schemaTexts: { context: JSON.stringify({ type: "no-such-type" }), output: OUTPUT_SCHEMA } });
+    expect(broken.issues.map((i) => [i.code, i.file])).toEqual([["schema-invalid", undefined]]);
+    expect(loadLayerSetFromFiles(shipped, { project, schemaTexts: { context: JSON.stringify({ type: "no-such-type" }), output: OUTPUT_SCHEMA }, roles: ROLES }).issues.map((i) => [i.code, i.file])).toEqual([["schema-invalid", undefined]]);
+    const unreadable = loadLayerSetFromFiles(shipped, { project: { ...project, schemaTexts: { context: JSON.stringify({ type: "no-such-type" }), output: OUTPUT_SCHEMA } } });
+    expect(unreadable.issues.map((i) => [i.code, i.file])).toEqual([["schema-invalid", project.schemaFiles.context]]);
   });
 
   it("a project whose layer folder is missing: an error for the folder, but files given in memory load", () => {
@@ -543,9 +573,13 @@ describe("where the layers, schemas and roles come from", () => {
     expect(file).toBe(join(root, "strata.yaml"));
   });
 
-  it("a layer folder that is not there, or is a file: layers-unreadable naming it", () => {
+  it("a layer folder that is not there, is a file or a link loop: layers-unreadable naming it", () => {
     const root = tempDir();
     writeFileSync(join(root, "file"), "x");
+    symlinkSync("loop", join(root, "loop"));
+    expect(loadLayerSet(join(root, "loop"), { project: loadProject(REPO_ROOT) }).issues).toEqual([
+      { code: "layers-unreadable", severity: "error", message: `cannot read layer directory ${join(root, "loop")}: ELOOP: too many symbolic links encountered, stat '${join(root, "loop")}'`, file: join(root, "loop") },
+    ]);
     const project = loadProject(REPO_ROOT);
     for (const [dir, why] of [[join(root, "nope"), "no such directory"], [join(root, "file"), "not a directory"]]) {
       const { set, recipe } = loadLayerSetWithRecipe(dir, { project });
