@@ -177,10 +177,12 @@ describe("a layer file", () => {
     ]);
   });
 
-  it("not a mapping: an error at line 1", () => {
-    expect(load({ "base/x.yaml": "- 1\n" }).issues).toEqual([
-      { code: "layer-schema", severity: "error", message: "a layer file must be a mapping (name, stage, data, …)", file: "base/x.yaml", line: 1, column: 1 },
-    ]);
+  it("not a mapping (a list, a text, nothing): an error at the document", () => {
+    const notMapping = (line: number) => [{ code: "layer-schema", severity: "error", message: "a layer file must be a mapping (name, stage, data, …)", file: "base/x.yaml", line, column: 1 }];
+    expect(load({ "base/x.yaml": "- 1\n" }).issues).toEqual(notMapping(1));
+    expect(load({ "base/x.yaml": "just text\n" }).issues).toEqual(notMapping(1));
+    expect(load({ "base/x.yaml": "" }).issues).toEqual(notMapping(1));
+    expect(load({ "base/x.yaml": "# a comment\n- 1\n" }).issues).toEqual(notMapping(2));
   });
 
   it("an unknown stage and a stage that takes no layer files: at the stage's value", () => {
@@ -361,6 +363,13 @@ describe("a check rule file", () => {
       { code: "unknown-context-field", severity: "error", message: "check 'c' reads 'nope', but the context has no field 'nope'", file: "checks/b.yaml", line: 5, column: 23, layer: "c", pointer: "/when/==/0/var" },
     ]);
     expect(set.checks.map((c) => [c.name, c.file])).toEqual([["c", "checks/a.yaml"], ["c", "checks/b.yaml"]]);
+  });
+
+  it("the duplicate names the file of the same name (not the first rule's); the rule's position is its `check:` key", () => {
+    const rule = (name: string) => `# a rule\ncheck: ${name}\nseverity: warning\nmessage: m\nwhen: {"==": [1, 1]}\n`;
+    const set = load({ "checks/a.yaml": rule("c"), "checks/b.yaml": rule("d"), "checks/c.yaml": rule("d") });
+    expect(set.issues).toEqual([{ code: "duplicate-name", severity: "error", message: "check 'd' is defined twice (also in checks/b.yaml)", file: "checks/c.yaml", line: 2, column: 8 }]);
+    expect(set.checks.map((c) => [c.name, c.file, c.line, c.column])).toEqual([["c", "checks/a.yaml", 2, 1], ["d", "checks/b.yaml", 2, 1], ["d", "checks/c.yaml", 2, 1]]);
   });
 });
 
