@@ -366,7 +366,7 @@ describe("a check rule file", () => {
   });
 
   it("the duplicate names the file of the same name (not the first rule's); the rule's position is its `check:` key", () => {
-    const rule = (name: string) => `# a rule\ncheck: ${name}\nseverity: warning\nmessage: m\nwhen: {"==": [1, 1]}\n`;
+    const rule = (name: string) => `severity: warning\ncheck: ${name}\nmessage: m\nwhen: {"==": [1, 1]}\n`;
     const set = load({ "checks/a.yaml": rule("c"), "checks/b.yaml": rule("d"), "checks/c.yaml": rule("d") });
     expect(set.issues).toEqual([{ code: "duplicate-name", severity: "error", message: "check 'd' is defined twice (also in checks/b.yaml)", file: "checks/c.yaml", line: 2, column: 8 }]);
     expect(set.checks.map((c) => [c.name, c.file, c.line, c.column])).toEqual([["c", "checks/a.yaml", 2, 1], ["d", "checks/b.yaml", 2, 1], ["d", "checks/c.yaml", 2, 1]]);
