@@ -101,7 +101,19 @@ function toScript(esm, validatorsSource) {
     "}",
     "})",
   ].join("\n");
-  return `${head} ${body}\n${tail}\n`;
+  return ascii(`${head} ${body}\n${tail}\n`);
+}
+
+/**
+ * The script in ASCII: each other character (in comments, strings, templates and regexes: messages' `…` and `→`)
+ * written as its `\uXXXX` escape, which means the same character in every one of them. Node then reads the file
+ * as one-byte text (latin1) instead of decoding UTF-8 into a string twice its size. A backslash before such a
+ * character would change meaning (`\…` is `…`, `\\u2026` is not), and a tagged template would see the escape in
+ * its raw text: the build refuses the first, and the bundle has no tagged templates with such characters.
+ */
+function ascii(text) {
+  if (/\\[^\x00-\x7f]/.test(text)) throw new Error("bundle-cli: a backslash before a non-ASCII character: escaping it would change its meaning");
+  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Run the script the way the loader does, for compose, lint and test, and write the code cache it leaves. */

@@ -5,6 +5,7 @@
 // the script — tsc alone writes its own dist/cli.js back, so this loader is then gone too — the modules run,
 // without the parse cache (its keys need the hash of the code that parses).
 import { createHash } from "node:crypto";
+import { isAscii } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -28,7 +29,8 @@ if (bytes === undefined) {
   } catch {
     cachedData = undefined; // no cache: compile as usual
   }
-  const script = new vm.Script(bytes.toString("utf8"), { filename: file, cachedData });
+  // The build writes the script in ASCII (scripts/bundle-cli.mjs): read so, it is one-byte text, decoded in no time.
+  const script = new vm.Script(bytes.toString(isAscii(bytes) ? "latin1" : "utf8"), { filename: file, cachedData });
   const strata = await script.runInThisContext()(createRequire(file), pathToFileURL(file).href);
   // The script's hash also names the code in the keys of the parse cache (src/core/source-cache.ts).
   await strata.runCli(process.argv.slice(2), { codeId: hash.toString("hex") });

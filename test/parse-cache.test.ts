@@ -85,6 +85,10 @@ describe("an entry is never used for anything else", () => {
     expect(keys.size).toBe(4);
   });
 
+  it("a lone surrogate does not share a key with the U+FFFD that UTF-8 would make of it", () => {
+    expect(entryKey("c", { path: "a.yaml", text: "x: \ud800" }, {})).not.toBe(entryKey("c", { path: "a.yaml", text: "x: \ufffd" }, {}));
+  });
+
   it("the limits are part of the key", () => {
     const before = entryKey("c", LAYER, {});
     const saved = SOURCE_LIMITS.maxAliasCount;

@@ -38,10 +38,17 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
 export function entryKey(codeId: string, file: SourceFile, options: { expressions?: boolean }): string {
   const h = createHash("sha256");
   const parts = ["strata-parse-cache 1", codeId, process.version, JSON.stringify(SOURCE_LIMITS), options.expressions === false ? "data" : "layer", file.path, file.text];
-  // UTF-16 code units, not UTF-8: a lone surrogate must not hash like the U+FFFD that UTF-8 would make of it.
-  for (const p of parts) h.update(`${p.length}:`).update(p, "utf16le");
+  // UTF-8 says a well-formed text exactly; one with a lone surrogate (which UTF-8 would hash as U+FFFD) goes in
+  // as its UTF-16 code units, under a mark of its own.
+  for (const p of parts) {
+    const exact = wellFormed(p);
+    h.update(`${p.length}${exact ? ":" : "!"}`).update(p, exact ? "utf8" : "utf16le");
+  }
   return h.digest("hex");
 }
+
+/** No lone surrogate (String.prototype.isWellFormed: ES2024, in Node 20 but not in this project's ES2022 types). */
+const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 interface Entry {
   key: string;
