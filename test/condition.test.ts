@@ -105,6 +105,12 @@ describe("walkLogic and argAt", () => {
     expect(items).toEqual([false, false]);
   });
 
+  it("without a starting pointer, pointers start at the rule itself", () => {
+    const at: string[] = [];
+    walkLogic({ "!": [{ var: "a" }] }, (n) => void at.push(n.at, n.opAt));
+    expect(at).toEqual(["", "/!", "/!/0", "/!/0/var"]);
+  });
+
   it("argAt: the listed argument's index, or the operator key itself", () => {
     const base = { op: "x", keys: ["x"], args: [], at: "/w", opAt: "/w/x", item: false };
     expect(argAt({ ...base, listed: true }, 2)).toBe("/w/x/2");
