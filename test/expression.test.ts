@@ -12,6 +12,7 @@ import {
   INTERPRET,
   LinearRegExp,
 } from "../src/lang/expression.js";
+import { jsonata } from "../src/vendor.js";
 
 const DEFAULTS = { ...EXPRESSION_LIMITS };
 afterEach(() => {
@@ -187,6 +188,9 @@ describe("the result must be JSON data of bounded size and depth", () => {
     expect(e.evaluateSync(scope({ model_name: "m" }))).toBe(INTERPRET);
     expect(await e.evaluate(scope({ model_name: "m" }))).toBe("m--");
     expect(await e.interpret(scope({ model_name: "n" }))).toBe("n--");
+    // Its syntax tree is JSONata's, for the static checks (what it reads).
+    expect(e.ast()).toEqual(jsonata('$pad(model_name, 3, "-")').ast());
+    expect(compileExpression("a.b").ast()).toEqual(jsonata("a.b").ast());
   });
 
   it("a compiled expression that fails is handed to the interpreter, whose error is reported", async () => {
@@ -344,6 +348,24 @@ describe("strata's bounds inside an evaluation (the step hook), at their edge", 
     expect(await interpret(ten)).toMatchObject({ value: { l: { l: expect.any(Object) } } });
     EXPRESSION_LIMITS.maxBuilt = 6138;
     expect(await interpret(ten)).toMatchObject({ code: "expression-too-large" });
+  });
+
+  it("data read from the context is measured with everything nested in it", async () => {
+    // a is 1, its key "b" 2, b 1 + 2 ("c"), c 1 + 3 items: 10.
+    const context = { a: { b: { c: [1, 2, 3] } } };
+    EXPRESSION_LIMITS.maxBuilt = 10;
+    expect(await interpret("a.b", context)).toEqual({ value: { c: [1, 2, 3] } });
+    EXPRESSION_LIMITS.maxBuilt = 9;
+    expect(await interpret("a.b", context)).toEqual({ code: "expression-too-large", message: "expression built data of more than 9 values and characters (limit) and was stopped" });
+  });
+
+  it("a function in data is exactly one value", async () => {
+    // The object 1, "f" 2 and the function 1, "s" 2 and "x" 2: 8.
+    const source = '({"f": function($x){ $x }, "s": "x"}).s';
+    EXPRESSION_LIMITS.maxBuilt = 8;
+    expect(await interpret(source)).toEqual({ value: "x" });
+    EXPRESSION_LIMITS.maxBuilt = 7;
+    expect(await interpret(source)).toMatchObject({ code: "expression-too-large" });
   });
 
   it("a function held in data counts as one value, not as the environment it closes over", async () => {
