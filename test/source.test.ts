@@ -74,6 +74,10 @@ describe("source (src/core/source.ts)", () => {
     expect(lines.source!.data).toEqual(Array(300).fill([[1]]));
     expect(parse(`a: ${"-".repeat(300)}x\nb: ${" ".repeat(300)}c\n`).source!.data).toEqual({ a: "-".repeat(300) + "x", b: "c" });
     expect(parse(`${"  ".repeat(100)}- x\n`.repeat(3)).issues).toEqual([]);
+    expect(parse(Array(300).fill("- {a: {b: 1}}").join("\n") + "\n").issues).toEqual([]);
+    expect(parse(`a: "${"{".repeat(257)}"\n`)).toEqual({ issues: only("too-deep", NESTING, 1, 261) });
+    expect(parse(`a: "${"[x ".repeat(257)}"\n`)).toEqual({ issues: only("too-deep", NESTING, 1, 773) });
+    expect(parse(`${" ".repeat(257)}x\n`)).toEqual({ issues: only("too-deep", NESTING, 1, 257) });
   });
 
   it("nesting past the limit that the estimate lets through is refused after parsing, at the first node too deep", () => {
@@ -90,6 +94,7 @@ describe("source (src/core/source.ts)", () => {
     expect(parse('{\n  "a": tru\n}\n', "x.json")).toEqual({ issues: only("parse-error", "not valid JSON: Unexpected token '\n'", 2, 11, "x.json") });
     expect(parse("", "x.json")).toEqual({ issues: only("parse-error", "not valid JSON: Unexpected end of JSON input", 1, 1, "x.json") });
     expect(parse('{\n  "a": [1,\n    undefined]\n}\n', "x.json")).toEqual({ issues: only("parse-error", "not valid JSON: Unexpected token 'u'", 3, 5, "x.json") });
+    expect(parse('{"a": 1, "b": 2} x', "x.json")).toEqual({ issues: only("parse-error", "not valid JSON: Unexpected non-whitespace character after JSON", 1, 18, "x.json") });
     expect(parse('{"a": 1} x', "x.json")).toEqual({ issues: only("parse-error", "not valid JSON: Unexpected non-whitespace character after JSON", 1, 10, "x.json") });
     // A trailing comma is fine in YAML: only a `.json` file is held to JSON (`.json` at the end of the name).
     expect(parse('{"a": 1,}\n', "x.json.yaml").source!.data).toEqual({ a: 1 });
@@ -117,7 +122,7 @@ describe("source (src/core/source.ts)", () => {
       issues: only("unknown-tag", "unknown tag: !!timestamp builds a value JSON cannot hold (user data takes no tags)", 2, 5),
     });
     // The JSON ones stay: they only say what the value already is, or make it a string or a number.
-    expect(parse("a: !!str 1\nb: !!int '3'\nc: !!map {d: !!null ''}\ne: !!seq [!!bool true]\n").source!.data).toEqual({ a: "1", b: 3, c: { d: null }, e: [true] });
+    expect(parse("a: !!str 1\nb: !!int '3'\nc: !!map {d: !!null ''}\ne: !!seq [!!bool true]\nf: !!float 1.5\n").source!.data).toEqual({ a: "1", b: 3, c: { d: null }, e: [true], f: 1.5 });
     // A layer with one is a load error, no longer a crash (freezing the bytes threw a TypeError).
     expect(errorsOf(setWith({ path: "odd.yaml", text: "name: odd\nstage: finalize\ndata: { quant_config: { x: !!binary AAAA } }\n" }))).toEqual([
       { code: "unknown-tag", severity: "error", message: `unknown tag: !!binary builds a value JSON cannot hold ${why}`, file: "odd.yaml", line: 3, column: 28 },
@@ -139,6 +144,7 @@ describe("source (src/core/source.ts)", () => {
   });
 
   it("aliases: an unknown anchor at its alias; an alias bomb at the first alias, naming the limit", () => {
+    expect(parse("a: &x 1\nb: *x\nc: *nope\n")).toEqual({ issues: only("parse-error", "Unresolved alias (the anchor must be set before the alias): nope", 3, 4) });
     expect(parse("a: 1\nb: *nope\n")).toEqual({ issues: only("parse-error", "Unresolved alias (the anchor must be set before the alias): nope", 2, 4) });
     const bomb = `a: &x [1, 2]\nb: &y [${Array(12).fill("*x").join(", ")}]\nc: [${Array(12).fill("*y").join(", ")}]\n`;
     expect(parse(bomb)).toEqual({ issues: only("alias-limit", "Excessive alias count indicates a resource exhaustion attack (limit: 100 alias expansions)", 2, 8) });
@@ -158,6 +164,15 @@ describe("source (src/core/source.ts)", () => {
     expect(valuePosition("a: xy\n", { line: 0, column: 4 }, "xy", 0)).toBeUndefined();
     expect(valuePosition("a: |", { line: 1, column: 4 }, "xy", 0)).toBeUndefined();
     expect(valuePosition("a: xy\n", { line: 1, column: 4 }, "xz", 1)).toBeUndefined();
+    // Where the indicator, the quote or the start matter: the same characters earlier in the text are not the value's.
+    expect(valuePosition("a: |  # x\n  xy\n", { line: 1, column: 4 }, "xy\n", 0)).toEqual({ line: 2, column: 3 });
+    expect(valuePosition("x: |", { line: 1, column: 4 }, "x", 0)).toBeUndefined();
+    expect(valuePosition("a: '''q'\n", { line: 1, column: 4 }, "'q", 0)).toEqual({ line: 1, column: 5 });
+    expect(valuePosition("a: 'xx'\n", { line: 1, column: 4 }, "xx", 1)).toEqual({ line: 1, column: 6 });
+    expect(valuePosition("a: x\n", { line: 1, column: 4 }, "x", 0)).toEqual({ line: 1, column: 4 });
+    expect(valuePosition("a: xy", { line: 1, column: 4 }, "xy", 0)).toEqual({ line: 1, column: 4 });
+    expect(valuePosition("xy: 1\nxy: xy\n", { line: 2, column: 5 }, "xy", 0)).toEqual({ line: 2, column: 5 });
+    expect(valuePosition('a: "x\ny"\n', { line: 1, column: 4 }, "x\ny", 2)).toEqual({ line: 2, column: 1 });
   });
 
   it("positionOf: the pointer's own position, else the nearest ancestor's; `#value` first when asked for", () => {
