@@ -71,6 +71,12 @@ describe("a layer file", () => {
     expect(isUsable(set)).toBe(true);
   });
 
+  it("its position is its name's key, wherever the key is in the file", () => {
+    const set = load({ "base/x.yaml": "stage: base\nname: x\ndata: {}\n" });
+    expect(set.issues).toEqual([]);
+    expect([layer(set, "x").line, layer(set, "x").column]).toEqual([2, 1]);
+  });
+
   it("inside a stage: by order, then by file path (the layer name plays no part)", () => {
     const set = load({
       "base/b.yaml": "name: a-b\nstage: base\norder: 2\ndata: {}\n",
@@ -332,6 +338,12 @@ describe("a profile file", () => {
     ]);
     expect(set.profiles.get("q")!.title).toBe("Other");
     expect(set.profiles.get("q")!.layers.map((l) => l.name)).toEqual(["z"]);
+  });
+
+  it("what a profile layer writes is checked at its place in the file", () => {
+    expect(load({ "profiles/q.yaml": "profile: q\ntitle: T\ndescription: D\nlayers:\n  - name: l\n    data: {nope: 1}\n" }).issues).toEqual([
+      { code: "unknown-config-key", severity: "error", message: "layer 'l' writes 'nope', but the config has no such key", file: "profiles/q.yaml", line: 6, column: 12, layer: "l", keyword: "additionalProperties", pointer: "/layers/0/data/nope" },
+    ]);
   });
 
   it("a layer named twice inside it, and a condition reading an unknown field: each located", () => {
