@@ -208,6 +208,7 @@ describe("renderTemplate and renderTemplateSync: the patch for one scope", () =>
     expect((e as RenderError).message).toBe("planted");
     expect(((e as RenderError).cause as Error).message).toBe("planted");
     expect(new RenderError("/p", "text").message).toBe("text");
+    expect(new RenderError("/p", undefined).message).toBe("undefined");
   });
 
   it("renderTemplate runs `evaluate`, or `interpret` when asked; a static template is its value", async () => {
