@@ -148,6 +148,13 @@ describe("varRefs and varsRead: what a rule reads from the context or $config", 
     expect(varsRead(rule)).toEqual(["a.b", "c", "d", "e", "f", "g", "h", "list"]);
   });
 
+  it("a list beside another operator is not a list of names, and only text in missing_some's list is a name", () => {
+    expect(varRefs({ and: [{ in: [{ var: "x" }, ["a", "b"]] }, { missing_some: [1, ["c", 2, null]] }] }, "")).toEqual([
+      { path: "x", pointer: "/and/0/in/0/var" },
+      { path: "c", pointer: "/and/1/missing_some/1/0" },
+    ]);
+  });
+
   it("varsRead: one frozen list per rule, given again on the next call; a rule that is not an object reads nothing", () => {
     const rule = { "==": [{ var: "$config.x" }, { var: "y" }] };
     const first = varsRead(rule);
