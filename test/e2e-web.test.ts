@@ -729,16 +729,28 @@ describe.skipIf(NO_BROWSER)("the New task page", () => {
 
 // The page serves any project: the k8s example's form comes from its own context schema and roles alone.
 describe.skipIf(NO_BROWSER)("the New task page for another project (examples/k8s-deployment)", () => {
-  it("builds the form from that project's schema and roles, previews a Deployment with a tier and a change, and stores it", async () => {
-    const dir = join(tmp, "k8s-deployment");
+  /** A copy of the k8s example (its project file edited by `edit`) served, and a page on it that records its errors. */
+  async function k8sPage(name: string, edit: (projectFile: string) => string = (t) => t) {
+    const dir = join(tmp, name);
     cpSync(join(ROOT, "examples", "k8s-deployment"), dir, { recursive: true });
-    const k8s = await createServer({ project: dir, db: join(tmp, "k8s.db"), webDir: WEB_DIST, watch: false });
+    const projectFile = join(dir, "strata.yaml");
+    writeFileSync(projectFile, edit(readFileSync(projectFile, "utf8")));
+    const k8s = await createServer({ project: dir, db: join(tmp, `${name}.db`), webDir: WEB_DIST, watch: false });
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(k8s.url + "/");
+    const close = async () => {
+      await context.close();
+      await k8s.close();
+    };
+    return { k8s, page, errors, close };
+  }
+
+  it("builds the form from that project's schema and roles, previews a Deployment with a tier and a change, and stores it", async () => {
+    const { k8s, page, errors, close } = await k8sPage("k8s-deployment");
     try {
-      const context = await browser.newContext({ viewport: DESKTOP });
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(k8s.url + "/");
       // The page speaks of the project's items (item_kind: deployment), never of tasks.
       await page.getByRole("heading", { level: 1, name: "New deployment" }).waitFor();
       expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["New deployment", "Deployments"]);
@@ -814,25 +826,15 @@ describe.skipIf(NO_BROWSER)("the New task page for another project (examples/k8s
       await page.getByRole("heading", { level: 1, name: "Deployments" }).waitFor();
       await eventually(() => page.locator(".toolbar [role=status]").textContent()).toBe("1 deployment");
       expect(await page.getByRole("table").getByRole("link").allTextContents()).toEqual(["checkout-prod"]);
-      await context.close();
       expect(errors).toEqual([]);
     } finally {
-      await k8s.close();
+      await close();
     }
   }, 60_000);
 
   it("without item_name in the project file, the page previews only: no Create, no list, no navigation", async () => {
-    const dir = join(tmp, "k8s-no-items");
-    cpSync(join(ROOT, "examples", "k8s-deployment"), dir, { recursive: true });
-    const projectFile = join(dir, "strata.yaml");
-    writeFileSync(projectFile, readFileSync(projectFile, "utf8").replace(/^item_(name|kind): .*$/gm, ""));
-    const k8s = await createServer({ project: dir, db: join(tmp, "k8s-no-items.db"), webDir: WEB_DIST, watch: false });
+    const { k8s, page, errors, close } = await k8sPage("k8s-no-items", (t) => t.replace(/^item_(name|kind): .*$/gm, ""));
     try {
-      const context = await browser.newContext({ viewport: DESKTOP });
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(k8s.url + "/");
       await page.getByRole("heading", { level: 1, name: "Compose a config" }).waitFor();
       expect(await page.title()).toBe("Compose · strata");
       expect(await page.getByRole("navigation", { name: "Main" }).count()).toBe(0);
@@ -847,10 +849,9 @@ describe.skipIf(NO_BROWSER)("the New task page for another project (examples/k8s
       // The list route says why there is nothing to list, rather than answering with an error.
       await page.goto(k8s.url + "/#/tasks");
       await page.getByRole("heading", { level: 1, name: "Nothing is stored here" }).waitFor();
-      await context.close();
       expect(errors).toEqual([]);
     } finally {
-      await k8s.close();
+      await close();
     }
   }, 60_000);
 });
