@@ -3,9 +3,9 @@ import { issue, type Issue } from "./issues.js";
 import { type SchemaSet } from "./schemas.js";
 import { SOURCE_LIMITS } from "./source.js";
 import type { ErrorObject } from "ajv";
-import { cloneData, findForbiddenKeys, findNonFinite, findTooDeep, FORBIDDEN_KEYS, getOwnPath, isPlainObject, nonFiniteText } from "../util/data.js";
+import { cloneData, findForbiddenKeys, findTooDeep, FORBIDDEN_KEYS, getOwnPath, isPlainObject, nonFiniteProblem } from "../util/data.js";
 import { closestName, nearMiss } from "../util/names.js";
-import { parsePointer, pointerToDots } from "../util/pointer.js";
+import { parsePointer } from "../util/pointer.js";
 import { errorMessage, errorPointer, overLimits, usefulErrors } from "../lang/json-schema.js";
 
 /**
@@ -19,8 +19,7 @@ export type ContextRecord = Record<string, unknown>;
 export function normalizeContext<C extends object = ContextRecord>(schemas: SchemaSet, input: unknown): { context?: C; issues: Issue[] } {
   if (!isPlainObject(input)) return { issues: [issue("context-invalid", "the context must be an object (a mapping of fields)", { pointer: "" })] };
   // The usual context (within the depth limit, no forbidden key, no number JSON cannot hold, no `$config`) is copied
-  // in one walk; any other
-  // takes the walks below, which find and name each problem.
+  // in one walk; any other takes the walks below, which find and name each problem.
   const quick = Object.hasOwn(input, "$config") ? undefined : cleanCopy(input, 0);
   if (quick !== undefined) return validated(schemas, quick as Record<string, unknown>);
   // Checked first, so that no walk below can exhaust the stack (a cycle counts as too deep).
@@ -35,11 +34,8 @@ export function normalizeContext<C extends object = ContextRecord>(schemas: Sche
     };
   }
   // `1e400` in JSON and `.inf` in YAML parse to Infinity, which no config can hold: refused at the field that has it.
-  const nonFinite = findNonFinite(input);
-  if (nonFinite !== undefined) {
-    const message = `'${pointerToDots(nonFinite)}' is ${nonFiniteText(getOwnPath(input, parsePointer(nonFinite)))}: write a finite number`;
-    return { issues: [issue("context-invalid", message, { pointer: nonFinite })] };
-  }
+  const nonFinite = nonFiniteProblem(input, "the context");
+  if (nonFinite) return { issues: [issue("context-invalid", nonFinite.message, { pointer: nonFinite.pointer })] };
   // Layers read the config built so far as `$config`: a context field of that name would hide it.
   if (Object.hasOwn(input, "$config")) {
     return { issues: [issue("context-invalid", "'$config' is not allowed as a context field: layers read the config built so far under that name", { pointer: "/$config" })] };

@@ -1,8 +1,8 @@
 // Request bodies: JSON only, within a size and depth limit; a syntax error names its line and column.
 // JSON.parse defines `__proto__` as an own key (never a prototype change); such keys are rejected later.
 import { issue, type CodedIssue } from "../core/issues.js";
-import { findNonFinite, findTooDeep, getOwnPath, nonFiniteText } from "../util/data.js";
-import { escapeToken, parsePointer, pointerToDots, unescapeToken } from "../util/pointer.js";
+import { findTooDeep, nonFiniteProblem } from "../util/data.js";
+import { escapeToken, unescapeToken } from "../util/pointer.js";
 
 export const BODY_LIMITS = {
   /** Bytes; larger bodies get 413. */
@@ -40,11 +40,8 @@ export function parseJsonBody(text: string, maxDepth = BODY_LIMITS.maxDepth): Bo
     return { ok: false, issue: issue("body-too-many-items", `${crowded.pointer ? `'${crowded.pointer}'` : "the request body"} has ${crowded.size} ${what}; at most ${BODY_LIMITS.maxItems} are accepted in one list or object`, { pointer: crowded.pointer }) };
   }
   // `1e400` is JSON, but parses to Infinity, which no context or config can hold.
-  const nonFinite = findNonFinite(value);
-  if (nonFinite !== undefined) {
-    const at = nonFinite === "" ? "the request body" : `'${pointerToDots(nonFinite)}'`;
-    return { ok: false, issue: issue("body-invalid", `${at} is ${nonFiniteText(getOwnPath(value, parsePointer(nonFinite)))}: write a finite number`, { pointer: nonFinite }) };
-  }
+  const nonFinite = nonFiniteProblem(value, "the request body");
+  if (nonFinite) return { ok: false, issue: issue("body-invalid", nonFinite.message, { pointer: nonFinite.pointer }) };
   const duplicate = findDuplicateKey(text);
   if (duplicate) {
     const { line, column } = lineColumn(text, duplicate.offset);

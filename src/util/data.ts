@@ -1,5 +1,5 @@
 // Plain-data helpers shared by every step: safe own-property access, copies, plain-data and limit checks.
-import { toPointer, type Path } from "./pointer.js";
+import { parsePointer, pointerToDots, toPointer, type Path } from "./pointer.js";
 
 /** How deep objects and lists may nest: in a file, a context, or what a layer or an expression builds. */
 export const MAX_DEPTH = 64;
@@ -132,8 +132,16 @@ export function findNonFinite(v: unknown, path: (string | number)[] = []): strin
   return undefined;
 }
 
-/** What a number findNonFinite found is, for a message: `1e400` and `.inf` read as Infinity, `.nan` as NaN. */
-export const nonFiniteText = (x: unknown) => (Number.isNaN(x) ? "not a number (NaN)" : "a number too large to hold (beyond ±1.8e308)");
+/**
+ * The first number JSON cannot hold in `v`, at its pointer, with a message naming its field (`whole` names `v`
+ * itself): `1e400` and `.inf` read as Infinity, `.nan` as NaN.
+ */
+export function nonFiniteProblem(v: unknown, whole: string): { pointer: string; message: string } | undefined {
+  const pointer = findNonFinite(v);
+  if (pointer === undefined) return undefined;
+  const what = Number.isNaN(getOwnPath(v, parsePointer(pointer))) ? "not a number (NaN)" : "a number too large to hold (beyond ±1.8e308)";
+  return { pointer, message: `${pointer === "" ? whole : `'${pointerToDots(pointer)}'`} is ${what}: write a finite number` };
+}
 
 /**
  * True when `v` nests no deeper than `max` levels and has no key from FORBIDDEN_KEYS: the usual case, found in one
