@@ -1,12 +1,12 @@
 // The parse cache of the `strata` command (src/core/source-cache.ts): a hit gives exactly what parsing gives, and
 // an entry is never used for another text, path, option, limit or version of the code (the key holds them all).
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { parseSource as parseUncached, SOURCE_LIMITS, type SourceFile } from "../src/core/source.js";
-import { entryKey, heldByJson, parseSource, useParseCache } from "../src/core/source-cache.js";
+import { DEFAULT_MAX_ENTRIES, entryKey, heldByJson, parseSource, pruneEntries, useParseCache } from "../src/core/source-cache.js";
 import { cacheDir } from "../src/cli/main.js";
 import { ensureBuilt } from "./helpers/cli.js";
 import { CLI, REPO_ROOT } from "./helpers/paths.js";
@@ -152,6 +152,60 @@ describe("the cache folder", () => {
     expect(cacheDir({ HOME: "/h" })).toBe("/h/.cache/strata");
     expect(cacheDir({ STRATA_NO_CACHE: "1", STRATA_CACHE_DIR: "/a", HOME: "/h" })).toBeUndefined();
     expect(cacheDir({})).toBeUndefined();
+  });
+});
+
+describe("the cache stays bounded", () => {
+  // `count` files named e00.json… (and `tmp` cut-short writes), each written a second after the one before.
+  const filled = (count: number, tmp = 0) => {
+    const dir = freshDir();
+    mkdirSync(dir, { recursive: true });
+    const names = [...Array.from({ length: count }, (_, i) => `e${String(i).padStart(2, "0")}.json`), ...Array.from({ length: tmp }, (_, i) => `t${i}.json.99.tmp`)];
+    names.forEach((name, i) => {
+      writeFileSync(join(dir, name), "{}");
+      utimesSync(join(dir, name), 1_000_000 + i, 1_000_000 + i);
+    });
+    return dir;
+  };
+  const all = (dir: string) => readdirSync(dir).sort();
+
+  it("one under the limit, nothing is deleted; at the limit, the oldest go until half are left", () => {
+    const under = filled(9);
+    pruneEntries(under, 10);
+    expect(all(under)).toHaveLength(9);
+    const at = filled(10);
+    pruneEntries(at, 10);
+    expect(all(at)).toEqual(["e05.json", "e06.json", "e07.json", "e08.json", "e09.json"]);
+    const odd = filled(7);
+    pruneEntries(odd, 7);
+    expect(all(odd)).toEqual(["e04.json", "e05.json", "e06.json"]);
+  });
+
+  it("a write cut short counts and goes first when oldest; other files in the folder are not touched", () => {
+    const dir = filled(0, 2);
+    for (let i = 0; i < 3; i++) {
+      writeFileSync(join(dir, `n${i}.json`), "{}");
+      utimesSync(join(dir, `n${i}.json`), 2_000_000 + i, 2_000_000 + i);
+    }
+    writeFileSync(join(dir, "README"), "mine");
+    utimesSync(join(dir, "README"), 1, 1);
+    pruneEntries(dir, 4);
+    expect(all(dir)).toEqual(["README", "n1.json", "n2.json"]);
+    pruneEntries(join(dir, "missing"), 1); // no folder: nothing to do, no error
+  });
+
+  it("the first write of a process prunes, later writes do not list the folder again", () => {
+    const dir = filled(4);
+    useParseCache({ dir, codeId: "code-a", maxEntries: 4 });
+    parseSource(LAYER);
+    const key = `${entryKey("code-a", LAYER, {})}.json`;
+    expect(all(dir)).toEqual(["e02.json", "e03.json", key].sort());
+    const other = { path: "b.yaml", text: "name: b\nstage: base\ndata: {}\n" };
+    const more = ["x1.json", "x2.json"];
+    for (const name of more) writeFileSync(join(dir, name), "{}");
+    parseSource(other);
+    expect(all(dir)).toEqual(["e02.json", "e03.json", key, `${entryKey("code-a", other, {})}.json`, ...more].sort());
+    expect(DEFAULT_MAX_ENTRIES).toBe(4000);
   });
 });
 

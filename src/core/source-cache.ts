@@ -3,7 +3,7 @@
 // An entry is named by the SHA-256 of everything the result depends on — the file's text and path, the options,
 // the limits and the code that parses (`codeId`) — so an edited file or another strata never finds an old entry.
 // Only clean results whose data JSON holds exactly are kept; anything else is parsed as without the cache.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { parseSource as parseUncached, SOURCE_LIMITS, type LineCol, type ParsedSource, type SourceFile } from "./source.js";
@@ -13,13 +13,20 @@ export interface ParseCacheOptions {
   dir: string;
   /** Names the code that parses (the `strata` command passes the hash of its bundled script). */
   codeId: string;
+  /** The most entries the folder keeps (default 4,000): the first write of a process that finds this many or more
+   * deletes the oldest written until half are left. Edited files and new builds leave entries nobody reads again. */
+  maxEntries?: number;
 }
 
+export const DEFAULT_MAX_ENTRIES = 4000;
+
 let cache: ParseCacheOptions | undefined;
+let pruned = false;
 
 /** Keep parsed files in `options.dir` from now on in this process; `undefined` turns the cache off. */
 export function useParseCache(options: ParseCacheOptions | undefined): void {
   cache = options;
+  pruned = false;
 }
 
 /** `parseSource` of source.ts, through the cache when it is on. */
@@ -30,7 +37,13 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
   const hit = readEntry(path, key);
   if (hit) return { source: hit, issues: [] };
   const parsed = parseUncached(file, options);
-  if (parsed.source && parsed.issues.length === 0) writeEntry(cache.dir, path, key, parsed.source);
+  if (parsed.source && parsed.issues.length === 0) {
+    if (!pruned) {
+      pruned = true;
+      pruneEntries(cache.dir, cache.maxEntries ?? DEFAULT_MAX_ENTRIES);
+    }
+    writeEntry(cache.dir, path, key, parsed.source);
+  }
   return parsed;
 }
 
@@ -81,6 +94,34 @@ function writeEntry(dir: string, path: string, key: string, source: ParsedSource
     renameSync(tmp, path); // whole or not at all: a reader never sees half an entry
   } catch {
     // A cache that cannot be written (read-only home, full disk) only costs the next run a parse.
+  }
+}
+
+/** At `max` entries or more (a cut-short write's `.tmp` counts as one), delete the oldest written (then by name) until `max / 2` are left. Once per process
+ * that writes, so a run whose files are all cached never lists the folder. Whatever fails is left as it is. */
+export function pruneEntries(dir: string, max: number): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((f) => f.endsWith(".json") || f.endsWith(".tmp")); // .tmp: a write cut short
+  } catch {
+    return; // no folder yet
+  }
+  if (names.length < max) return;
+  const aged: { name: string; mtime: number }[] = [];
+  for (const name of names) {
+    try {
+      aged.push({ name, mtime: statSync(join(dir, name)).mtimeMs });
+    } catch {
+      // removed meanwhile (another strata pruning)
+    }
+  }
+  aged.sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const { name } of aged.slice(0, aged.length - Math.floor(max / 2))) {
+    try {
+      rmSync(join(dir, name), { force: true });
+    } catch {
+      return; // a folder we may not write to: leave it
+    }
   }
 }
 
