@@ -1,17 +1,13 @@
 // `strata lint`: every problem of a layer folder as `file:line:col: severity code: message`, without composing;
-// then the scenarios that fail to compose. Run on real temporary folders, through the CLI and the library.
+// then the scenarios that fail to compose. Run on real temporary folders, through the built CLI (the library's
+// own tests, which mutation runs see, are in test/lint-library.test.ts).
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { lintLayerFiles } from "../src/review/lint.js";
-import { readLayerFiles } from "../src/core/load.js";
-import jsonata from "jsonata";
 import { writeAutotunerProject } from "./helpers/project.js";
-import { CLI, LAYERS_DIR, REPO_ROOT, SCHEMAS_DIR, fixtureDir } from "./helpers/paths.js";
-import { expressionRefs } from "../src/lang/expression-reads.js";
-import { varRefs } from "../src/lang/condition.js";
+import { CLI, LAYERS_DIR, REPO_ROOT, fixtureDir } from "./helpers/paths.js";
 
 const temps: string[] = [];
 afterEach(() => {
@@ -161,76 +157,6 @@ describe("strata lint composes the scenarios", () => {
   });
 });
 
-describe("context and config references", () => {
-  const lintFiles = (files: Record<string, string>) => {
-    const dir = project(LAYERS_DIR, files);
-    return lintLayerFiles(readLayerFiles(join(dir, "layers")), { schemasDir: SCHEMAS_DIR }).issues.filter((i) => i.code !== "name-mismatch");
-  };
-
-  it("follows nested context fields through the schema, and $config paths", () => {
-    const issues = lintFiles({
-      "finalize/nested.yaml": [
-        "name: nested",
-        "stage: finalize",
-        'when: { "<": [{ "var": "slo_config.ttft.treshold" }, { "var": "$config.slo.ttft.treshold" }] }',
-        "data:",
-        "  slo: !expr slo_config.ttft.threshold",
-        "",
-      ].join("\n"),
-    });
-    expect(issues.map((i) => [i.severity, i.code, i.line, i.column, i.message])).toEqual([
-      ["error", "unknown-context-field", 3, 24, "layer 'nested' reads 'slo_config.ttft.treshold', but the context has no field 'slo_config.ttft.treshold' (did you mean 'slo_config.ttft.threshold'?)"],
-      ["error", "unknown-config-field", 3, 63, "layer 'nested' reads '$config.slo.ttft.treshold', but the config has no field 'slo.ttft.treshold' (did you mean 'slo.ttft.threshold'?)"],
-    ]);
-  });
-
-  it("leaves alone what a per-item condition or a predicate reads, and open parts of the schemas", () => {
-    const issues = lintFiles({
-      "finalize/items.yaml": [
-        "name: items",
-        "stage: finalize",
-        'when: { "some": [{ "var": "$config.parameters.tp-size" }, { ">": [{ "var": "anything" }, 8] }] }',
-        "data:",
-        "  parameters:",
-        '    tp-size: !expr $config.parameters."tp-size"[$ <= $$.total_gpus and whatever > 0]',
-        "",
-      ].join("\n"),
-    });
-    expect(issues).toEqual([]);
-  });
-
-  it("reads a multi-line expression's field at its own line and column", () => {
-    const issues = lintFiles({
-      "finalize/block.yaml": ["name: block", "stage: finalize", "data:", "  task_name: !expr |", "    (", "      $x := 1;", "      modelname & $string($x)", "    )", ""].join("\n"),
-    });
-    expect(issues.map((i) => [i.code, i.file, i.line, i.column])).toEqual([["unknown-context-field", "finalize/block.yaml", 7, 7]]);
-  });
-
-  it("varRefs skips the item scope of some/all/none/map/filter/reduce", () => {
-    const rule = { and: [{ var: "total_gpus" }, { all: [{ var: "num_concurrency" }, { ">": [{ var: "item_field" }, 0] }] }, { missing: ["gpu_type"] }] };
-    expect(varRefs(rule, "/when")).toEqual([
-      { path: "total_gpus", pointer: "/when/and/0/var" },
-      { path: "num_concurrency", pointer: "/when/and/1/all/0/var" },
-      { path: "gpu_type", pointer: "/when/and/2/missing/0" },
-    ]);
-  });
-
-  it("expressionRefs finds top-level names, $$ and $config paths, not item fields or variables", () => {
-    const refs = (src: string) => expressionRefs(jsonata(src).ast(), src).map((r) => [r.path.join("."), r.offset]);
-    expect(refs('model_name & "_" & optimization_strategy')).toEqual([["model_name", 0], ["optimization_strategy", 19]]);
-    expect(refs('$config.parameters."tp-size"')).toEqual([["$config.parameters.tp-size", 8]]);
-    expect(refs("$values[$ <= $$.total_gpus]")).toEqual([["total_gpus", 16]]);
-    expect(refs("($x := slo_config; $x.ttft)")).toEqual([["slo_config", 7]]);
-    // After a filter, later steps read the filtered items: only the first name is a context field.
-    expect(refs("items[price > 1].name")).toEqual([["items", 0]]);
-  });
-
-  it("does not claim a condition on a free-form field can never apply", () => {
-    const issues = lintFiles({ "runtime/odd.yaml": 'name: odd\nstage: runtime\nwhen: { "==": [{ "var": "base_runtime" }, "no-such-runtime"] }\ndata: {}\n' });
-    expect(issues).toEqual([]);
-  });
-});
-
 describe("strata lint usage", () => {
   it("exits 2 on bad usage", () => {
     const dir = project(LAYERS_DIR);
@@ -282,16 +208,5 @@ describe("strata lint checks the keys a layer writes against the task-config sch
       "unknown-config-key /data/model/anything",
       "unknown-config-key /data/storage/zzzz",
     ]);
-  });
-
-  it("leaves open maps, expressions and directive objects alone, and finds nothing in the shipped layers", () => {
-    const files = readLayerFiles(fixtureDir("lint-config-keys"));
-    const { issues } = lintLayerFiles(files.filter((f) => f.path === "stages.yaml" || f.path === "base/base.yaml"));
-    expect(issues).toEqual([]);
-    const shipped = lintLayerFiles(readLayerFiles(LAYERS_DIR)).issues;
-    expect(shipped.filter((i) => i.code === "unknown-config-key" || i.code === "empty-section")).toEqual([]);
-    // The same layer with a directive object, an expression and an open map holding unknown keys: no issue.
-    const layer = { path: "runtime/open.yaml", text: "name: open\nstage: runtime\ndata:\n  model: { $patch: replace, id_or_path: m }\n  optimization: !expr '{\"whatever\": 1}'\n  parameters: { any-flag: [1] }\n  quant_config: { anything: 1 }\n" };
-    expect(lintLayerFiles([files.find((f) => f.path === "stages.yaml")!, layer]).issues).toEqual([]);
   });
 });
