@@ -11,7 +11,7 @@ import { TaskStore } from "./store.js";
 import { registerRoutes } from "./routes.js";
 import { registerWeb } from "./web.js";
 import { ApiError, handleError } from "./errors.js";
-import { BODY_LIMITS, parseJsonBody } from "./json-body.js";
+import { BODY_LIMITS, decodeJsonBody, parseJsonBody } from "./json-body.js";
 import { checkExposure, requireTokenForWrites } from "./auth.js";
 import { AutotunerClient } from "./handoff/client.js";
 import { Sender, type SenderOptions } from "./handoff/sender.js";
@@ -128,8 +128,10 @@ export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> 
 
   app.setErrorHandler(onError);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
-    const text = body as string;
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (req, body, done) => {
+    const decoded = decodeJsonBody(body as Buffer, req.headers["content-type"]);
+    if (!decoded.ok) return done(new ApiError(decoded.status, decoded.issue.code, decoded.issue.message, [decoded.issue]), undefined);
+    const text = decoded.text;
     if (text.trim() === "") return done(null, undefined);
     const parsed = parseJsonBody(text, options.maxDepth);
     if (parsed.ok) return done(null, parsed.value);
