@@ -306,7 +306,8 @@ export function updateScenarioText(run: ScenarioResult): { text: string; updated
   const rendered = doc.toString(RENDER);
   // Splice only the rewritten values into the original text, so that nothing else in the file moves.
   const spliced = spliceValues(original, rendered, updated);
-  const text = spliced !== undefined && deepEqual(parseDocument(spliced, { customTags: [] }).toJS(), doc.toJS()) ? spliced : rendered;
+  const reread = spliced === undefined ? undefined : parseDocument(spliced, { customTags: [] });
+  const text = spliced !== undefined && reread!.errors.length === 0 && deepEqual(reread!.toJS(), doc.toJS()) ? spliced : rendered;
   return { text, updated };
 }
 
@@ -346,7 +347,15 @@ function spliceValues(original: string, rendered: string, keys: readonly string[
     const oldPiece = original.slice(a.start, a.end);
     if (oldPiece.endsWith("\n") && !piece.endsWith("\n")) piece += "\n";
     if (!oldPiece.endsWith("\n") && piece.endsWith("\n")) piece = piece.slice(0, -1);
-    edits.push({ start: a.start, end: a.end, text: piece });
+    // A comment right after an empty value (`config:  # recorded`) stays on the key's line, apart from what is written.
+    let end = a.end;
+    if (original[end] === "#") {
+      const eol = original.indexOf("\n", end);
+      end = eol === -1 ? original.length : eol;
+      const nl = piece.indexOf("\n");
+      piece = nl === -1 ? `${piece} ${original.slice(a.end, end)}` : `${piece.slice(0, nl)} ${original.slice(a.end, end)}${piece.slice(nl)}`;
+    }
+    edits.push({ start: a.start, end, text: piece });
   }
   let text = original;
   for (const e of edits.sort((x, y) => y.start - x.start)) text = text.slice(0, e.start) + e.text + text.slice(e.end);
