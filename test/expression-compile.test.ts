@@ -6,7 +6,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileExpression, interpretedBecause, syncEvaluator, INTERPRET } from "../src/lang/expression.js";
-import { NEEDS_INTERPRETER } from "../src/lang/expression-compile.js";
+import { compileSync, NEEDS_INTERPRETER, unclaimedReason } from "../src/lang/expression-compile.js";
 import { jsonata } from "../src/vendor.js";
 
 /** Random expressions per run (STRATA_SLOW=1: many more). */
@@ -202,6 +202,51 @@ describe("the compiled path: sequences, undefined and errors exactly as JSONata"
     ["a.b.c", { a: [{ b: [{ c: 1 }, { c: [2, 3] }] }, { b: { c: 4 } }] }],
     ['a."b c"', { a: { "b c": 1 } }],
     ["$config.x", {}],
+    // Index predicates: floored, from the end when negative, computed per item, repeated.
+    ["a[1.5]", { a: [1, 2, 3] }],
+    ["a[0 - 1]", { a: [1, 2, 3] }],
+    ["a[[0.5, -1]]", { a: [1, 2, 3] }],
+    ["a[-4]", { a: [1, 2, 3] }],
+    ["a[[0, 0]]", { a: [1, 2] }],
+    ['a["x"]', { a: [1, 2] }],
+    ["$[0]", [5, 6]],
+    ["a.b.c[0]", { a: [{ b: { c: [1, 2] } }, { b: { c: 3 } }] }],
+    ["a[0].b", { a: [{ b: 1 }, { b: 2 }] }],
+    ["[a][0]", { a: [1, 2] }],
+    // Wildcards over a list input, and their flattening.
+    ["*", [{ a: 1 }, { b: 2 }]],
+    ["$.*", [{ a: 1 }, { b: 2 }]],
+    ["*", { a: [1, [2, [3]]], b: 4 }],
+    ["a.$", { a: [1, [2]] }],
+    ["a.b[]", { a: [{ b: 1 }, { b: 2 }] }],
+    ["a.b[]", { a: { b: 1 } }],
+    ["nothing[]", {}],
+    // Array constructors: nested ones kept, others flattened; a constructed list as a path's first step.
+    ["[1,2].$", {}],
+    ["[[1,2],[3]].$", {}],
+    ["[[1, 2], 3, a]", { a: [4, 5] }],
+    // Undefined on either side.
+    ['nothing & "x"', {}],
+    ['"x" & nothing', {}],
+    ["a != b", { a: 1, b: 2 }],
+    ["nothing = 1", {}],
+    ["nothing != 1", {}],
+    ["nothing < 1", {}],
+    ['[].{"a": 1}', {}],
+    ['$.{"a": 1}', []],
+    ['{"a": 1}', []],
+    // Lambdas: called before they are bound, handed to a built-in, closing over their own frame.
+    ["($f(1); $f := function($x){$x})", {}],
+    ["($f := function($x){$x}; $string($f))", {}],
+    ["($f := function($x){$x}; $exists($f))", {}],
+    ["($x := 1; $f := function($y){ $x + $y }; ($x := 10; $f(1)))", {}],
+    ["($f := function($a, $b){ $b }; $f(1, 2))", {}],
+    ["$append(1, 2)", {}],
+    ['$keys({"x": 1})', {}],
+    // `[]` after a call keeps its sequence of one a list.
+    ["$keys(a)[]", { a: { x: 1 } }],
+    ["$keys(a)", { a: { x: 1 } }],
+    ["$uppercase()", "abc"],
   ];
   for (const [expr, input] of exprs) {
     it(expr, async () => {
@@ -210,6 +255,54 @@ describe("the compiled path: sequences, undefined and errors exactly as JSONata"
       expect(plainOutcome(mine!)).toEqual(plainOutcome(await interpreted(expr, input, { config: { x: [1] } })));
     });
   }
+
+  it("fails with JSONata's own error: code, position, token and values", async () => {
+    const detail = (e: unknown) => {
+      const { code, position, token, value, value2 } = e as Record<string, unknown>;
+      return { code, position, token, value, value2 };
+    };
+    const failures: [string, unknown, Record<string, unknown>][] = [
+      ["false + 1", {}, { code: "T2001", position: 7, token: "+", value: false }],
+      ["1 + false", {}, { code: "T2002", position: 3, token: "+", value: false }],
+      ["a * 1", { a: "x" }, { code: "T2001", position: 3, token: "*", value: "x" }],
+      ["a[0] + 1", { a: ["x"] }, { code: "T2001", position: 6, token: "+", value: "x" }],
+      ['1 < "a"', {}, { code: "T2009", position: 3, token: "<", value: 1, value2: "a" }],
+      ["{} < 1", {}, { code: "T2010", position: 4, token: "<", value: {} }],
+      ["1 < {}", {}, { code: "T2010", position: 3, token: "<", value: {} }],
+      ["a < b", { a: true, b: 1 }, { code: "T2010", position: 3, token: "<", value: true }],
+      ["-a", { a: "x" }, { code: "D1002", position: 1, token: "-", value: "x" }],
+      ["a & b", { a: 1, b: 1 / 0 }, { code: "D3001", position: 3, token: "&", value: 1 / 0 }],
+      ["$string(1/0)", {}, { code: "D3001", position: 8, token: "string", value: 1 / 0 }],
+      ["a & $string(b)", { a: 1, b: 1 / 0 }, { code: "D3001", position: 12, token: "string", value: 1 / 0 }],
+      ["$sum(a)", { a: [1, "2"] }, { code: "T0412", position: 5, token: "sum", value: [1, "2"] }],
+      ["$count(1, 2)", {}, { code: "T0410", position: 7, token: "count", value: 2 }],
+      ["$uppercase(1)", {}, { code: "T0410", position: 11, token: "uppercase", value: 1 }],
+      ['$number("x")', {}, { code: "D3030", position: 8, token: "number", value: "x" }],
+      ["{a: 1}", { a: 5 }, { code: "T1003", position: 1, value: 5 }],
+      ['{"x": 1, "x": 2}', {}, { code: "D1009", position: 1, value: "x" }],
+      ['{"_jsonata_lambda": 1}', {}, { code: "D1013", position: 1, value: "_jsonata_lambda" }],
+      ['{"_jsonata_function": 1}', {}, { code: "D1013", position: 1, value: "_jsonata_function" }],
+      ["($f(1); $f := function($x){$x})", {}, { code: "T1006", position: 4, token: "f" }],
+    ];
+    for (const [expr, input, expected] of failures) {
+      const sync = syncEvaluator(expr);
+      expect(sync, `${expr} is compiled`).toBeDefined();
+      let mine: unknown = "no error";
+      try {
+        sync!(input, {});
+      } catch (e) {
+        mine = detail(e);
+      }
+      let reference: unknown = "no error";
+      try {
+        await jsonata(expr).evaluate(input, {});
+      } catch (e) {
+        reference = detail(e);
+      }
+      expect(mine, expr).toEqual(reference);
+      expect(mine, expr).toEqual({ value2: undefined, token: undefined, ...expected });
+    }
+  });
 
   it("[1,2,4][$<=1] is 1 and an empty filter is undefined", () => {
     expect(compiled("[1,2,4][$<=1]", {})).toEqual({ value: 1 });
@@ -325,6 +418,8 @@ describe("the compiled path's own bounds, at their edge: past one, the interpret
     expect(answer("$length(a & b)", { a: list(2), b: { k: list(19_997) } })).toBe("interpreter");
     expect(answer("$length($string(b))", { b: { k: list(1) } })).toBe(9); // {"k":[0]}
     expect(answer("$length($string(b))", { b: { k: list(20_000) } })).toBe("interpreter");
+    expect(answer("$count($keys($merge(b)))", { b: { k: list(19_999) } })).toBe(1);
+    expect(answer("$count($keys($merge(b)))", { b: { k: list(20_000) } })).toBe("interpreter");
   });
 
   it("100,000 items and keys built by constructors in one evaluation", () => {
@@ -337,9 +432,13 @@ describe("the compiled path's own bounds, at their edge: past one, the interpret
     expect(answer(objects, { a: list(10) })).toEqual({ length: 100 });
   });
 
-  it("20,000 steps (a predicate of three nodes over 7,000 items is 21,000)", () => {
-    expect(answer("a[$ > 0]", { a: list(6_000) })).toEqual({ length: 5_999 });
-    expect(answer("a[$ > 0]", { a: list(7_000) })).toBe("interpreter");
+  it("20,000 steps (the path and its name, and a predicate of three nodes per item: 2 + 3 × 6,666 is 20,000)", () => {
+    expect(answer("a[$ > 0]", { a: list(6_666) })).toEqual({ length: 6_665 });
+    expect(answer("a[$ > 0]", { a: list(6_667) })).toBe("interpreter");
+  });
+
+  it("only lists count as lists (an object with a length key is an object)", () => {
+    expect(answer("a", { a: { length: 10_001 } })).toEqual({ length: 10_001 });
   });
 
   it("an expression of 400 nodes and 150 levels is compiled; one more node, or one more level, is not", () => {
@@ -379,5 +478,66 @@ describe("what the compiled path leaves to the interpreter, and why", () => {
     ["($g := function($x){ $x + 1 }; $h := function($x){ $g($x) * 2 }; $h(1) + $g(2))", undefined],
   ])("%s: %s", (expr, reason) => {
     expect(interpretedBecause(expr)).toBe(reason);
+  });
+});
+
+describe("the survey of bindings, calls and lambdas (which expressions are claimed)", () => {
+  it.each([
+    // A binding's value may itself bind (in order, as JSONata evaluates it); so may a lambda's body.
+    ["($a := $b := 2; $a + $b)", undefined],
+    ["($f := function($x){ $y := $x + 1 }; $f(1))", undefined],
+    // Every argument of a call is surveyed, also of a call in a lambda's body (JSONata's tail-call thunk).
+    ["$count($millis)", "$millis as a value is not claimed"],
+    ["($f := function($x){ $count($millis) }; $f(1))", "$millis as a value is not claimed"],
+    ["($f := function($count){ $count }; $f(1))", "parameter not claimed"],
+  ])("%s: %s", (expr, reason) => {
+    expect(interpretedBecause(expr)).toBe(reason);
+  });
+
+  it("values of what it claims here", () => {
+    expect(compiled("($a := $b := 2; $a + $b)", {})).toEqual({ value: 4 });
+    expect(compiled("($f := function($x){ $y := $x + 1 }; $f(1))", {})).toEqual({ value: 2 });
+    expect(compiled("($f := function($x){ $count($x) }; $f(a))", { a: [1, 2] })).toEqual({ value: 2 });
+  });
+
+  it("a built-in the engine does not define is not claimed", () => {
+    const options = { functions: new Map(), stringify: String, maxSequence: 10 };
+    expect(unclaimedReason(jsonata("$count(a)").ast(), options)).toBe("$count is not available");
+    expect(compileSync(jsonata("$count(a)").ast(), options)).toBeUndefined();
+    expect(unclaimedReason(jsonata("$e(a)").ast(), options)).toBe("$e() calls what may not be a lambda bound by name");
+  });
+});
+
+describe("the bound of JSONata's depth counter: each construct at 150 levels (one more is left to the interpreter)", () => {
+  const rep = (s: string, n: number) => s.repeat(n);
+  it.each<[string, (n: number) => string, number]>([
+    // n nodes around one leaf: a depth of n + 1, refused past 150.
+    ["blocks", (n) => rep("(", n) + "1" + rep(")", n), 150],
+    ["binary operators (their left side)", (n) => "1" + rep("+1", n), 150],
+    ["conditions (their then)", (n) => rep("true ? ", n) + "1", 150],
+    ["array constructors nested", (n) => rep("[", n) + "1" + rep("]", n), 150],
+    ["object constructors (their values)", (n) => rep('{"a": ', n) + "1" + rep("}", n), 150],
+    ["index predicates", (n) => rep("[1][", n) + "0" + rep("]", n), 150],
+    ["built-in calls", (n) => rep("$count(", n) + "1" + rep(")", n), 150],
+    // One more level around them: the block, the path of a name.
+    ["bindings", (n) => "(" + rep("$a := ", n) + "1)", 149],
+    ["negations", (n) => rep("-", n) + "a", 149],
+    ["an object constructor's key", (n) => "{" + rep("(", n) + '"k"' + rep(")", n) + ": 1}", 149],
+    // Two nodes a level: the path and its name, the name and its filter, the path and the block.
+    ["filters", (n) => rep("a[", n) + "1" + rep("]", n), 75],
+    ["paths", (n) => rep("a.(", n) + "b" + rep(")", n), 75],
+    ["binary operators (their right side)", (n) => rep("1+(", n) + "1" + rep(")", n), 75],
+    // The items of a constructor add up (JSONata evaluates them concurrently): n paths of 2.
+    ["an array constructor's items", (n) => "[" + Array(n).fill("a").join(", ") + "]", 75],
+    ["an object constructor's values", (n) => "{" + Array.from({ length: n }, (_, i) => `"k${i}": a`).join(", ") + "}", 75],
+    // A call of a lambda bound by name: 2 more than its body, inside the call, the root block.
+    ["a lambda's body", (n) => "($f := function($x){ " + rep("(", n) + "$x" + rep(")", n) + " }; $f(1))", 146],
+    // A lambda never called: its body inside the lambda, the binding, the root block.
+    ["a lambda's body, not called", (n) => "($f := function($x){ " + rep("(", n) + "$x" + rep(")", n) + " }; $f)", 147],
+    ["a lambda's argument", (n) => "($f := function($x){ $x }; $f(" + rep("(", n) + "1" + rep(")", n) + "))", 148],
+  ])("%s", (_what, make, levels) => {
+    // Each construct nests at most 2 nodes a level: far under the 400 nodes.
+    expect(interpretedBecause(make(levels - 1))).toBeUndefined();
+    expect(interpretedBecause(make(levels))).toBe("too deep to be sure of JSONata's stack limit");
   });
 });
