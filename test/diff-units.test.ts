@@ -1,8 +1,16 @@
 // src/review/diff.ts on small sides built in memory (a few layers, scenarios and schemas of their own), so that each
 // part of the comparison is seen exactly and mutation runs stay quick; reading sides from git, on a small repository.
 // test/diff-library.test.ts runs the same on copies of the shipped project, test/diff.test.ts the built CLI.
-import { describe, expect, it } from "vitest";
-import { diffSides, hasChanges, hasUncovered, DiffError, type DiffPaths, type DiffReport, type ScenarioDiff, type Side } from "../src/review/diff.js";
+import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { execFileSync } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  diffSides, hasChanges, hasUncovered, openRepo, readRevision, readWorkingTree, repoPaths, resolveRevision, DiffError,
+  type DiffPaths, type DiffReport, type ScenarioDiff, type Side,
+} from "../src/review/diff.js";
+import { loadProject } from "../src/core/project.js";
 
 const STAGES = "stages:\n  - name: base\n  - name: profiles\n    source: profiles\n  - name: user\n    source: overrides\n";
 const CONTEXT = JSON.stringify({
@@ -274,5 +282,117 @@ describe("diffSides: the changed files and units, with the scenarios they affect
       ["row:gpu:B", "table-row", "gpu row B", "added", "layers/base/gpu.yaml", 10, [], [], false],
       ["check:c", "check", "c", "modified", "layers/checks/c.yaml", 1, [], [], false],
     ]);
+  });
+});
+
+describe("reading a side from git or from the working tree (a small repository)", () => {
+  const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com", GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
+  const git = (dir: string, ...args: string[]) => execFileSync("git", args, { cwd: dir, env: GIT_ENV }).toString();
+  const temps: string[] = [];
+  afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const thrown = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(DiffError);
+      return (e as DiffError).message;
+    }
+    throw new Error("nothing thrown");
+  };
+  const ONE = "name: one\nstage: base\ndata:\n  x: 1\n";
+  const SCENARIO = "name: a\ncontext: {}\nexpect: { match: { x: 1 } }\n";
+  /** A repository with one commit: a project, its layers (a hidden folder, node_modules, a non-data file and a link among them), schemas and scenarios. */
+  function repo(): string {
+    const dir = mkdtempSync(join(tmpdir(), "strata-diff-units-"));
+    temps.push(dir);
+    const w = (p: string, t: string) => {
+      mkdirSync(dirname(join(dir, p)), { recursive: true });
+      writeFileSync(join(dir, p), t);
+    };
+    w("strata.yaml", "layers: layers\nschemas:\n  context: schemas/context.json\n  output: schemas/output.json\nscenarios: sc\nroles:\n  profiles: profiles\n");
+    w("layers/stages.yaml", "stages:\n  - name: base\n");
+    w("layers/base/one.yaml", ONE);
+    w("layers/.hidden/h.yaml", "name: h\n");
+    w("layers/node_modules/n.yaml", "name: n\n");
+    w("layers/readme.md", "hi");
+    symlinkSync("base/one.yaml", join(dir, "layers/link.yaml"));
+    w("schemas/context.json", '{"type":"object"}');
+    w("schemas/output.json", '{"type":"object"}');
+    w("sc/a.yaml", SCENARIO);
+    git(dir, "init", "-q", "-b", "main");
+    git(dir, "add", "-A");
+    git(dir, "commit", "-q", "-m", "one");
+    return dir;
+  }
+  const LAYER_FILES = [{ path: "base/one.yaml", text: ONE }, { path: "stages.yaml", text: "stages:\n  - name: base\n" }];
+  const SCHEMAS = { context: '{"type":"object"}', output: '{"type":"object"}' };
+
+  it("a revision: its data files from git's object store, without dot-folders, node_modules, other files or links", () => {
+    const dir = repo();
+    const r = openRepo(join(dir, "layers"));
+    expect(r).toEqual({ root: dir });
+    const paths = repoPaths(r, dir, {});
+    expect(paths).toEqual({ layers: "layers", schemas: { context: "schemas/context.json", output: "schemas/output.json" }, scenarios: "sc", roles: { profiles: "profiles" } });
+    const commit = git(dir, "rev-parse", "HEAD").trim();
+    expect(resolveRevision(r, "main")).toBe(commit);
+    expect(readRevision(r, "HEAD", paths)).toEqual({
+      label: commit.slice(0, 7), rev: "HEAD", commit, layerFiles: LAYER_FILES, schemaTexts: SCHEMAS, scenarioFiles: [{ path: "a.yaml", text: SCENARIO }], notes: [],
+    });
+    // A revision without scenarios says so in a note.
+    expect(readRevision(r, "HEAD", { ...paths, scenarios: "nosc" }).notes).toEqual([`${commit.slice(0, 7)} has no scenarios in nosc/`]);
+  });
+
+  it("the working tree: the files on disk, uncommitted ones too", () => {
+    const dir = repo();
+    writeFileSync(join(dir, "sc/b.yaml"), SCENARIO.replace("name: a", "name: b"));
+    const r = openRepo(dir);
+    const paths = repoPaths(r, dir, {});
+    expect(readWorkingTree(r, paths)).toEqual({
+      label: "working tree", layerFiles: [LAYER_FILES[0], { path: "link.yaml", text: ONE }, LAYER_FILES[1]], schemaTexts: SCHEMAS,
+      scenarioFiles: [{ path: "a.yaml", text: SCENARIO }, { path: "b.yaml", text: SCENARIO.replace("name: a", "name: b") }], notes: [],
+    });
+    expect(readWorkingTree(r, { ...paths, scenarios: "nosc" })).toMatchObject({ scenarioFiles: [], notes: ["the working tree has no scenarios in nosc/"] });
+    expect(thrown(() => readWorkingTree(r, { ...paths, layers: "nol" }))).toBe("the working tree has no layer directory nol/");
+    writeFileSync(join(dir, "schemas/output.json"), "{ not json");
+    expect(thrown(() => readWorkingTree(r, paths))).toBe("the working tree's output schema schemas/output.json cannot be used");
+  });
+
+  it("clear errors: no directory, no repository, a revision that names nothing or looks like an option, a side without layers or schema", () => {
+    const dir = repo();
+    const r = openRepo(dir);
+    const paths = repoPaths(r, dir, {});
+    const short = git(dir, "rev-parse", "--short=7", "HEAD").trim();
+    expect(thrown(() => openRepo(join(dir, "nowhere")))).toBe(`no such directory: ${join(dir, "nowhere")}`);
+    const outside = mkdtempSync(join(tmpdir(), "strata-nogit-"));
+    temps.push(outside);
+    expect(thrown(() => openRepo(outside))).toBe(`${outside} is not inside a git repository (strata diff compares revisions of one): fatal: not a git repository (or any of the parent directories): .git`);
+    expect(thrown(() => resolveRevision(r, "-x"))).toBe("unknown revision '-x'");
+    expect(thrown(() => resolveRevision(r, ""))).toBe("unknown revision ''");
+    expect(thrown(() => resolveRevision(r, "nope"))).toBe(`unknown revision 'nope': no commit, branch or tag has that name in ${dir}`);
+    expect(thrown(() => readRevision(r, "HEAD", { ...paths, layers: "sc2" }))).toBe(`HEAD (${short}) has no layer files in sc2/`);
+    expect(thrown(() => readRevision(r, "HEAD", { ...paths, schemas: { ...paths.schemas, output: "schemas/nope.json" } }))).toBe(`HEAD (${short}) has no schemas/nope.json (the project's output schema)`);
+    writeFileSync(join(dir, "schemas/output.json"), "{ not json");
+    git(dir, "commit", "-q", "-am", "broken schema");
+    const short2 = git(dir, "rev-parse", "--short=7", "HEAD").trim();
+    expect(thrown(() => readRevision(r, "HEAD", paths))).toBe(`the output schema at HEAD (${short2}) is broken`);
+  });
+
+  it("the project's paths: directories given instead, each inside the repository; a project that declares no scenarios, or none at all", () => {
+    const dir = repo();
+    const r = openRepo(dir);
+    expect(repoPaths(r, join(dir, "sc"), { layers: "../sc", schemas: "../schemas", scenarios: "../layers" })).toEqual({
+      layers: "sc", schemas: { context: "schemas/context.json", output: "schemas/output.json" }, scenarios: "layers", roles: { profiles: "profiles" },
+    });
+    expect(thrown(() => repoPaths(r, dir, { layers: "../x" }))).toBe(`--layers ../x must be inside the repository ${dir}`);
+    expect(thrown(() => repoPaths(r, dir, { scenarios: "." }))).toBe(`--scenarios . must be inside the repository ${dir}`);
+    writeFileSync(join(dir, "strata.yaml"), "layers: layers\nschemas:\n  context: schemas/context.json\n  output: schemas/output.json\n");
+    expect(thrown(() => repoPaths(r, dir, {}))).toBe(`the project (${join(dir, "strata.yaml")}) declares no scenarios, and strata diff compares scenarios: add \`scenarios: DIR\` to it, or pass --scenarios DIR`);
+    expect(repoPaths(r, dir, { scenarios: "sc" }).scenarios).toBe("sc");
+    // A project given, with a broken field: refused, unless the option given replaces it.
+    writeFileSync(join(dir, "strata.yaml"), "layers: 3\nschemas:\n  context: schemas/context.json\n  output: schemas/output.json\nscenarios: sc\n");
+    expect(thrown(() => repoPaths(r, dir, { project: loadProject(dir) }))).toBe(`the project file ${join(dir, "strata.yaml")} has 1 error(s)`);
+    expect(repoPaths(r, dir, { project: loadProject(dir), layers: "layers", schemas: "schemas", scenarios: "sc" }).layers).toBe("layers");
+    rmSync(join(dir, "strata.yaml"));
+    expect(thrown(() => repoPaths(r, dir, {}))).toMatch(/^no project file \(strata\.yaml\) in .* or any folder above it; create strata\.yaml/);
   });
 });
