@@ -97,6 +97,21 @@ describe("where a token is required", () => {
     expect(() => readTokenFile(join(dir, "empty"))).toThrow(`the token file ${join(dir, "empty")} holds no token`);
     expect(() => readTokenFile(join(dir, "nope"))).toThrow(`cannot read the token file ${join(dir, "nope")}: ENOENT`);
   });
+
+  it("a token no client could send (a space inside, a character beyond visible ASCII) is refused, by line, never echoed", async () => {
+    const dir = tempDir();
+    const sayNo = "a token must be visible ASCII characters without spaces (it is sent in an HTTP header): no client could send this one";
+    for (const [text, line] of [["ok-1\nmy secret\n", 2], ["# x\n\nPässwort\n", 3], ["tab\there", 1], ["ok\nnb\u00a0sp\n", 2]] as const) {
+      writeFileSync(join(dir, "t"), text);
+      expect(() => readTokenFile(join(dir, "t"))).toThrow(new Error(`the token file ${join(dir, "t")}, line ${line}: ${sayNo}`));
+    }
+    // Every visible ASCII character is sendable.
+    const all = Array.from({ length: 94 }, (_, i) => String.fromCharCode(0x21 + i)).join("");
+    writeFileSync(join(dir, "t"), `${all}\n`);
+    expect(readTokenFile(join(dir, "t"))).toEqual([all]);
+    // The library refuses the same, before opening anything.
+    await expect(startServer({ tokens: ["fine", "not fine"] })).rejects.toThrow(new StartRefused(`token 2 of 2: ${sayNo}`));
+  });
 });
 
 describe("strata serve and tokens", () => {

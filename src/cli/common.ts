@@ -1,6 +1,6 @@
 // What every command shares: argument parsing, reading input files, printing issues, exit codes.
 import { closeSync, openSync } from "node:fs";
-import { FileReadError, readAtMost } from "../core/dir-walk.js";
+import { FileReadError, fileText, readAtMost } from "../core/dir-walk.js";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { formatIssue, sortIssues, type Issue } from "../core/issues.js";
 import { positionOf, SOURCE_LIMITS, type ParsedSource } from "../core/source.js";
@@ -47,10 +47,13 @@ export function readDataFile(path: string): { data: unknown; source: ParsedSourc
   let fd: number | undefined;
   try {
     fd = path === "-" ? 0 : openSync(path, "r");
-    text = readAtMost(fd, SOURCE_LIMITS.maxBytes).toString("utf8");
+    text = fileText(readAtMost(fd, SOURCE_LIMITS.maxBytes));
   } catch (e) {
     if (e instanceof FileReadError && e.code === "file-too-large") {
       throw new UsageError(`cannot read ${file}`, [{ code: "file-too-large", severity: "error", message: e.message, file, line: 1, column: 1 }]);
+    }
+    if (e instanceof FileReadError && e.code === "file-not-utf8") {
+      throw new UsageError(`cannot read ${file}`, [{ code: "file-not-utf8", severity: "error", message: e.message, file, ...e.at }]);
     }
     const err = (e instanceof FileReadError ? e.cause ?? e : e) as NodeJS.ErrnoException;
     throw new UsageError(`cannot read ${file}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "it is a folder" : err.message}`);

@@ -4,7 +4,7 @@ import { StrataError } from "../core/issues.js";
 import { EXIT, UsageError, parse, type Command } from "./common.js";
 import { PROJECT_OPTIONS, PROJECT_HELP, projectOf, relativeDir } from "./project-options.js";
 import { join } from "node:path";
-import { readTokenFile } from "../server/auth.js";
+import { readTokenFile, tokenProblem } from "../server/auth.js";
 
 const OPTIONS = {
   host: { type: "string" },
@@ -160,7 +160,11 @@ export function autotunerUrlOf(given: string | undefined): string | undefined {
 function readTokens(file: string | undefined): string[] {
   const tokens: string[] = [];
   const env = process.env.STRATA_TOKEN?.trim();
-  if (env) tokens.push(env);
+  if (env) {
+    const problem = tokenProblem(env);
+    if (problem) throw new UsageError(`$STRATA_TOKEN: ${problem}`);
+    tokens.push(env);
+  }
   if (file !== undefined) {
     try {
       tokens.push(...readTokenFile(file));

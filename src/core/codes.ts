@@ -36,6 +36,7 @@ export const CODES = {
   "complex-key": { severity: "error", area: "file", meaning: "a key that is a list, a mapping or an alias" },
   "number-not-finite": { severity: "error", area: "file", meaning: "a number JSON cannot hold: .inf, .nan, or one too large (1e400)" },
   "not-a-file": { severity: "error", area: "file", meaning: "a FIFO, socket, device or folder named like a data file: only regular files are read" },
+  "file-not-utf8": { severity: "error", area: "file", meaning: "a file has bytes that are not UTF-8 (saved as Latin-1, say): the issue gives the line and column of the first" },
   "file-unreadable": { severity: "error", area: "file", meaning: "a file or folder in the layer folder cannot be read (a link to nothing, no permission)" },
   "link-loop": { severity: "error", area: "file", meaning: "a link in the layer folder leads back to a folder above it (or to itself)" },
   "link-repeat": { severity: "error", area: "file", meaning: "a second link to a folder already read; its files are read once" },

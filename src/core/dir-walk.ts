@@ -5,6 +5,7 @@
 // are capped. Every problem is a value naming the path, never a throw.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync, type Stats } from "node:fs";
 import { join } from "node:path";
+import { decodeUtf8 } from "../util/utf8.js";
 
 /** Bounds on one walk. `maxBytes` per file is `SOURCE_LIMITS.maxBytes` (src/source.ts). */
 export const DIR_LIMITS = { maxDepth: 32, maxEntries: 10_000 };
@@ -113,9 +114,23 @@ const idOf = (st: Stats) => `${st.dev}:${st.ino}`;
 
 /** Why a file could not be read: its size, its kind, or the system's error. */
 export class FileReadError extends Error {
-  constructor(readonly code: "file-too-large" | "not-a-file" | "file-unreadable", message: string, cause?: unknown) {
+  constructor(
+    readonly code: "file-too-large" | "not-a-file" | "file-unreadable" | "file-not-utf8",
+    message: string,
+    cause?: unknown,
+    /** Where in the file (`file-not-utf8`: the first byte that is not UTF-8). */
+    readonly at?: { line: number; column: number },
+  ) {
     super(message, cause === undefined ? undefined : { cause });
   }
+}
+
+/** A file's bytes as text: UTF-8 only; bytes that are not are a `file-not-utf8` error at their line and column. */
+export function fileText(bytes: Uint8Array): string {
+  const decoded = decodeUtf8(bytes);
+  if (decoded.ok) return decoded.text;
+  const { message, line, column } = decoded.problem;
+  throw new FileReadError("file-not-utf8", `not UTF-8: ${message}; save the file as UTF-8`, undefined, { line, column });
 }
 
 /**
@@ -134,7 +149,7 @@ export function readRegularFile(full: string, maxBytes: number): string {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new FileReadError("not-a-file", `${kindOf(st)}; only regular files are read`);
     if (st.size > maxBytes) throw new FileReadError("file-too-large", `file is larger than ${maxBytes} bytes`);
-    return readAtMost(fd, maxBytes).toString("utf8");
+    return fileText(readAtMost(fd, maxBytes));
   } finally {
     closeSync(fd);
   }

@@ -149,7 +149,7 @@ export function readLayerFiles(dir: string): SourceFile[] {
       out.push({ path: f.path, text: readRegularFile(f.full, SOURCE_LIMITS.maxBytes) });
     } catch (e) {
       if (!(e instanceof FileReadError)) throw e;
-      out.push({ path: f.path, text: "", unreadable: { code: e.code, message: e.message } });
+      out.push({ path: f.path, text: "", unreadable: { code: e.code, message: e.message, ...e.at } });
     }
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

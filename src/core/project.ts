@@ -108,6 +108,7 @@ export function loadProject(where: string, overrides: ProjectOverrides = {}): Pr
     if (err.code === "ENOENT") return fail(issue("project-not-found", `no project file: ${file} does not exist; ${PROJECT_HINT}`, { file }));
     if (e instanceof FileReadError && e.code === "file-too-large") return fail(issue("file-too-large", `the project file ${file} is larger than ${SOURCE_LIMITS.maxBytes} bytes`, { file }));
     if (e instanceof FileReadError && e.code === "not-a-file") return fail(issue("project-not-found", `${file} is ${e.message}`, { file }));
+    if (e instanceof FileReadError && e.code === "file-not-utf8") return fail(issue("file-not-utf8", `the project file ${file}: ${e.message}`, { file, ...e.at }));
     return fail(issue("project-not-found", `cannot read the project file ${file}: ${err.message}`, { file }));
   }
   const parsed = parseSource({ path: file, text }, { expressions: false });
@@ -236,7 +237,7 @@ export function readSchemaFile(path: string, display = path): { text?: string; j
   } catch (e) {
     const err = (e instanceof FileReadError ? e.cause ?? e : e) as NodeJS.ErrnoException;
     const why = err.code === "ENOENT" ? "no such file" : e instanceof FileReadError && e.code !== "file-unreadable" ? e.message : err.message;
-    return { issues: [issue("schema-unreadable", `cannot read the schema ${display}: ${why}`, { file: display })] };
+    return { issues: [issue("schema-unreadable", `cannot read the schema ${display}: ${why}`, { file: display, ...(e instanceof FileReadError ? e.at : undefined) })] };
   }
   return schemaFromText(display, text);
 }

@@ -17,7 +17,7 @@ export interface SourceFile {
   path: string;
   text: string;
   /** Why the file (or the folder at `path`) could not be read: reported as an issue at `path` instead of parsing. */
-  unreadable?: { code: "not-a-file" | "link-loop" | "link-repeat" | "dir-too-deep" | "too-many-files" | "file-unreadable" | "file-too-large"; message: string };
+  unreadable?: { code: "not-a-file" | "link-loop" | "link-repeat" | "dir-too-deep" | "too-many-files" | "file-unreadable" | "file-too-large" | "file-not-utf8"; message: string; line?: number; column?: number };
 }
 
 export interface ParsedSource {
@@ -48,7 +48,8 @@ export function parseSource(file: SourceFile, options: { expressions?: boolean }
   });
   if (file.unreadable) {
     // A file over the size limit was measured, not read: the same issue as for a text too long.
-    const at = file.unreadable.code === "file-too-large" ? { line: 1, column: 1 } : {};
+    const { line, column } = file.unreadable;
+    const at = file.unreadable.code === "file-too-large" ? { line: 1, column: 1 } : line !== undefined ? { line, column } : {};
     return { issues: [issue(file.unreadable.code, file.unreadable.message, { file: file.path, ...at })] };
   }
   if (Buffer.byteLength(file.text) > SOURCE_LIMITS.maxBytes) {

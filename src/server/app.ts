@@ -12,7 +12,7 @@ import { registerRoutes } from "./routes.js";
 import { registerWeb } from "./web.js";
 import { ApiError, handleError } from "./errors.js";
 import { BODY_LIMITS, decodeJsonBody, parseJsonBody } from "./json-body.js";
-import { checkExposure, requireTokenForWrites } from "./auth.js";
+import { checkExposure, checkTokens, requireTokenForWrites } from "./auth.js";
 import { AutotunerClient } from "./handoff/client.js";
 import { Sender, type SenderOptions } from "./handoff/sender.js";
 import { StatusCache } from "./handoff/status.js";
@@ -74,6 +74,7 @@ const VERSION: string = createRequire(import.meta.url)("../../package.json").ver
  * database cannot be opened: the service refuses to start rather than serve something wrong.
  */
 export async function buildApp(options: ServerOptions = {}): Promise<StrataApp> {
+  checkTokens(options.tokens ?? []);
   const bodyLimit = options.bodyLimit ?? BODY_LIMITS.maxBytes;
   const onError = handleError(bodyLimit);
   const app = Fastify({

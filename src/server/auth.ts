@@ -25,12 +25,25 @@ export function readTokenFile(file: string): string[] {
   } catch (e) {
     throw new Error(`cannot read the token file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const tokens = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== "" && !l.startsWith("#"));
+  const tokens: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    const problem = tokenProblem(line);
+    if (problem) throw new Error(`the token file ${file}, line ${i + 1}: ${problem}`);
+    tokens.push(line);
+  });
   if (tokens.length === 0) throw new Error(`the token file ${file} holds no token (one a line)`);
   return tokens;
+}
+
+/**
+ * Why no client could send this token, if so: it travels in an `Authorization` header, which carries visible
+ * ASCII only, and ends at the first space. (The token itself is never repeated.)
+ */
+export function tokenProblem(token: string): string | undefined {
+  if (/^[\x21-\x7e]+$/.test(token)) return undefined;
+  return "a token must be visible ASCII characters without spaces (it is sent in an HTTP header): no client could send this one";
 }
 
 const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
@@ -79,6 +92,14 @@ export class StartRefused extends Error {
     super(message);
     this.name = "StartRefused";
   }
+}
+
+/** Every token can be sent (tokenProblem); else StartRefused naming which, never what. */
+export function checkTokens(tokens: readonly string[]): void {
+  tokens.forEach((t, i) => {
+    const problem = tokenProblem(t);
+    if (problem) throw new StartRefused(`token ${i + 1} of ${tokens.length}: ${problem}`);
+  });
 }
 
 /** Listening beyond loopback without a token lets anyone who reaches the port create and start tasks. */

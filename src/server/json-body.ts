@@ -3,6 +3,7 @@
 import { issue, type CodedIssue } from "../core/issues.js";
 import { findTooDeep, nonFiniteProblem } from "../util/data.js";
 import { escapeToken, unescapeToken } from "../util/pointer.js";
+import { decodeUtf8 } from "../util/utf8.js";
 
 export const BODY_LIMITS = {
   /** Bytes; larger bodies get 413. */
@@ -15,12 +16,9 @@ export const BODY_LIMITS = {
 
 export type BodyResult = { ok: true; value: unknown } | { ok: false; issue: CodedIssue };
 
-const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
 /**
  * The body's bytes as text: UTF-8 only (RFC 8259 §8.1), as the Content-Type's charset may say. Bytes that are not
- * UTF-8 are refused where they are (a lenient decoding would store U+FFFD in their place: the client's text lost),
- * and so is another charset (415), which would be read wrongly.
+ * UTF-8 are refused where they are (util/utf8.ts), and so is another charset (415), which would be read wrongly.
  */
 export function decodeJsonBody(bytes: Uint8Array, contentType = ""): { ok: true; text: string } | { ok: false; status: 400 | 415; issue: CodedIssue } {
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(contentType)?.[1].toLowerCase();
@@ -28,31 +26,10 @@ export function decodeJsonBody(bytes: Uint8Array, contentType = ""): { ok: true;
     const message = `unsupported charset '${charset}': send the body as UTF-8 (application/json, or application/json; charset=utf-8)`;
     return { ok: false, status: 415, issue: issue("unsupported-media-type", message, { pointer: "" }) };
   }
-  try {
-    return { ok: true, text: UTF8.decode(bytes) };
-  } catch {
-    const at = firstInvalidUtf8(bytes);
-    const before = Buffer.from(bytes.buffer, bytes.byteOffset, at).toString("utf8");
-    const { line, column } = lineColumn(before, before.length);
-    const byte = bytes[at].toString(16).toUpperCase().padStart(2, "0");
-    const message = `the request body is not UTF-8: byte 0x${byte} at line ${line}, column ${column} (byte ${at + 1}) starts no UTF-8 character; send the text as UTF-8`;
-    return { ok: false, status: 400, issue: issue("body-not-utf8", message, { pointer: "", line, column }) };
-  }
-}
-
-/** The offset of the first byte that does not start (or continue) a well-formed UTF-8 sequence. */
-function firstInvalidUtf8(b: Uint8Array): number {
-  let i = 0;
-  while (i < b.length) {
-    const c = b[i];
-    // The sequence length and the range of its second byte (Unicode 15, table 3-7: no overlongs, no surrogates).
-    const [n, lo, hi] = c < 0x80 ? [1, 0, 0] : c >= 0xc2 && c <= 0xdf ? [2, 0x80, 0xbf] : c === 0xe0 ? [3, 0xa0, 0xbf] : c === 0xed ? [3, 0x80, 0x9f]
-      : c >= 0xe1 && c <= 0xef ? [3, 0x80, 0xbf] : c === 0xf0 ? [4, 0x90, 0xbf] : c >= 0xf1 && c <= 0xf3 ? [4, 0x80, 0xbf] : c === 0xf4 ? [4, 0x80, 0x8f] : [0, 0, 0];
-    if (n === 0 || i + n > b.length || (n > 1 && (b[i + 1] < lo || b[i + 1] > hi))) return i;
-    for (let k = 2; k < n; k++) if (b[i + k] < 0x80 || b[i + k] > 0xbf) return i;
-    i += n;
-  }
-  return b.length;
+  const decoded = decodeUtf8(bytes);
+  if (decoded.ok) return decoded;
+  const { line, column, message } = decoded.problem;
+  return { ok: false, status: 400, issue: issue("body-not-utf8", `the request body is not UTF-8: ${message}; send the text as UTF-8`, { pointer: "", line, column }) };
 }
 
 export function parseJsonBody(text: string, maxDepth = BODY_LIMITS.maxDepth): BodyResult {
