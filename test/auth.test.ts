@@ -167,6 +167,17 @@ describe("strata serve and tokens", () => {
     for (const secret of [TOKEN, "file-token-1", "nope"]) expect(s.stderr()).not.toContain(secret);
   });
 
+  it("a STRATA_TOKEN or token-file line no client could send is a usage error (exit 2) that does not repeat it", async () => {
+    const env = serve([], { STRATA_TOKEN: "two words" });
+    expect(await env.exit).toBe(2);
+    expect(env.stderr()).toBe("strata serve: $STRATA_TOKEN: a token must be visible ASCII characters without spaces (it is sent in an HTTP header): no client could send this one\n");
+    const file = join(tempDir(), "tokens");
+    writeFileSync(file, "good-one\nsecret café\n");
+    const fromFile = serve(["--token-file", file]);
+    expect(await fromFile.exit).toBe(2);
+    expect(fromFile.stderr()).toBe(`strata serve: the token file ${file}, line 2: a token must be visible ASCII characters without spaces (it is sent in an HTTP header): no client could send this one\n`);
+  });
+
   it("names the autotuner it hands tasks to; a URL with a password, or a bad URL, is a usage error that does not repeat the password", async () => {
     const s = serve(["--autotuner-url", "http://127.0.0.1:9/"]);
     await s.url;

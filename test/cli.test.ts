@@ -250,6 +250,18 @@ describe("strata compose: exit codes and error lines", () => {
     noStack(r);
   });
 
+  it("2 for a context or override file saved as Latin-1: file:line:col of the first byte that is not UTF-8, stdin too", async () => {
+    const ctx = file("latin1.yaml", "");
+    writeFileSync(ctx, Buffer.from("model_name: m\nbase_runtime: sglang\ndescription: café\n", "latin1"));
+    const r = await strata(["compose", "-c", ctx]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`${ctx}:3:17: error file-not-utf8: not UTF-8: byte 0xE9 at line 3, column 17 (byte 52) starts no UTF-8 character; save the file as UTF-8\nstrata compose: cannot read ${ctx}\n`);
+    const patch = await strata(["compose", "-c", "-", "-o", ctx], { input: SMALL });
+    expect([patch.code, patch.stderr.split("\n")[0]]).toEqual([2, `${ctx}:3:17: error file-not-utf8: not UTF-8: byte 0xE9 at line 3, column 17 (byte 52) starts no UTF-8 character; save the file as UTF-8`]);
+    const stdin = await strata(["compose", "-c", "-"], { input: Buffer.from("model_name: é\n", "latin1") });
+    expect([stdin.code, stdin.stderr.split("\n")[0]]).toEqual([2, "<stdin>:1:13: error file-not-utf8: not UTF-8: byte 0xE9 at line 1, column 13 (byte 13) starts no UTF-8 character; save the file as UTF-8"]);
+  });
+
   it("2 for a bad context: each bad field named, located in the file", async () => {
     const ctx = file("bad-context.yaml", "base_runtime: sglang\nnum_concurrency: four\n");
     const r = await strata(["compose", "-c", ctx]);

@@ -34,7 +34,7 @@ export function ensureBuilt(): void {
 }
 
 /** `strata ARGS` with optional standard input; never throws on a non-zero exit. */
-export function strata(args: string[], options: { input?: string; cwd?: string } = {}): Promise<Run> {
+export function strata(args: string[], options: { input?: string | Uint8Array; cwd?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, NO_COLOR: "1" } });
     let stdout = "";
