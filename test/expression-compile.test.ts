@@ -247,6 +247,26 @@ describe("the compiled path: sequences, undefined and errors exactly as JSONata"
     ["$keys(a)[]", { a: { x: 1 } }],
     ["$keys(a)", { a: { x: 1 } }],
     ["$uppercase()", "abc"],
+    // A predicate over one value (not a list), and past the end of a list kept by `[]`.
+    ["a[0]", { a: 5 }],
+    ["a[0]", { a: "xyz" }],
+    ["a[$ > 1]", { a: 5 }],
+    ["a[5][]", { a: [1] }],
+    ["a[$ > 5][]", { a: [1] }],
+    ["a[0][0]", { a: [[1, 2]] }],
+    ["$[0].a", [{ a: 1 }]],
+    // A constructed list: as the first step, evaluated once over a list input; in a later step, kept whole.
+    ["[1,2].$", [5, 6]],
+    ["a.[b, c]", { a: [{ b: 1, c: 2 }, { b: 3, c: 4 }] }],
+    ["[nothing].a", {}],
+    // A path through lists in lists, a block or $ as a step, and through a function (which has no fields).
+    ["a.b", { a: [[{ b: 1 }], { b: [2] }] }],
+    ["a.(b)", { a: [{ b: [1, 2] }] }],
+    ["$.$", [1, 2]],
+    ["($f := function($x){$x}; $f.*)", {}],
+    ["($f := function($x){$x}; $f.a)", {}],
+    ["$merge(a)", { a: [{ x: 1 }, { x: 2 }] }],
+    ["$merge()", { x: 1 }],
   ];
   for (const [expr, input] of exprs) {
     it(expr, async () => {
