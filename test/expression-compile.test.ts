@@ -561,3 +561,129 @@ describe("the bound of JSONata's depth counter: each construct at 150 levels (on
     expect(interpretedBecause(make(levels))).toBe("too deep to be sure of JSONata's stack limit");
   });
 });
+
+describe("operators, constructors and calls one by one: the value, or the whole error, as the interpreter's", () => {
+  /** The value (as plain data), or the error's code, position, token and values. */
+  async function both(expr: string, input: unknown): Promise<[unknown, unknown]> {
+    const detail = (e: unknown) => {
+      const { code, position, token, value, value2 } = e as Record<string, unknown>;
+      return { code, position, token, value: plain(value), value2: plain(value2) };
+    };
+    const sync = syncEvaluator(expr);
+    expect(sync, `${expr} is compiled`).toBeDefined();
+    let mine: unknown;
+    try {
+      mine = { value: plain(sync!(deepFreeze(structuredClone(input)), {})) };
+    } catch (e) {
+      mine = e === NEEDS_INTERPRETER ? "interpreter" : detail(e);
+    }
+    let reference: unknown;
+    try {
+      reference = { value: plain(await jsonata(expr).evaluate(input, {})) };
+    } catch (e) {
+      reference = detail(e);
+    }
+    return [mine, reference];
+  }
+
+  // Expected: the value as plain data (lists as {list}, objects as {object}), or the error.
+  it.each<[string, unknown, unknown]>([
+    // Arithmetic, each operator, and undefined on either side.
+    ["7 % 3", {}, 1],
+    ["-7 % 3", {}, -1],
+    ["7 / 2", {}, 3.5],
+    ["3 * 4", {}, 12],
+    ["5 - 7", {}, -2],
+    ["1 + nothing", {}, undefined],
+    ["nothing - nothing", {}, undefined],
+    // A number JSON cannot hold: D1001 at the operator (not at the unary minus, as JSONata).
+    ["(1e308*10) + 1", {}, { code: "D1001", position: 12, token: "+", value: Infinity }],
+    ["1 + (1e308*10)", {}, { code: "D1001", position: 3, token: "+", value: Infinity }],
+    ["-(1e308*10)", {}, { code: "D1001", value: Infinity }],
+    ["(1e308*10) ? 1 : 2", {}, { code: "D1001", value: Infinity }],
+    ["$not(1e308*10)", {}, { code: "D1001", position: 5, token: "not", value: Infinity }],
+    // and/or: undefined is false; an error on the right, or in judging either side, is the operator's.
+    ["nothing and true", {}, false],
+    ["true and nothing", {}, false],
+    ["nothing or nothing", {}, false],
+    ["true or nothing", {}, true],
+    ["a and b", { a: 1, b: 0 }, false],
+    ["a or b", { a: 0, b: "" }, false],
+    ["true and (false + 1)", {}, { code: "T2001", position: 8, token: "and", value: false }],
+    ["false or (false + 1)", {}, { code: "T2001", position: 8, token: "or", value: false }],
+    ["(false + 1) and true", {}, { code: "T2001", position: 8, token: "+", value: false }],
+    ["(1e308*10) and true", {}, { code: "D1001", position: 14, token: "and", value: Infinity }],
+    ["true and (1e308*10)", {}, { code: "D1001", position: 8, token: "and", value: Infinity }],
+    ["(1e308*10) or true", {}, { code: "D1001", position: 13, token: "or", value: Infinity }],
+    ["[1][$ = 1 and (false+1)]", {}, { code: "T2001", position: 13, token: "and", value: false }],
+    // Comparisons at equality, strings, undefined, and what cannot be compared.
+    ["1 < 1", {}, false],
+    ["1 <= 1", {}, true],
+    ["1 > 1", {}, false],
+    ["1 >= 1", {}, true],
+    ["1 >= 2", {}, false],
+    ['"b" > "a"', {}, true],
+    ['"a" < "b"', {}, true],
+    ["1 < nothing", {}, undefined],
+    ["nothing > 1", {}, undefined],
+    ["nothing >= nothing", {}, undefined],
+    ['a < "x"', { a: null }, { code: "T2010", position: 3, token: "<", value: null }],
+    ['"x" < a', { a: null }, { code: "T2010", position: 5, token: "<", value: null }],
+    ["a > b", { a: [1], b: 2 }, { code: "T2010", position: 3, token: ">", value: { list: [1] } }],
+    // in, = and != (deep, key order aside), &.
+    ["a in b", { a: { x: 1 }, b: [{ x: 1 }] }, false],
+    ["a in nothing", { a: 1 }, false],
+    ["nothing in b", { b: [1] }, false],
+    ['"x" in b', { b: ["a", "x"] }, true],
+    ["2 in b", { b: [1, 2, 3] }, true],
+    ["[1,2] = [1,2]", {}, true],
+    ["[1,2] != [1,3]", {}, true],
+    ["a = b", { a: { x: 1, y: 2 }, b: { y: 2, x: 1 } }, true],
+    ["a = b", { a: { x: 1 }, b: { y: 1 } }, false],
+    ["a = b", { a: [1], b: { "0": 1 } }, false],
+    ['1 = "1"', {}, false],
+    ["null = null", {}, true],
+    ["1 & true", {}, "1true"],
+    ["a & b", { a: { x: [1] }, b: null }, '{"x":[1]}null'],
+    // Negation; object constructors: an undefined value leaves its key out; grouping by key.
+    ["-a", { a: 2 }, -2],
+    ["-nothing", {}, undefined],
+    ["-a", { a: [1] }, { code: "D1002", position: 1, token: "-", value: { list: [1] } }],
+    ['{"a": nothing}', {}, { object: [] }],
+    ['{"a": 1, "b": 2}', {}, { object: [["a", 1], ["b", 2]] }],
+    ["a.{b: c}", { a: [{ b: "x", c: 1 }, { b: "x", c: 2 }, { b: "y", c: 3 }] }, { list: [{ object: [["x", 1]] }, { object: [["x", 2]] }, { object: [["y", 3]] }] }],
+    ["{a.b: a.c}", { a: [{ b: "x", c: 1 }] }, { object: [["x", 1]] }],
+    ["{a.b: a.c}", { a: [{ b: "x", c: 1 }, { b: "x", c: 2 }] }, { code: "T1003", position: 1, value: { list: ["x", "x"] } }],
+    // A list in a list is one item of a step: the constructor groups its items by key.
+    ['a.{"k": $}', { a: [[1, 2]] }, { object: [["k", { list: [1, 2] }]] }],
+    ["a.{$string($): $}", { a: [[1, 2, 1]] }, { object: [["1", { list: [1, 1] }], ["2", 2]] }],
+    ['a.{"k": $count($)}', { a: [[1, 2]] }, { object: [["k", 2]] }],
+    ['a.{"k": $, "k": 1}', { a: [[1, 2]] }, { code: "D1009", position: 3, value: "k" }],
+    ['a.{b: c, "d": 1}', { a: [{ b: "d", c: 1 }] }, { code: "D1009", position: 3, value: "d" }],
+    // Lambdas: the input they were defined on, missing and extra arguments, one calling another, handed to built-ins.
+    ["($f := function(){ a }; b.$f())", { a: 1, b: { a: 2 } }, 1],
+    ["($f := function($x, $y){ $y }; $f(1))", {}, undefined],
+    ["($f := function($x){ $x }; $f(1, 2))", {}, 1],
+    ["($g := function($x){ $x * 2 }; $f := function($x){ $g($x) + 1 }; $f(3))", {}, 7],
+    ["($f := function($x){$x}; $keys($f))", {}, undefined],
+    ["($f := function($x){$x}; $append($f, 1))", {}, { list: ["<function>", 1] }],
+    ["($f := function($x){$x}; $string([$f]))", {}, '[""]'],
+    // Built-ins: errors of an argument keep their own position.
+    ["$count($string(1/0))", {}, { code: "D3001", position: 15, token: "string", value: Infinity }],
+    ["$string(-a)", { a: "x" }, { code: "D1002", position: 9, token: "-", value: "x" }],
+    ["$sum([1, 2])", {}, 3],
+    ["$max([])", {}, undefined],
+    ['$lookup({"a": 1}, "a")', {}, 1],
+    ['$trim("  x ")', {}, "x"],
+    ["$round(2.5)", {}, 2],
+    ["$not(a)", { a: [] }, true],
+    ["$boolean([0])", {}, false],
+    ['$number("12")', {}, 12],
+  ])("%s", async (expr, input, expected) => {
+    const [mine, reference] = await both(expr, input);
+    expect(mine).toEqual(reference);
+    if (expected !== null && typeof expected === "object" && "code" in expected) {
+      expect(mine).toEqual({ position: undefined, token: undefined, value2: "<undefined>", ...expected });
+    } else expect(mine).toEqual({ value: expected === undefined ? "<undefined>" : expected });
+  });
+});

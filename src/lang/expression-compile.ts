@@ -592,10 +592,18 @@ class Compiler {
     };
     const stringify = this.options.stringify;
     switch (op) {
+      // As JSONata, an error while judging the sides (a number JSON cannot hold, D1001) or while evaluating the right
+      // side of `and`/`or` is given this operator's position and token.
       case "and":
-        return (input, env) => boolize(lhs(input, env)) && boolize(rhs(input, env));
       case "or":
-        return (input, env) => boolize(lhs(input, env)) || boolize(rhs(input, env));
+        return (input, env) => {
+          const l = lhs(input, env);
+          try {
+            return op === "and" ? boolize(l) && boolize(rhs(input, env)) : boolize(l) || boolize(rhs(input, env));
+          } catch (e) {
+            throw at(e);
+          }
+        };
       case "+":
       case "-":
       case "*":
@@ -604,8 +612,12 @@ class Compiler {
         return (input, env) => {
           const l = lhs(input, env);
           const r = rhs(input, env);
-          if (typeof l !== "undefined" && !isNumeric(l)) throw at(jerr("T2001", { value: l }));
-          if (typeof r !== "undefined" && !isNumeric(r)) throw at(jerr("T2002", { value: r }));
+          try {
+            if (typeof l !== "undefined" && !isNumeric(l)) throw jerr("T2001", { value: l });
+            if (typeof r !== "undefined" && !isNumeric(r)) throw jerr("T2002", { value: r });
+          } catch (e) {
+            throw at(e);
+          }
           if (typeof l === "undefined" || typeof r === "undefined") return undefined;
           return op === "+" ? l + r : op === "-" ? l - r : op === "*" ? l * r : op === "/" ? l / r : l % r;
         };
