@@ -83,6 +83,13 @@ describe("create and get", () => {
     });
   });
 
+  it("an SQLite error other than the name's UNIQUE index is thrown as it is, never taken for a conflict", () => {
+    withStore((store, file) => {
+      sql(file, "CREATE TRIGGER no_more BEFORE INSERT ON tasks BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END;");
+      expect(() => store.create(task("x"))).toThrow(expect.objectContaining({ code: "SQLITE_CONSTRAINT_TRIGGER", message: "the disk is on fire" }));
+    });
+  });
+
   it("the statuses are the autotuner's five", () => {
     expect(TASK_STATUSES).toEqual(["pending", "running", "completed", "failed", "cancelled"]);
   });
@@ -110,6 +117,11 @@ describe("freeName: the lowest free <name>-N, N ≥ 2", () => {
     // Only `<base>-…` names count: not the base's neighbours in sort order.
     { taken: ["x", "x.2", "x-2a", "xy-2", "x-"], ask: "x", free: "x-2" },
     { taken: ["a-b", "a-b-2", "a-c-2"], ask: "a-b", free: "a-b-3" },
+    { taken: ["w-3", "x", "x-2"], ask: "x", free: "x-3" },
+    // The suffix is the whole end of the name, after a base of any length, with any number of digits.
+    { taken: ["x", "x-2a"], ask: "x-2a", free: "x-2a-2" },
+    { taken: ["ab", "ab-2"], ask: "ab-2", free: "ab-3" },
+    { taken: ["x", "x-100"], ask: "x-100", free: "x-2" },
   ])("$taken, asked $ask: $free", ({ taken, ask, free }) => {
     expect(names(taken, ask)).toBe(free);
   });
@@ -163,15 +175,19 @@ describe("list: newest first, in pages", () => {
   it("a summary is the row without config and metadata, with the profiles, applied layers and hash from its metadata", () => {
     withStore((store) => {
       store.create(task("p", { description: "d", metadata: metadata({ profiles: ["fast", 3, "big"], "odd \"field\"": ["q"] }) }));
-      store.create(task("q", { metadata: metadata({ profiles: "fast" }, { applied_layers: undefined, layer_set_hash: undefined }) }));
-      const [q, p] = store.list({ limit: 10, offset: 0 }, "profiles").tasks;
+      store.create(task("q", { metadata: metadata({ profiles: "fast", undefined: ["u"] }, { applied_layers: undefined, layer_set_hash: undefined }) }));
+      store.create(task("r", { metadata: metadata({ profiles: 3 }) }));
+      store.create(task("s", { metadata: metadata({ profiles: { fast: true } }) }));
+      const [s, r, q, p] = store.list({ limit: 10, offset: 0 }, "profiles").tasks;
+      expect([r.profiles, s.profiles]).toEqual([[], []]);
       expect(p).toEqual({ id: 1, task_name: "p", description: "d", status: "pending", created_at: expect.any(String), profiles: ["fast", "big"], applied_layers: ["base-model", "runtime-vllm"], layer_set_hash: "h1" });
       // A profiles field that holds no list, no applied layers, no hash: none.
       expect(q).toEqual({ id: 2, task_name: "q", description: null, status: "pending", created_at: expect.any(String), profiles: [], applied_layers: [], layer_set_hash: null });
       // The field is named as JSON, so any name reads; no profiles role: no profiles.
-      expect(store.list({ limit: 10, offset: 0 }, 'odd "field"').tasks.map((t) => t.profiles)).toEqual([[], ["q"]]);
-      expect(store.list({ limit: 10, offset: 0 }).tasks.map((t) => t.profiles)).toEqual([[], []]);
-      expect(store.list({ limit: 10, offset: 0 }, "missing").tasks.map((t) => t.profiles)).toEqual([[], []]);
+      expect(store.list({ limit: 10, offset: 0 }, 'odd "field"').tasks.map((t) => t.profiles)).toEqual([[], [], [], ["q"]]);
+      // No profiles role: no profiles, not even from a field named "undefined".
+      expect(store.list({ limit: 10, offset: 0 }).tasks.map((t) => t.profiles)).toEqual([[], [], [], []]);
+      expect(store.list({ limit: 10, offset: 0 }, "missing").tasks.map((t) => t.profiles)).toEqual([[], [], [], []]);
     });
   });
 });
@@ -186,6 +202,8 @@ describe("opening", () => {
       expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
       expect(db.pragma("synchronous", { simple: true })).toBe(2);
       expect(db.pragma("foreign_keys", { simple: true })).toBe(1);
+      // A write that finds the file locked waits up to 5 s for it, instead of failing at once.
+      expect(db.pragma("busy_timeout", { simple: true })).toBe(5000);
       store.create(task("kept", { handoff: { body: {} as never, start: false } }));
       // Deleting a task deletes its hand-off row (the foreign key cascades).
       store.delete(1);
@@ -194,6 +212,8 @@ describe("opening", () => {
       store.close();
       store.close(); // twice is fine
     }
+    // Closed means closed: the file is let go, and the store answers no more.
+    expect(() => store.get(1)).toThrow(new TypeError("The database connection is not open"));
   });
 
   it(":memory: is a database of its own, not a file", () => {
@@ -211,6 +231,7 @@ describe("opening", () => {
     const junk = join(dir, "junk.db");
     writeFileSync(junk, "not sqlite at all, but long enough to have a header of one hundred bytes......................................................");
     expect(() => TaskStore.open(junk)).toThrow(new StoreError(`cannot open the task database ${junk}: the file is not an SQLite database`));
+    expect(() => TaskStore.open(junk)).toThrow(expect.objectContaining({ name: "StoreError" }));
     writeFileSync(join(dir, "plain"), "");
     const under = join(dir, "plain", "tasks.db");
     expect(() => TaskStore.open(under)).toThrow(StoreError);
@@ -230,6 +251,11 @@ describe("opening", () => {
       }
     };
     expect(read(fresh, "PRAGMA user_version")).toEqual([{ user_version: 2 }]);
+    // At the latest version it opens again as it is; one past it (a newer strata wrote it) is refused, untouched.
+    TaskStore.open(fresh).close();
+    sql(fresh, "PRAGMA user_version = 3");
+    expect(() => TaskStore.open(fresh)).toThrow(new StoreError(`cannot open the task database ${fresh}: the database was written by a newer strata (schema version 3, this one knows 2)`));
+    expect(read(fresh, "PRAGMA user_version")).toEqual([{ user_version: 3 }]);
     // Version 1: the tasks table alone, with a task in it.
     const old = join(dir, "old.db");
     mkdirSync(dir, { recursive: true });
