@@ -33,6 +33,21 @@ describe("query strings and path parameters", () => {
     }
   });
 
+  it("a parameter given twice is a 400 saying so, for each one repeated (not that it is no integer)", async () => {
+    const res = await get(server, "/api/tasks?limit=1&limit=2&status=running&status=failed&status=pending&offset=0");
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({
+      code: "query-invalid",
+      message: "the query string is invalid: 'limit' is given 2 times; give it once (and 1 more problem)",
+      issues: [
+        { code: "query-invalid", severity: "error", message: "'limit' is given 2 times; give it once", pointer: "/limit" },
+        { code: "query-invalid", severity: "error", message: "'status' is given 3 times; give it once", pointer: "/status" },
+      ],
+    });
+    const preview = await call(server, "POST", "/api/config/preview?strict=true&strict=false", { model_name: "m", base_runtime: "sglang" });
+    expect([preview.status, preview.body.error.issues]).toEqual([400, [{ code: "query-invalid", severity: "error", message: "'strict' is given 2 times; give it once", pointer: "/strict" }]]);
+  });
+
   it("GET and DELETE /api/tasks/:id: a bad id is a 400 naming it", async () => {
     for (const method of ["GET", "DELETE"]) {
       for (const value of [...BAD_INTEGERS.filter((v) => v !== ""), "0"]) {

@@ -44,6 +44,12 @@ function checked<T>(schema: { properties?: Record<string, { type?: unknown }> },
   let validate = validators.get(schema);
   if (!validate) validators.set(schema, (validate = ajv.compile(schema)));
   const copy = { ...(data as object) } as Record<string, unknown>;
+  // `?limit=1&limit=2` arrives as a list: say so, rather than that it is not an integer.
+  const repeated = Object.entries(copy).filter(([, v]) => Array.isArray(v));
+  if (repeated.length > 0) {
+    const issues = repeated.map(([name, v]) => issue(code, `'${name}' is given ${(v as unknown[]).length} times; give it once`, { pointer: `/${escapeToken(name)}` }));
+    throw invalidRequest(code, issues, what);
+  }
   // ajv's coercion reads integers as JavaScript does (`0x10`, `1e3`, ` `); a parameter is decimal digits.
   const notDigits = Object.entries(schema.properties ?? {}).filter(
     ([name, p]) => p.type === "integer" && typeof copy[name] === "string" && !/^-?[0-9]+$/.test(copy[name] as string),
