@@ -224,6 +224,7 @@ describe("strata compose: exit codes and error lines", () => {
     ["a missing context file", ["compose", "-c", "/no/such/context.yaml"], undefined, /cannot read \/no\/such\/context\.yaml: no such file/],
     ["a missing override file", ["compose", "-c", "-", "-o", "/no/such/patch.yaml"], SMALL, /cannot read \/no\/such\/patch\.yaml/],
     ["a --set without =", ["compose", "-c", "-", "--set", "parameters.tp-size"], SMALL, /--set takes PATH=VALUE/],
+    ["a --set path with an empty part", ["compose", "-c", "-", "--set", "parameters..tp-size=[1]"], SMALL, /^strata compose: --set parameters\.\.tp-size=\[1\]: the path 'parameters\.\.tp-size' has an empty part \(two dots together, or a dot at an end\); for a key with a dot in it, write the path as a JSON Pointer \(\/a\/b\.c\)\n/],
     ["a context that is not a mapping", ["compose", "-c", "-"], "- a\n- b\n", /must hold a mapping/],
     ["an unknown command", ["bogus"], undefined, /unknown command 'bogus'\n\nstrata: compose configs from layer files/],
     ["a misspelt command", ["compse", "-c", "-"], SMALL, /^strata: unknown command 'compse'; did you mean 'compose'\?\nRun 'strata --help' to list the commands\.\n$/],
@@ -503,5 +504,17 @@ describe("strata compose: a problem from the user's overrides is located where i
     const r = await strata(["compose", "-c", file("o-ctx3.yaml", "model_name: m\nbase_runtime: sglang\nuser_overrides:\n  optimization: {max_iteration: 3}\n")]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("o-ctx3.yaml:4:18: error config-invalid: unknown field 'optimization.max_iteration' [set by user_patch]");
+  });
+});
+
+describe("parseSet: the path of --set", () => {
+  it("a dotted path with an empty part is refused, whichever part; a JSON Pointer may hold dots and empty keys", async () => {
+    const { parseSet } = await import("../src/cli/compose.js");
+    for (const path of ["a..b", ".a", "a.", "."]) {
+      expect(() => parseSet(`${path}=1`)).toThrow(`--set ${path}=1: the path '${path}' has an empty part`);
+    }
+    expect(parseSet("a.b=[1]")).toEqual({ a: { b: [1] } });
+    expect(parseSet("/a.b/c=x")).toEqual({ "a.b": { c: "x" } });
+    expect(parseSet("/a//b=1")).toEqual({ a: { "": { b: 1 } } });
   });
 });

@@ -178,7 +178,13 @@ function buildContext(data: unknown, values: OverrideValues, files: DataFile[], 
 export function parseSet(assignment: string): Record<string, unknown> {
   const eq = assignment.indexOf("=");
   if (eq <= 0) throw new UsageError(`--set takes PATH=VALUE, got '${assignment}'`);
-  const path = parseDotPath(assignment.slice(0, eq));
+  const written = assignment.slice(0, eq);
+  // `a..b`, `.a`, `a.`: a dotted path with an empty part is a slip, not a way to write `a.b` (a key with a dot in
+  // it is written as a JSON Pointer, `/a.b`).
+  if (!written.startsWith("/") && written.split(".").includes("")) {
+    throw new UsageError(`--set ${assignment}: the path '${written}' has an empty part (two dots together, or a dot at an end); for a key with a dot in it, write the path as a JSON Pointer (/a/b.c)`);
+  }
+  const path = parseDotPath(written);
   if (path.length === 0) throw new UsageError(`--set: empty path in '${assignment}'`);
   // Refused before anything is built from it: a path is nesting, and nesting has a limit everywhere.
   if (path.length > SOURCE_LIMITS.maxDepth) throw new UsageError(`--set: the path has ${path.length} segments; at most ${SOURCE_LIMITS.maxDepth} levels of nesting are allowed`);
