@@ -687,3 +687,119 @@ describe("operators, constructors and calls one by one: the value, or the whole 
     } else expect(mine).toEqual({ value: expected === undefined ? "<undefined>" : expected });
   });
 });
+
+describe("what the compiled path refuses in a syntax tree JSONata's parser does not give (hand-made trees)", () => {
+  // No built-in function is called in these trees, so none is given.
+  const options = { functions: new Map(), stringify: String, maxSequence: 100_000 };
+  const reason = (ast: unknown) => unclaimedReason(ast, options);
+  const one = { type: "number", value: 1, position: 1 };
+
+  it("a node that is not an object, or is a list", () => {
+    expect(reason(null)).toBe("not a syntax tree");
+    expect(reason(1)).toBe("not a syntax tree");
+    expect(reason("a")).toBe("not a syntax tree");
+    expect(reason([one])).toBe("not a syntax tree");
+    expect(reason({ type: "path", steps: [[one]] })).toBe("not a syntax tree");
+    expect(reason(one)).toBeUndefined();
+  });
+
+  it("a path without steps", () => {
+    expect(reason({ type: "path", steps: [] })).toBe("empty path");
+    expect(reason({ type: "path" })).toBe("empty path");
+    expect(reason({ type: "path", steps: "a" })).toBe("empty path");
+    expect(reason({ type: "path", steps: [{ type: "name", value: "a" }] })).toBeUndefined();
+  });
+
+  it("a predicate or stage that is not a filter", () => {
+    expect(reason({ type: "name", value: "a", stages: [{ type: "index", value: "i" }] })).toBe("index binding is not claimed");
+    expect(reason({ type: "name", value: "a", predicate: [{ type: "sort" }] })).toBe("index binding is not claimed");
+    expect(reason({ type: "name", value: "a", stages: [{ type: "filter", expr: one }] })).toBeUndefined();
+    // The filter's own expression is surveyed, with no binding allowed in it.
+    expect(reason({ type: "name", value: "a", stages: [{ type: "filter", expr: { type: "wat" } }] })).toBe("'wat' is not claimed");
+    expect(reason({ type: "name", value: "a", predicate: [{ type: "filter", expr: { type: "bind", lhs: { type: "variable", value: "x" }, rhs: one } }] })).toBe("a binding outside a block is not claimed");
+  });
+
+  it("an operator or a unary the compiled path does not know", () => {
+    expect(reason({ type: "binary", value: "^", lhs: one, rhs: one })).toBe("operator '^' is not claimed");
+    // Refused before its operands are looked at.
+    expect(reason({ type: "binary", value: "^", lhs: { type: "variable", value: "sum" }, rhs: one })).toBe("operator '^' is not claimed");
+    expect(reason({ type: "unary", value: "!", expression: one })).toBe("unary '!' is not claimed");
+    expect(reason({ type: "unary", value: "-", expression: { type: "wat" } })).toBe("'wat' is not claimed");
+  });
+
+  it("a binding of anything but a variable, or of nothing to nothing", () => {
+    const block = (bind: unknown) => ({ type: "block", expressions: [bind] });
+    expect(reason(block({ type: "bind", value: ":=", lhs: { type: "name", value: "x" }, rhs: one }))).toBe("bad binding");
+    expect(reason(block({ type: "bind", value: ":=", rhs: one }))).toBe("bad binding");
+    expect(reason(block({ type: "bind", value: ":=", lhs: { type: "variable", value: "x" } }))).toBe("not a syntax tree");
+    expect(reason(block({ type: "bind", value: ":=", lhs: { type: "variable", value: "x" }, rhs: one }))).toBeUndefined();
+  });
+
+  it("a key that is present but undefined is no key", () => {
+    expect(reason({ ...one, stages: undefined, extra: undefined })).toBeUndefined();
+    expect(reason({ ...one, extra: 1 })).toBe("'extra' on 'number' is not claimed");
+  });
+});
+
+describe("the operators and bindings the compiled path claims", () => {
+  it.each(["a + b", "a - b", "a * b", "a / b", "a % b", "a = b", "a != b", "a < b", "a <= b", "a > b", "a >= b", "a & b", "a and b", "a or b", "a in b", "-a", "[a]", "{\"k\": a}", "a ? b : c", "a ? b"])("%s", (expr) => {
+    expect(interpretedBecause(expr)).toBeUndefined();
+  });
+
+  it("binds in a block, a lambda's body and at the root; not in a constructor, a condition's branch or a path step", () => {
+    expect(interpretedBecause("$x := 1")).toBeUndefined();
+    expect(interpretedBecause("($x := 1; $x)")).toBeUndefined();
+    expect(interpretedBecause("($f := function($v) { $w := $v }; $f(1))")).toBeUndefined();
+    expect(interpretedBecause("($x := $y := 1; $x)")).toBeUndefined();
+    expect(interpretedBecause("{\"k\": $x := 1}")).toBe("a binding outside a block is not claimed");
+    expect(interpretedBecause("a ? $x := 1 : 2")).toBe("a binding outside a block is not claimed");
+    expect(interpretedBecause("a ? 1 : $x := 2")).toBe("a binding outside a block is not claimed");
+    expect(interpretedBecause("($x := 1) = ($y := 1) ? 1 : 2")).toBeUndefined();
+    expect(interpretedBecause("$x := 1 + ($y := 2)")).toBeUndefined();
+    expect(interpretedBecause("-($x := 1)")).toBeUndefined();
+    expect(interpretedBecause("a.($x := 1)")).toBeUndefined();
+  });
+
+  it("looks inside both operands of an operator", () => {
+    expect(interpretedBecause("1 + $sum")).toBe("$sum as a value is not claimed");
+    expect(interpretedBecause("$sum + 1")).toBe("$sum as a value is not claimed");
+    expect(interpretedBecause("[$x := 1] + 1")).toBe("a binding outside a block is not claimed");
+  });
+
+  it("never binds $$ (the root) or $ (the context)", () => {
+    expect(interpretedBecause("($$ := 1)")).toBe("binding $$ is not claimed");
+    expect(interpretedBecause("($ := 1)")).toBe("binding $ is not claimed");
+  });
+});
+
+describe("an input list is JSONata's outer wrapper; any other input is not wrapped", () => {
+  const run = (expr: string, input: unknown) => syncEvaluator(expr)!(input, {});
+
+  it("a predicate on the first step applies to the whole list, not to each item", async () => {
+    const input = [{ a: [1, 2] }, { a: [3] }];
+    expect(run("a[0]", input)).toBe(1);
+    expect(await jsonata("a[0]").evaluate(input)).toBe(1);
+  });
+
+  it("`$` and `*` at the top read the list itself, not a list holding it", async () => {
+    const input = [[1, 2], [3]];
+    expect(run("$[0]", input)).toEqual([1, 2]);
+    expect(run("$[1]", input)).toEqual([3]);
+    expect(await jsonata("$[1]").evaluate(input)).toEqual([3]);
+    expect(run("*", [[1, 2], { a: 3 }])).toEqual([1, 2, { a: 3 }]);
+  });
+
+  it("the context of a built-in function is the input itself", async () => {
+    expect(run("$uppercase()", "abc")).toBe("ABC");
+    expect(run("$length()", "abc")).toBe(3);
+    expect(() => run("$uppercase()", ["abc"])).toThrow(expect.objectContaining({ code: "T0411" }));
+    await expect(jsonata("$uppercase()").evaluate(["abc"])).rejects.toMatchObject({ code: "T0411" });
+  });
+
+  it("no input, or null", () => {
+    expect(run("1", null)).toBe(1);
+    expect(run("1", undefined)).toBe(1);
+    expect(run("$", null)).toBe(null);
+    expect(run("a", undefined)).toBe(undefined);
+  });
+});
