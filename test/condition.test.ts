@@ -177,6 +177,7 @@ describe("comparedLiterals: the text values a rule compares a field with", () =>
         { "==": [{ var: "a" }, "x", "extra"] },
         { "!=": [{ var: "a" }, "y"] },
         { "==": ["p", "q"] },
+        { "==": [null, { var: "n" }] },
         { "==": [{ var: "" }, "r"] },
         { "==": [{ var: 3 }, "s"] },
         { in: [{ var: "gpu_type" }, ["H100", 1, "A100"]] },
@@ -312,6 +313,22 @@ describe("the limits JSON-logic runs within", () => {
     }
   });
 
+  it("missing_some's list is counted once: json-logic-js builds it with `missing`, which is counted (regression: counted twice)", () => {
+    const names = Array.from({ length: 101 }, (_, i) => `n${i}`);
+    const saved = EXPRESSION_LIMITS.maxBuilt;
+    EXPRESSION_LIMITS.maxBuilt = 150;
+    try {
+      expect(outcome(() => applyLogic({ missing_some: [200, { var: "names" }] }, { names }))).toEqual({ value: names });
+      expect(outcome(() => applyLogic([{ missing_some: [200, { var: "names" }] }, { missing: { var: "names" } }], { names }))).toEqual({
+        error: "LogicLimitError",
+        code: "condition-too-large",
+        message: "condition built more than 150 list items and characters in all (limit) and was stopped",
+      });
+    } finally {
+      EXPRESSION_LIMITS.maxBuilt = saved;
+    }
+  });
+
   it("merge is measured before it builds: exactly the limit is built, one more item is refused", () => {
     const half = Array(EXPRESSION_LIMITS.maxSequence / 2).fill(1);
     expect(outcome(() => (applyLogic({ merge: [{ var: "h" }, { var: "h" }] }, { h: half }) as unknown[]).length)).toEqual({ value: EXPRESSION_LIMITS.maxSequence });
@@ -323,10 +340,28 @@ describe("the limits JSON-logic runs within", () => {
     expect(applyLogic({ merge: [[1], 2, [[3]], null] }, null)).toEqual([1, 2, [3], null]);
   });
 
+  it("merge refuses a list past the limit before it reads a single item of what it would join", () => {
+    const reads: string[] = [];
+    const h = new Proxy(Array(EXPRESSION_LIMITS.maxSequence / 2).fill(1), {
+      get(target, key, receiver) {
+        if (typeof key === "string" && /^\d+$/.test(key)) reads.push(key);
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    expect(outcome(() => applyLogic({ merge: [{ var: "h" }, 1, { var: "h" }] }, { h }))).toEqual({
+      error: "LogicLimitError",
+      code: "condition-too-large",
+      message: `condition built a list of ${EXPRESSION_LIMITS.maxSequence + 1} items (limit ${EXPRESSION_LIMITS.maxSequence}) and was stopped`,
+    });
+    expect(reads).toEqual([]);
+  });
+
   it("cat joins what JSON-logic joins, and stops past the string limit", () => {
     expect(applyLogic({ cat: ["a", 1, null, true, [1, 2], { var: "o" }, { var: "none" }] }, { o: {} })).toBe("a1true1,2[object Object]");
-    // `reduce` over nothing without a start value gives undefined: joined as nothing, as null is.
+    // `reduce` over nothing without a start value gives null; a rule built in code can hand `cat` undefined:
+    // both joined as nothing, as json-logic-js's own `cat` (Array.prototype.join) joins them.
     expect(applyLogic({ cat: ["a", { reduce: [[], 1] }, "b"] }, null)).toBe("ab");
+    expect(applyLogic({ cat: ["a", undefined, "b"] }, null)).toBe("ab");
     const half = "x".repeat(EXPRESSION_LIMITS.maxStringLength / 2);
     expect((applyLogic({ cat: [{ var: "h" }, { var: "h" }] }, { h: half }) as string).length).toBe(EXPRESSION_LIMITS.maxStringLength);
     expect(outcome(() => applyLogic({ cat: [{ var: "h" }, { var: "h" }, "y"] }, { h: half }))).toEqual({

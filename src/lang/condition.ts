@@ -52,7 +52,8 @@ let budget: { deadline: number; steps: number; built: number } | undefined;
 // call), so wrapping it once sees every step. Its operators stay as they are; the published test table
 // (test/json-logic/tests.json) and a comparison with an untouched copy show the results are unchanged.
 const unguardedApply = jsonLogic.apply;
-const BUILDS = new Set(["map", "filter", "merge", "cat", "substr", "missing", "missing_some"]);
+// Not `missing_some`: json-logic-js builds its list with `missing` (through `jsonLogic.apply`), counted already.
+const BUILDS = new Set(["map", "filter", "merge", "cat", "substr", "missing"]);
 jsonLogic.apply = function guardedApply(logic: RulesLogic, data?: unknown) {
   const b = budget;
   if (b && (++b.steps & 255) === 0 && performance.now() > b.deadline) {
@@ -91,7 +92,8 @@ jsonLogic.add_operation("merge", function (...args: unknown[]) {
 jsonLogic.add_operation("cat", function (...args: unknown[]) {
   let n = 0;
   const parts = args.map((a) => {
-    const s = Array.isArray(a) || (a !== null && typeof a === "object") ? String(a) : a === null || a === undefined ? "" : String(a);
+    // As json-logic-js's own `cat` (Array.prototype.join): null and undefined are joined as nothing.
+    const s = a === null || a === undefined ? "" : String(a);
     n += s.length;
     if (n > EXPRESSION_LIMITS.maxStringLength) {
       throw new LogicLimitError("condition-too-large", `condition built a string of more than ${EXPRESSION_LIMITS.maxStringLength} characters and was stopped`);
