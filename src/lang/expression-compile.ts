@@ -744,7 +744,7 @@ class Compiler {
         // JSONata hands a function argument on wrapped in a closure.
         if (isFunction(arg)) {
           const closure = (...params: unknown[]) => applyLambda(arg, params);
-          (closure as any).arity = arg.arguments?.length ?? arg.length;
+          (closure as any).arity = arityOf(arg);
           out.push(closure);
         } else out.push(arg);
       }
@@ -784,4 +784,11 @@ function applyLambda(proc: Lambda, args: unknown[]): unknown {
   const frame: Env = { vars: Object.create(null), parent: proc.environment, run: proc.environment.run };
   proc.arguments.forEach((param, i) => (frame.vars[param.value] = args[i]));
   return proc.body(proc.input, frame);
+}
+
+/** JSONata's getFunctionArity: of a lambda its parameters, of a built-in or a JavaScript function its own. */
+function arityOf(f: any): number {
+  if (typeof f.arity === "number") return f.arity;
+  if (typeof f.implementation === "function") return f.implementation.length;
+  return typeof f.length === "number" ? f.length : f.arguments.length;
 }
