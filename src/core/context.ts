@@ -20,7 +20,7 @@ export function normalizeContext<C extends object = ContextRecord>(schemas: Sche
   if (!isPlainObject(input)) return { issues: [issue("context-invalid", "the context must be an object (a mapping of fields)", { pointer: "" })] };
   // The usual context (within the depth limit, no forbidden key, no number JSON cannot hold, no `$config`) is copied
   // in one walk; any other takes the walks below, which find and name each problem.
-  const quick = Object.hasOwn(input, "$config") ? undefined : cleanCopy(input, 0);
+  const quick = Object.hasOwn(input, "$config") ? undefined : cleanCopy(input);
   if (quick !== undefined) return validated(schemas, quick as Record<string, unknown>);
   // Checked first, so that no walk below can exhaust the stack (a cycle counts as too deep).
   const tooDeep = findTooDeep(input, SOURCE_LIMITS.maxDepth);
@@ -46,17 +46,17 @@ export function normalizeContext<C extends object = ContextRecord>(schemas: Sche
 /**
  * A copy of `v` (as cloneData makes it), or undefined when it nests deeper than SOURCE_LIMITS.maxDepth, has a
  * key from FORBIDDEN_KEYS or a number that is not finite (what findTooDeep, findForbiddenKeys and findNonFinite
- * look for). Recursion is bounded by the limit.
+ * look for): the usual context's one walk. Recursion is bounded by the limit. Exported for its tests.
  */
-function cleanCopy(v: unknown, depth: number): unknown {
+export function cleanCopy(v: unknown, depth = 0): unknown {
+  if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
   if (v === null || typeof v !== "object") return v;
   if (depth >= SOURCE_LIMITS.maxDepth) return undefined;
   if (Array.isArray(v)) {
-    const out = new Array(v.length);
+    const out: unknown[] = [];
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
-      if (typeof x === "number" && !Number.isFinite(x)) return undefined;
-      const c = x !== null && typeof x === "object" ? cleanCopy(x, depth + 1) : x;
+      const c = cleanCopy(x, depth + 1);
       if (c === undefined && x !== undefined) return undefined;
       out[i] = c;
     }
@@ -66,8 +66,7 @@ function cleanCopy(v: unknown, depth: number): unknown {
   for (const k of Object.keys(v)) {
     if (FORBIDDEN_KEYS.has(k)) return undefined;
     const x = (v as Record<string, unknown>)[k];
-    if (typeof x === "number" && !Number.isFinite(x)) return undefined;
-    const c = x !== null && typeof x === "object" ? cleanCopy(x, depth + 1) : x;
+    const c = cleanCopy(x, depth + 1);
     if (c === undefined && x !== undefined) return undefined;
     out[k] = c;
   }
