@@ -679,6 +679,9 @@ describe("operators, constructors and calls one by one: the value, or the whole 
     ["$not(a)", { a: [] }, true],
     ["$boolean([0])", {}, false],
     ['$number("12")', {}, 12],
+    // A path from a variable is evaluated once, also on a list given to it by a step (a list in a list).
+    ['($x := {"b": 1}; a.($x.b))', { a: [[1, 2]] }, 1],
+    ["a.($.b)", { a: [[{ b: 1 }, { b: 2 }]] }, { list: [1, 2] }],
   ])("%s", async (expr, input, expected) => {
     const [mine, reference] = await both(expr, input);
     expect(mine).toEqual(reference);
