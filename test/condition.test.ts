@@ -176,6 +176,7 @@ describe("comparedLiterals: the text values a rule compares a field with", () =>
         { "==": [{ var: "gpu_type" }, null] },
         { "==": [{ var: "a" }, "x", "extra"] },
         { "!=": [{ var: "a" }, "y"] },
+        { "!==": [{ var: "a" }, ["z"]] },
         { "==": ["p", "q"] },
         { "==": [null, { var: "n" }] },
         { "==": [{ var: "" }, "r"] },
@@ -391,6 +392,35 @@ describe("the limits JSON-logic runs within", () => {
     expect(isCompiledCondition(nested)).toBe(true);
     expect(outcome(() => testCondition(nested, { l: ones }, {}))).toEqual(timeout);
     expect(outcome(() => applyLogic({ reduce: [{ var: "l" }, { reduce: [ones, { "+": [{ var: "accumulator" }, 1] }, 0] }, 0] }, { l: ones }))).toEqual(timeout);
+  });
+});
+
+describe("compiled conditions evaluate every argument, as the interpreter does", () => {
+  it("a loop past the time limit in an extra argument stops the rule; a loop within it does not", () => {
+    const l = Array(300).fill(0);
+    const loop = { some: [{ var: "l" }, false] };
+    const timeout = { error: "LogicLimitError", code: "condition-timeout", message: `condition ran longer than 0 ms and was stopped` };
+    const rules = [
+      ...["==", "!=", "===", "!==", "in"].map((op) => ({ [op]: [1, [1], loop] })),
+      ...["!", "!!"].map((op) => ({ [op]: [1, loop] })),
+    ];
+    for (const rule of rules) {
+      expect(isCompiledCondition(rule)).toBe(true);
+      expect(outcome(() => testCondition(rule, { l }, {}))).toEqual(outcome(() => evaluateLogic(rule, { l })));
+    }
+    // Within the limit, 300 items are 300 steps (the clock is read every 256).
+    expect(testCondition(loop, { l }, {})).toBe(false);
+    expect(testCondition({ "!": [1, loop] }, { l }, {})).toBe(false);
+    const saved = EXPRESSION_LIMITS.timeoutMs;
+    EXPRESSION_LIMITS.timeoutMs = 0;
+    try {
+      for (const rule of rules) {
+        expect(outcome(() => testCondition(rule, { l }, {}))).toEqual(timeout);
+        expect(outcome(() => evaluateLogic(rule, { l }))).toEqual(timeout);
+      }
+    } finally {
+      EXPRESSION_LIMITS.timeoutMs = saved;
+    }
   });
 });
 

@@ -10,7 +10,9 @@ import {
   ExpressionLimitError,
   ExpressionSyntaxError,
   INTERPRET,
+  interpretedBecause,
   LinearRegExp,
+  syncEvaluator,
 } from "../src/lang/expression.js";
 import { jsonata } from "../src/vendor.js";
 
@@ -228,6 +230,10 @@ describe("field references skip the engine where they can", () => {
     expect(compileExpression("a.b.missing").evaluateSync(scope(context, config))).toBeUndefined();
     // A missing field on the way: JSONata decides.
     expect(compileExpression("a.missing.c").evaluateSync(scope(context, config))).toBe(INTERPRET);
+    // Names of any length (the compiled path, which is not taken here, would answer undefined).
+    expect(compileExpression("ab.missing.cd").evaluateSync(scope({ ab: {} }, config))).toBe(INTERPRET);
+    expect(compileExpression("$config.ab.missing.cd").evaluateSync(scope(context, { ab: {} }))).toBe(INTERPRET);
+    expect(syncEvaluator("ab.missing.cd")?.({ ab: {} }, {})).toBeUndefined();
     expect(compileExpression("model").compiled).toBe(true);
   });
 
@@ -417,6 +423,7 @@ describe("built-in functions that build their whole result in one call are bound
     expect(await evaluate('$join(["abcde", "fghijk"])')).toEqual(tooLarge("$join", 11, 10));
     expect(await evaluate('$join(["abcde", "fghij"])')).toEqual({ value: "abcdefghij" });
     expect(await evaluate('$join(["abcdefghij"], "----------")')).toEqual({ value: "abcdefghij" });
+    expect(await evaluate('$join(nothing, "-")')).toEqual({ value: undefined });
   });
 
   it("$string and $clone: the data's length as JSON", async () => {
@@ -427,8 +434,20 @@ describe("built-in functions that build their whole result in one call are bound
     expect(await evaluate('$string(s)', { s: "x".repeat(10) })).toEqual({ value: "x".repeat(10) });
     // A function in the data does not stop the measure (it is written as "").
     expect(await evaluate('$string({"f": $uppercase, "s": s})', { s: "xx" })).toEqual(tooLarge("$string", 11, 10));
+    expect(await evaluate('$string([$uppercase, s, s])', { s: "xxxxx" })).toEqual(tooLarge("$string", 11, 10));
     expect(await evaluate('$clone({"a": s})', { s: "x" })).toEqual({ value: { a: "x" } });
     expect(await evaluate('$clone({"a": s})', { s: "xx" })).toEqual(tooLarge("$clone", 11, 10));
+  });
+});
+
+describe("the compiled path alone, for tests", () => {
+  it("syncEvaluator gives the compiled function, or undefined; interpretedBecause says why an expression is not compiled", () => {
+    expect(syncEvaluator("a + 1")?.({ a: 2 }, {})).toBe(3);
+    // The built-in functions it calls are JSONata's (and strata's bounded ones), fetched once.
+    expect(syncEvaluator("$uppercase(a) & $string(n)")?.({ a: "x", n: 1 }, {})).toBe("X1");
+    expect(syncEvaluator("[1..5]")).toBeUndefined();
+    expect(interpretedBecause("[1..5]")).toBe("operator '..' is not claimed");
+    expect(interpretedBecause("a + 1")).toBeUndefined();
   });
 });
 
