@@ -188,6 +188,13 @@ describe("lint's own checks on the broken-files fixture, in-process", () => {
   });
 });
 
+describe("profile-empty names only an empty profile", () => {
+  it("an empty stage order keeps its own code and message", () => {
+    const { issues } = lintLayerFiles([{ path: "stages.yaml", text: "stages: []\n" }], { schemaTexts: { context: CONTEXT, output: OUTPUT }, roles: ROLES });
+    expect(issues.filter((i) => i.keyword === "minItems").map((i) => [i.code, i.pointer])).toEqual([["layer-schema", "/stages"]]);
+  });
+});
+
 describe("never-applies: a condition false for every value of the fields it reads", () => {
   it("tries every combination of two fields, an optional one with null, and names them all", () => {
     expect(layerWhen('{ "==": [{ "var": "e1" }, { "var": "e2" }] }')).toEqual([never('e1 ("a", "b") and e2 ("c", "d", null)')]);
@@ -285,6 +292,16 @@ describe("lintScenarios: the scenarios whose config fails", () => {
       {
         code: "scenario-fails", severity: "error", message: "scenario 'chk' does not compose: chk: no d (L/base/chk.yaml:1:1)",
         file: "sc/e-chk.yaml", line: 2, column: 1, pointer: "/plain",
+      },
+    ]);
+  });
+
+  it("blames a replacing override at its own line too", async () => {
+    const list = scenarios({ "r.yaml": "name: replace\ncontext:\n  e1: a\n  w1: a0\n  w2: b0\n  override_mode: replace\n  user_overrides:\n    plain: 1\nexpect:\n  match: { x: 1 }\n" });
+    expect(await lintScenarios(set(), list)).toEqual([
+      {
+        code: "scenario-fails", severity: "error", message: "scenario 'replace' does not compose: config-invalid: 'plain' must be string",
+        file: "sc/r.yaml", line: 8, column: 5, pointer: "/plain", origin: { source: "user_replace", stage: "user" },
       },
     ]);
   });
