@@ -193,6 +193,11 @@ describe("profile-empty names only an empty profile", () => {
     const { issues } = lintLayerFiles([{ path: "stages.yaml", text: "stages: []\n" }], { schemaTexts: { context: CONTEXT, output: OUTPUT }, roles: ROLES });
     expect(issues.filter((i) => i.keyword === "minItems").map((i) => [i.code, i.pointer])).toEqual([["layer-schema", "/stages"]]);
   });
+
+  it("a profile whose layers are not a list is not called empty", () => {
+    const { issues } = lintSmall({ "profiles/p.yaml": "profile: p\ntitle: P\ndescription: d\nlayers: none\n" });
+    expect(issues.map((i) => [i.code, i.pointer, i.keyword])).toEqual([["layer-schema", "/layers", "type"]]);
+  });
 });
 
 describe("never-applies: a condition false for every value of the fields it reads", () => {
