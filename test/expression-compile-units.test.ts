@@ -141,6 +141,13 @@ describe("the wildcard and sequences", () => {
   it("a sequence past JSONata's sequence option is D2015, at the edge exactly", () => {
     const list = (n: number) => Array.from({ length: n }, (_, i) => i);
     expect(compiled("*", { a: list(60_000), b: list(40_001) })).toEqual({ code: "D2015" });
+    let caught: unknown;
+    try {
+      syncEvaluator("*")!({ a: list(60_000), b: list(40_001) }, {});
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toMatchObject({ code: "D2015", value: 100_001 });
     // 100,000 is allowed by JSONata's option, but past the compiled path's own list bound.
     expect(compiled("*", { a: list(60_000), b: list(40_000) })).toBe("interpreter");
     expect(compiled("*", { a: list(6_000), b: list(4_000) })).toEqual({ value: list(6_000).concat(list(4_000)) });
@@ -170,6 +177,10 @@ describe("deep equality (=, !=)", () => {
     [null, {}, false],
     [{}, null, false],
     [null, null, true],
+    [5, {}, false],
+    [{}, 5, false],
+    ["", {}, false],
+    [[], "", false],
     ["1", 1, false],
     [{ a: { b: [1] } }, { a: { b: [1] } }, true],
     [{ a: { b: [1] } }, { a: { c: [1] } }, false],
@@ -273,5 +284,28 @@ describe("a function given to a built-in (a JavaScript function or a built-in ha
 
   it("a lambda", async () => {
     await same("($f := function($x, $y){ $x }; [$count($f), $string($f), $boolean($f), $exists($f)])", {}, { value: [1, "", false, true] });
+  });
+});
+
+describe("a step's results: a list of one is the value itself, a sequence of one is unwrapped", () => {
+  it("x.(a[]): the block's kept singleton is not kept by the step around it (JSONata's own quirk)", async () => {
+    await same("x.(a[])", { x: { a: 1 } }, { value: 1 });
+    await same("x.(a.b[])", { x: { a: { b: 1 } } }, { value: 1 });
+    await same("x.(a[])", { x: { a: [1] } }, { value: [1] });
+    await same("x.a[]", { x: { a: 1 } }, { value: [1] });
+  });
+});
+
+describe("a JavaScript function given to a built-in is wrapped, as JSONata wraps it", () => {
+  it("$append($g, 1) holds a wrapper that calls $g, not $g itself", async () => {
+    const g = (x: unknown) => [x];
+    const mine = compiled("$append($g, 1)", {}, { g }) as { value: unknown[] };
+    const theirs = (await interpreted("$append($g, 1)", {}, { g })) as { value: unknown[] };
+    for (const value of [mine.value, theirs.value]) {
+      expect(value).toHaveLength(2);
+      expect(value[0]).not.toBe(g);
+      expect(value[1]).toBe(1);
+    }
+    expect((mine.value[0] as (x: number) => unknown)(5)).toEqual([5]);
   });
 });
