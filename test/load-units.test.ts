@@ -432,6 +432,11 @@ describe("the stage order", () => {
     expect(load({ "stages.yaml": "stages:\n  - name: a\n  - name: u\n    source: overrides\n" }).issues).toEqual([
       { code: "stage-source", severity: "error", message: "exactly one stage must have `source: profiles` (found 0)", file: "stages.yaml", line: 1, column: 1 },
     ]);
+    // At the `stages` key, not the document's start: in a JSON stage order they differ.
+    const json = '{"stages": [{"name": "a"}, {"name": "p", "source": "profiles"}, {"name": "q", "source": "profiles"}]}';
+    expect(loadLayerSetFromFiles(files({ "stages.json": json }), { schemaTexts: TEXTS, roles: { profiles: "profiles" } }).issues).toEqual([
+      { code: "stage-source", severity: "error", message: "exactly one stage must have `source: profiles` (found 2)", file: "stages.json", line: 1, column: 2 },
+    ]);
   });
 });
 
@@ -466,6 +471,19 @@ describe("schemas that do not compile", () => {
     // Without the files' names: no file.
     const unnamed = loadLayerSetFromFiles(files({ "stages.yaml": STAGES }), { schemaTexts: { context: CONTEXT_SCHEMA, output: broken }, roles: ROLES });
     expect(Object.keys(unnamed.issues[0]).sort()).toEqual(["code", "message", "severity"]);
+  });
+
+  it("each compiles alone but not with the others (an output schema taking the layer schema's $id): the output schema is named", () => {
+    const clash = JSON.stringify({ $id: "https://strata.dev/schemas/layer.schema.json", type: "object" });
+    const set = loadLayerSetFromFiles(files({ "stages.yaml": STAGES }), { schemaTexts: { context: CONTEXT_SCHEMA, output: clash }, roles: ROLES, schemaFiles: { context: "ctx.json", output: "out.json" } });
+    expect(set.issues).toEqual([
+      {
+        code: "schema-invalid",
+        severity: "error",
+        message: 'the output schema does not compile: schema with key or id "https://strata.dev/schemas/layer.schema.json" already exists',
+        file: "out.json",
+      },
+    ]);
   });
 });
 

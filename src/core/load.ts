@@ -409,7 +409,8 @@ export function loadLayerSetFromFiles(files: readonly SourceFile[], options: Loa
       else if (stage.source !== "layers") issues.push(issue("unknown-stage", `stage '${layer.stage}' takes no layer files: its layers come from ${stage.source === "profiles" ? "profile files" : "the user's overrides"}`, where));
       else stage.layers.push(layer);
     }
-    for (const s of stages) s.layers.sort((a, b) => a.order - b.order || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    // Layers were read from the files sorted by path, and the sort is stable: equal orders keep that order.
+    for (const s of stages) s.layers.sort((a, b) => a.order - b.order);
   }
 
   return {
@@ -445,12 +446,12 @@ function compilesAlone(text: string): boolean {
 }
 
 /** An expression's syntax error at its character in the file: on its line inside a block (`|`, `>`) or quotes too. */
-function exprPosition(text: string, where: { line?: number; column?: number }, node: unknown, offset?: number): { line?: number; column?: number } {
+function exprPosition(text: string, where: LineCol, node: unknown, offset?: number): Partial<LineCol> {
   const source = isPlainObject(node) ? node.$expr : undefined;
-  if (offset === undefined || where.line === undefined || where.column === undefined || typeof source !== "string") return {};
+  if (offset === undefined || typeof source !== "string") return {};
   // Positions were taken from the text without a byte-order mark.
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  return valuePosition(body, { line: where.line, column: where.column }, source, offset) ?? {};
+  return valuePosition(body, where, source, offset) ?? {};
 }
 
 export const isUsable = (set: LayerSet): boolean => !hasErrors(set.issues);
