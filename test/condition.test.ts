@@ -441,6 +441,12 @@ describe("which rules run as closures", () => {
     [{ var: { cat: ["a"] } }, false],
     [{ some: [{ var: "l" }, { "==": [{ var: "" }, 1] }] }, true],
     [{ some: [{ var: "l" }] }, false],
+    [{ all: [{ var: "l" }, { var: "" }] }, true],
+    [{ none: [{ var: "l" }, { "!": { var: "" } }] }, true],
+    [{ some: [{ var: "" }, true] }, false],
+    [{ "==": [1, { var: "" }] }, false],
+    [{ "!": { var: "" } }, false],
+    [{ var: true }, false],
     [{ ">": [1, 2, 3] }, false],
     [{ "<": [1, 2] }, true],
     [{ "+": [1, 2] }, false],
@@ -460,6 +466,9 @@ describe("which rules run as closures", () => {
     expect(testCondition({ "==": [{ var: ["$config", "fb"] }, "fb"] }, ctx, undefined)).toBe(true);
     expect(testCondition({ "==": [{ var: "$config.p.q" }, 2] }, ctx, { p: { q: 2 } })).toBe(true);
     expect(testCondition({ "==": [{ var: "a.b" }, 1] }, ctx, {})).toBe(true);
+    expect(testCondition({ "==": [{ var: ["a.u", "fb"] }, "fb"] }, { a: { u: undefined } }, {})).toBe(true);
+    // `var` of null reads the whole data (interpreted), not a field named "null".
+    expect(testCondition({ var: [null] }, { null: 0 }, {})).toBe(true);
     expect(testCondition({ var: "a.toString" }, ctx, {})).toBe(false);
   });
 
